@@ -1,0 +1,111 @@
+"""The compiled inner loops: blocked nearest-centroid assignment and per-cluster sums.
+
+Distances go through the GEMM expansion |c|^2 - 2 x.c over blocks of rows, so no N x K x D
+tensor ever exists and the working set is one block's B x K scores. The chosen centroid's
+distance is then recomputed exactly as (x - c)^2, which is what inertia and the empty-cluster
+repair need. The expansion is only safe because the caller centres the data first
+(see ``prepare.py``).
+
+Layout chosen by measurement on a 2-core CPU (benchmarks/engine.py): each block body is one
+XLA cluster (fusing GEMM, argmin, gather and the segment sums), while the loop over blocks is a
+graph-mode ``map_fn`` so independent blocks run on both cores. On a GPU the per-cluster sums
+use a one-hot matrix multiply instead of a scatter-add, which contends badly there
+(openxla/xla#46225). Each function is traced once per input shape and reused by every run,
+restart and ``KMeans`` instance.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+#: Target score-block size (rows x centroids); 2**18 float32 = 1 MiB keeps a block in cache.
+_BLOCK_SCORES = 1 << 18
+_MIN_ROWS, _MAX_ROWS = 1024, 32768
+
+
+def block_rows(n_rows: int, n_clusters: int) -> int:
+    """Rows per block: a power of two near a 1 MiB score block, never more than the data needs."""
+    rows = _BLOCK_SCORES // max(n_clusters, 1)
+    rows = max(_MIN_ROWS, min(_MAX_ROWS, rows))
+    rows = 1 << (rows.bit_length() - 1)
+    needed = max(8, -(-n_rows // 8) * 8)
+    return min(rows, needed)
+
+
+def nearest(x: tf.Tensor, centroids: tf.Tensor, csq: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """Nearest centroid (lowest index on ties) and exact squared distance for a block of rows."""
+    scores = csq[tf.newaxis, :] - 2.0 * tf.matmul(x, centroids, transpose_b=True)
+    labels = tf.argmin(scores, axis=1, output_type=tf.int32)
+    dist = tf.reduce_sum(tf.square(x - tf.gather(centroids, labels)), axis=1)
+    return labels, dist
+
+
+def _block_scatter(x, w, centroids, csq):
+    k = tf.shape(centroids)[0]
+    labels, dist = nearest(x, centroids, csq)
+    sums = tf.math.unsorted_segment_sum(x * w[:, tf.newaxis], labels, k)
+    wsum = tf.math.unsorted_segment_sum(w, labels, k)
+    return labels, dist, sums, wsum, tf.reduce_sum(w * dist)
+
+
+def _block_onehot(x, w, centroids, csq):
+    k = tf.shape(centroids)[0]
+    labels, dist = nearest(x, centroids, csq)
+    member = tf.one_hot(labels, k, dtype=x.dtype)
+    weighted = member * w[:, tf.newaxis]
+    sums = tf.matmul(weighted, x, transpose_a=True)
+    wsum = tf.reduce_sum(weighted, axis=0)
+    return labels, dist, sums, wsum, tf.reduce_sum(w * dist)
+
+
+_block_cpu = tf.function(_block_scatter, jit_compile=True)
+_block_gpu = tf.function(_block_onehot, jit_compile=True)
+
+
+def _make_lloyd_pass(block_fn):
+    def lloyd_pass(blocks: tf.Tensor, weights: tf.Tensor, centroids: tf.Tensor):
+        """One assignment pass over all blocks plus the sums the centroid update needs.
+
+        Returns labels (M, B) int32, exact squared distances (M, B), weighted sums (K, D) and
+        weight per cluster (K,) in float64, and inertia () float64.
+        Padding rows carry weight 0; the caller slices them off.
+        """
+        csq = tf.reduce_sum(tf.square(centroids), axis=1)
+        dt = blocks.dtype
+        labels, dist, sums, wsum, inertia = tf.map_fn(
+            lambda a: block_fn(a[0], a[1], centroids, csq),
+            (blocks, weights),
+            fn_output_signature=(tf.int32, dt, dt, dt, dt),
+            parallel_iterations=4,
+        )
+        f64 = tf.float64
+        return (
+            labels,
+            dist,
+            tf.reduce_sum(tf.cast(sums, f64), axis=0),
+            tf.reduce_sum(tf.cast(wsum, f64), axis=0),
+            tf.reduce_sum(tf.cast(inertia, f64)),
+        )
+
+    return tf.function(lloyd_pass, reduce_retracing=False)
+
+
+_lloyd_pass_cpu = _make_lloyd_pass(_block_cpu)
+_lloyd_pass_gpu = _make_lloyd_pass(_block_gpu)
+
+
+def lloyd_pass(blocks: tf.Tensor, weights: tf.Tensor, centroids: tf.Tensor, on_gpu: bool):
+    """Dispatch to the device's variant (see the module docstring)."""
+    return (_lloyd_pass_gpu if on_gpu else _lloyd_pass_cpu)(blocks, weights, centroids)
+
+
+@tf.function(reduce_retracing=False)
+def assign_pass(blocks: tf.Tensor, centroids: tf.Tensor):
+    """Labels (M, B) int32 and exact squared distances (M, B) for every row, no sums."""
+    csq = tf.reduce_sum(tf.square(centroids), axis=1)
+    return tf.map_fn(
+        lambda x: nearest(x, centroids, csq),
+        blocks,
+        fn_output_signature=(tf.int32, blocks.dtype),
+        parallel_iterations=4,
+    )

@@ -1,0 +1,120 @@
+"""Lloyd's batch k-means as a stream of consistent states.
+
+Each pass assigns every row to its nearest centroid and sums the clusters; the state for
+centroids C_j is emitted with the labels and inertia of that very pass, then C_{j+1} is the
+weighted mean of each cluster. Stop rule (scikit-learn's): converged when no label changed
+(strict), or when the summed squared centroid shift is at most ``tol`` x the mean per-feature
+variance of the data, after which one more pass makes the labels match the final centroids.
+``max_iter`` caps the number of centroid updates.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import numpy as np
+
+from .kernels import lloyd_pass
+from .prepare import PreparedData
+from .state import IterationState
+
+
+def relocate_empty(
+    sums: np.ndarray,
+    wsum: np.ndarray,
+    data: PreparedData,
+    labels: np.ndarray,
+    dist: np.ndarray,
+) -> int:
+    """Give each empty cluster the row farthest from its centroid, as scikit-learn does.
+
+    Works in place on the weighted ``sums`` (K, D) and cluster weights ``wsum`` (K,): the row
+    is taken out of its old cluster, so no centre collapses to the origin or becomes NaN.
+    Returns how many clusters were repaired.
+    """
+    empty = np.flatnonzero(wsum <= 0)
+    if empty.size == 0:
+        return 0
+    far = np.argsort(dist, kind="stable")[::-1][: empty.size]
+    rows, weights = data.rows, data.weight_array
+    for cluster, idx in zip(empty, far, strict=False):
+        w = weights[idx]
+        old = labels[idx]
+        point = rows[idx].astype(np.float64)
+        sums[old] -= point * w
+        wsum[old] -= w
+        sums[cluster] = point * w
+        wsum[cluster] = w
+    return int(empty.size)
+
+
+def lloyd_states(
+    data: PreparedData,
+    centroids: np.ndarray,
+    *,
+    tol: float,
+    max_iter: int,
+    restart: int = 0,
+    n_restarts: int = 1,
+) -> Iterator[IterationState]:
+    """Yield one :class:`IterationState` per centroid update, starting from ``centroids``.
+
+    ``centroids`` are centred (k, D) float64; states report them in the caller's units.
+    """
+    k = centroids.shape[0]
+    tol_abs = tol * data.mean_variance
+    current = np.asarray(centroids, dtype=np.float64)
+    previous_labels: np.ndarray | None = None
+    shift, relocated, tol_reached = 0.0, 0, False
+    iteration = 0
+    while True:
+        start = time.perf_counter()
+        labels_b, dist_b, sums_t, wsum_t, inertia_t = lloyd_pass(
+            data.blocks, data.weights, current.astype(np.float32), data.on_gpu
+        )
+        labels = data.flat(labels_b)
+        n_changed = (
+            data.n if previous_labels is None else int(np.count_nonzero(labels != previous_labels))
+        )
+        strict = previous_labels is not None and n_changed == 0
+        final = strict or tol_reached or iteration >= max_iter
+        state_args = dict(
+            iteration=iteration,
+            centroids=current + data.offset,
+            labels=labels,
+            inertia=float(inertia_t),
+            shift=shift,
+            sizes=np.bincount(labels, minlength=k).astype(np.int64),
+            n_changed=n_changed,
+            n_relocated=relocated,
+            device=data.device,
+            algorithm="lloyd",
+            restart=restart,
+            n_restarts=n_restarts,
+        )
+        if final:
+            # scikit-learn counts the no-op update of a strictly converged pass.
+            n_iter = iteration + 1 if strict and not tol_reached else iteration
+            yield IterationState(
+                **state_args,
+                seconds=time.perf_counter() - start,
+                converged=strict or tol_reached,
+                final=True,
+                n_iter=n_iter,
+            )
+            return
+        sums, wsum = sums_t.numpy(), wsum_t.numpy()
+        relocated = relocate_empty(sums, wsum, data, labels, data.flat(dist_b))
+        updated = sums / wsum[:, np.newaxis]
+        shift = float(np.sum((updated - current) ** 2))
+        tol_reached = shift <= tol_abs
+        yield IterationState(
+            **state_args,
+            seconds=time.perf_counter() - start,
+            converged=False,
+            final=False,
+            n_iter=iteration,
+        )
+        previous_labels, current = labels, updated
+        iteration += 1

@@ -1,0 +1,198 @@
+"""Validate the caller's data once and lay it out for the kernels.
+
+The float32 GEMM expansion cancels catastrophically on data far from the origin (GPS
+coordinates, sensor readings offset by 1e5): every label can be wrong. Subtracting the data's
+mean in float64 before the cast removes that, so the engine always works on centred data and
+adds the offset back to every centroid it reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import tensorflow as tf
+
+from .devices import is_gpu, resolve_device
+from .errors import KMeansInputError
+from .kernels import block_rows
+
+#: Rows converted per step while centring, so the float64 temporary stays small.
+_CONVERT_ROWS = 1 << 16
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedData:
+    """Centred float32 rows in blocks of ``block`` rows, padded with zero-weight rows."""
+
+    blocks: tf.Tensor  # (M, B, D) float32
+    weights: tf.Tensor  # (M, B) float32; 0 on padding
+    sample_weight: np.ndarray | None  # (N,) float64 as given, None when uniform
+    n: int
+    d: int
+    offset: np.ndarray  # (D,) float64 subtracted from every row
+    mean_variance: float  # mean per-feature variance; scales ``tol``
+    device: str
+
+    @property
+    def on_gpu(self) -> bool:
+        return is_gpu(self.device)
+
+    @property
+    def rows(self) -> np.ndarray:
+        """The centred rows as an (N, D) float32 array (a view on the CPU, no copy)."""
+        return self.blocks.numpy().reshape(-1, self.d)[: self.n]
+
+    @property
+    def weight_array(self) -> np.ndarray:
+        """Per-row weights, ones when the caller gave none."""
+        if self.sample_weight is None:
+            return np.ones(self.n)
+        return self.sample_weight
+
+    def flat(self, blocked: tf.Tensor) -> np.ndarray:
+        """An (M, B) per-row kernel output as an (N,) array without the padding."""
+        return blocked.numpy().reshape(-1)[: self.n]
+
+
+def check_data(X: object) -> np.ndarray:
+    """X as a finite 2-D float array, or a KMeansInputError saying what is wrong."""
+    try:
+        arr = np.asarray(X)
+    except (TypeError, ValueError) as exc:
+        raise KMeansInputError(f"X could not be read as a numeric array: {exc}") from None
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise KMeansInputError(f"X must be numeric, got values of type {arr.dtype}")
+    if np.iscomplexobj(arr):
+        raise KMeansInputError("X must be real-valued, got complex numbers")
+    if arr.ndim != 2:
+        raise KMeansInputError(
+            f"X must be a 2-D array (rows x features), got {arr.ndim} dimension(s)"
+            + ("; use X.reshape(-1, 1) for a single feature" if arr.ndim == 1 else "")
+        )
+    n, d = arr.shape
+    if n == 0 or d == 0:
+        raise KMeansInputError(f"X is empty ({n} rows x {d} features)")
+    if not np.issubdtype(arr.dtype, np.floating):
+        arr = arr.astype(np.float64)
+    bad = ~np.isfinite(arr).all(axis=1)
+    if bad.any():
+        raise KMeansInputError(
+            f"X has NaN or infinite values in {int(bad.sum())} row(s) (first at row "
+            f"{int(np.argmax(bad))}); drop or impute them before clustering"
+        )
+    if np.abs(arr).max() >= np.finfo(np.float32).max / 4:
+        raise KMeansInputError("X has values too large for float32 arithmetic (|x| >= 1e38)")
+    return arr
+
+
+def check_weights(sample_weight: object, n: int) -> np.ndarray | None:
+    if sample_weight is None:
+        return None
+    try:
+        w = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise KMeansInputError("sample_weight must be numeric") from None
+    if w.ndim != 1 or w.shape[0] != n:
+        raise KMeansInputError(f"sample_weight must have one value per row ({n}), got {w.shape}")
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise KMeansInputError("sample_weight must be finite and non-negative")
+    if w.sum() <= 0:
+        raise KMeansInputError("sample_weight sums to zero: at least one row needs weight")
+    return w
+
+
+def check_n_clusters(n_clusters: object, X: np.ndarray, weights: np.ndarray | None) -> int:
+    """k as an int, at least 1 and no more than the distinct (weighted) rows of X."""
+    if isinstance(n_clusters, bool) or not isinstance(n_clusters, (int, np.integer)):
+        raise KMeansInputError(f"n_clusters must be a whole number, got {n_clusters!r}")
+    k = int(n_clusters)
+    if k < 1:
+        raise KMeansInputError(f"n_clusters must be at least 1, got {k}")
+    usable = X if weights is None else X[weights > 0]
+    if k > usable.shape[0]:
+        raise KMeansInputError(
+            f"n_clusters={k} is larger than the number of rows to cluster ({usable.shape[0]})"
+        )
+    distinct = count_distinct(usable, stop_at=k)
+    if distinct < k:
+        raise KMeansInputError(
+            f"X has only {distinct} distinct point(s), fewer than n_clusters={k}; lower k"
+        )
+    return k
+
+
+def count_distinct(X: np.ndarray, stop_at: int) -> int:
+    """Distinct rows of X, counted on a prefix first since usually far more than ``stop_at``."""
+    prefix = min(X.shape[0], max(1024, 8 * stop_at))
+    found = np.unique(X[:prefix], axis=0).shape[0]
+    if found >= stop_at or prefix == X.shape[0]:
+        return found
+    return np.unique(X, axis=0).shape[0]
+
+
+def prepare(
+    X: np.ndarray,
+    sample_weight: np.ndarray | None,
+    device: str,
+    n_clusters: int,
+    *,
+    offset: np.ndarray | None = None,
+    unit_rows: bool = False,
+) -> PreparedData:
+    """Centre (float64), cast to float32 and block the data on ``device``, in bounded chunks.
+
+    ``offset`` defaults to the data's mean; ``unit_rows`` scales every row to length 1 instead
+    of centring (spherical k-means on the cosine metric).
+    """
+    n, d = X.shape
+    block = block_rows(n, n_clusters)
+    m = -(-n // block)
+    if unit_rows:
+        offset = np.zeros(d)
+    elif offset is None:
+        offset = X.mean(axis=0, dtype=np.float64)
+    padded = np.zeros((m * block, d), dtype=np.float32)
+    for start in range(0, n, _CONVERT_ROWS):
+        stop = min(n, start + _CONVERT_ROWS)
+        chunk = X[start:stop] - offset
+        if unit_rows:
+            chunk = chunk / np.linalg.norm(chunk, axis=1, keepdims=True)
+        padded[start:stop] = chunk
+    w = np.zeros(m * block, dtype=np.float32)
+    w[:n] = 1.0 if sample_weight is None else sample_weight
+    mean_variance = float(np.mean(np.var(padded[:n], axis=0, dtype=np.float64)))
+    with tf.device(device):
+        blocks = tf.constant(padded.reshape(m, block, d))
+        weights = tf.constant(w.reshape(m, block))
+    return PreparedData(
+        blocks=blocks,
+        weights=weights,
+        sample_weight=sample_weight,
+        n=n,
+        d=d,
+        offset=offset,
+        mean_variance=mean_variance,
+        device=device,
+    )
+
+
+def prepare_input(
+    X: object, n_clusters: object, sample_weight: object, device: str, metric: str = "euclidean"
+) -> tuple[PreparedData, int]:
+    """Validate everything, resolve the device, and lay the data out: the one entry point."""
+    arr = check_data(X)
+    weights = check_weights(sample_weight, arr.shape[0])
+    unit_rows = metric == "cosine"
+    if unit_rows:
+        zero = np.linalg.norm(arr, axis=1) == 0
+        if zero.any():
+            raise KMeansInputError(
+                f"the cosine metric needs non-zero rows; {int(zero.sum())} row(s) are all zeros "
+                f"(first at row {int(np.argmax(zero))})"
+            )
+        arr = arr / np.linalg.norm(arr, axis=1, keepdims=True)
+    k = check_n_clusters(n_clusters, arr, weights)
+    return prepare(arr, weights, resolve_device(device), k, unit_rows=unit_rows), k
