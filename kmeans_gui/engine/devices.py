@@ -7,6 +7,7 @@ their 10-bit mantissa mislabels points in the distance GEMM (see KMEANS-NOTES.md
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -21,10 +22,9 @@ DEVICE_CHOICES = ("auto", "cpu", "gpu")
 def _configure() -> None:
     tf.config.experimental.enable_tensor_float_32_execution(False)
     for gpu in tf.config.list_physical_devices("GPU"):
-        try:
+        # RuntimeError: already initialised by the host application; keep its choice.
+        with contextlib.suppress(RuntimeError):
             tf.config.experimental.set_memory_growth(gpu, True)
-        except RuntimeError:  # already initialised by the host application: keep its choice
-            pass
 
 
 _configure()
