@@ -67,7 +67,7 @@ def random_rows(data: PreparedData, k: int, rng: np.random.Generator) -> np.ndar
             chosen.append(int(idx))
             if len(chosen) == k:
                 break
-    return rows[np.array(chosen)].astype(np.float64)
+    return data.source_rows(np.array(chosen))
 
 
 def uniform_box(data: PreparedData, k: int, rng: np.random.Generator) -> np.ndarray:
@@ -104,7 +104,7 @@ def kmeans_plusplus(data: PreparedData, k: int, rng: np.random.Generator) -> np.
     trials = 2 + int(np.log(k))
     first = rng.choice(data.n, p=weights / weights.sum())
     centers = np.empty((k, data.d), dtype=np.float64)
-    centers[0] = rows[first]
+    centers[0] = data.source_rows(first)
     norms = _sq_norms(data.blocks)
     big = tf.fill(tf.shape(norms), np.float32(np.inf))
     closest = _candidate_distances(data.blocks, norms, big, rows[first : first + 1])[0]
@@ -120,6 +120,6 @@ def kmeans_plusplus(data: PreparedData, k: int, rng: np.random.Generator) -> np.
         dists = _candidate_distances(data.blocks, norms, closest, rows[ids])
         flat = dists.numpy().reshape(trials, -1)[:, : data.n].astype(np.float64)
         best = int(np.argmin(flat @ flat_w))
-        centers[c] = rows[ids[best]]
+        centers[c] = data.source_rows(ids[best])
         closest = dists[best]
     return centers

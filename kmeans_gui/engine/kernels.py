@@ -32,30 +32,47 @@ def block_rows(n_rows: int, n_clusters: int) -> int:
     return min(rows, needed)
 
 
+#: Up to this many features the exact broadcast (x - c)^2, fused by XLA, beats the GEMM.
+_DIRECT_MAX_FEATURES = 4
+
+
 def nearest(x: tf.Tensor, centroids: tf.Tensor, csq: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """Nearest centroid (lowest index on ties) and exact squared distance for a block of rows."""
+    if x.shape[-1] is not None and x.shape[-1] <= _DIRECT_MAX_FEATURES:
+        dist_all = tf.reduce_sum(tf.square(x[:, tf.newaxis, :] - centroids[tf.newaxis]), axis=2)
+        return tf.argmin(dist_all, axis=1, output_type=tf.int32), tf.reduce_min(dist_all, axis=1)
     scores = csq[tf.newaxis, :] - 2.0 * tf.matmul(x, centroids, transpose_b=True)
     labels = tf.argmin(scores, axis=1, output_type=tf.int32)
     dist = tf.reduce_sum(tf.square(x - tf.gather(centroids, labels)), axis=1)
     return labels, dist
 
 
-def _block_scatter(x, w, centroids, csq):
+def _block_tail(labels, previous, k):
+    """Rows per cluster, rows whose label changed, and labels with padding kept at -2."""
+    valid = previous != -2  # padding rows carry -2 from pass to pass
+    count = tf.math.unsorted_segment_sum(tf.cast(valid, tf.int32), labels, k)
+    changed = tf.reduce_sum(tf.cast((labels != previous) & valid, tf.int32))
+    return tf.where(valid, labels, -2), count, changed
+
+
+def _block_scatter(x, w, previous, centroids, csq):
     k = tf.shape(centroids)[0]
     labels, dist = nearest(x, centroids, csq)
     sums = tf.math.unsorted_segment_sum(x * w[:, tf.newaxis], labels, k)
     wsum = tf.math.unsorted_segment_sum(w, labels, k)
-    return labels, dist, sums, wsum, tf.reduce_sum(w * dist)
+    marked, count, changed = _block_tail(labels, previous, k)
+    return marked, dist, sums, wsum, count, changed, tf.reduce_sum(w * dist)
 
 
-def _block_onehot(x, w, centroids, csq):
+def _block_onehot(x, w, previous, centroids, csq):
     k = tf.shape(centroids)[0]
     labels, dist = nearest(x, centroids, csq)
     member = tf.one_hot(labels, k, dtype=x.dtype)
     weighted = member * w[:, tf.newaxis]
     sums = tf.matmul(weighted, x, transpose_a=True)
     wsum = tf.reduce_sum(weighted, axis=0)
-    return labels, dist, sums, wsum, tf.reduce_sum(w * dist)
+    marked, count, changed = _block_tail(labels, previous, k)
+    return marked, dist, sums, wsum, count, changed, tf.reduce_sum(w * dist)
 
 
 _block_cpu = tf.function(_block_scatter, jit_compile=True)
@@ -63,19 +80,22 @@ _block_gpu = tf.function(_block_onehot, jit_compile=True)
 
 
 def _make_lloyd_pass(block_fn):
-    def lloyd_pass(blocks: tf.Tensor, weights: tf.Tensor, centroids: tf.Tensor):
+    def lloyd_pass(
+        blocks: tf.Tensor, weights: tf.Tensor, previous: tf.Tensor, centroids: tf.Tensor
+    ):
         """One assignment pass over all blocks plus the sums the centroid update needs.
 
-        Returns labels (M, B) int32, exact squared distances (M, B), weighted sums (K, D) and
-        weight per cluster (K,) in float64, and inertia () float64.
-        Padding rows carry weight 0; the caller slices them off.
+        ``previous`` (M, B) int32 holds the last pass's labels (-1 before the first pass, -2 on
+        padding rows). Returns labels (M, B) int32, exact squared distances (M, B), weighted
+        sums (K, D) and weight per cluster (K,) in float64, rows per cluster (K,) int32, rows
+        whose label changed () int32 and inertia () float64.
         """
         csq = tf.reduce_sum(tf.square(centroids), axis=1)
         dt = blocks.dtype
-        labels, dist, sums, wsum, inertia = tf.map_fn(
-            lambda a: block_fn(a[0], a[1], centroids, csq),
-            (blocks, weights),
-            fn_output_signature=(tf.int32, dt, dt, dt, dt),
+        labels, dist, sums, wsum, count, changed, inertia = tf.map_fn(
+            lambda a: block_fn(a[0], a[1], a[2], centroids, csq),
+            (blocks, weights, previous),
+            fn_output_signature=(tf.int32, dt, dt, dt, tf.int32, tf.int32, dt),
             parallel_iterations=4,
         )
         f64 = tf.float64
@@ -84,6 +104,8 @@ def _make_lloyd_pass(block_fn):
             dist,
             tf.reduce_sum(tf.cast(sums, f64), axis=0),
             tf.reduce_sum(tf.cast(wsum, f64), axis=0),
+            tf.reduce_sum(count, axis=0),
+            tf.reduce_sum(changed),
             tf.reduce_sum(tf.cast(inertia, f64)),
         )
 
@@ -94,9 +116,11 @@ _lloyd_pass_cpu = _make_lloyd_pass(_block_cpu)
 _lloyd_pass_gpu = _make_lloyd_pass(_block_gpu)
 
 
-def lloyd_pass(blocks: tf.Tensor, weights: tf.Tensor, centroids: tf.Tensor, on_gpu: bool):
+def lloyd_pass(
+    blocks: tf.Tensor, weights: tf.Tensor, previous: tf.Tensor, centroids: tf.Tensor, on_gpu: bool
+):
     """Dispatch to the device's variant (see the module docstring)."""
-    return (_lloyd_pass_gpu if on_gpu else _lloyd_pass_cpu)(blocks, weights, centroids)
+    return (_lloyd_pass_gpu if on_gpu else _lloyd_pass_cpu)(blocks, weights, previous, centroids)
 
 
 @tf.function(reduce_retracing=False)

@@ -62,22 +62,19 @@ def lloyd_states(
 
     ``centroids`` are centred (k, D) float64; states report them in the caller's units.
     """
-    k = centroids.shape[0]
     tol_abs = tol * data.mean_variance
     current = np.asarray(centroids, dtype=np.float64)
-    previous_labels: np.ndarray | None = None
+    previous = data.unlabelled
     shift, relocated, tol_reached = 0.0, 0, False
     iteration = 0
     while True:
         start = time.perf_counter()
-        labels_b, dist_b, sums_t, wsum_t, inertia_t = lloyd_pass(
-            data.blocks, data.weights, current.astype(np.float32), data.on_gpu
+        labels_b, dist_b, sums_t, wsum_t, count_t, changed_t, inertia_t = lloyd_pass(
+            data.blocks, data.weights, previous, current.astype(np.float32), data.on_gpu
         )
         labels = data.flat(labels_b)
-        n_changed = (
-            data.n if previous_labels is None else int(np.count_nonzero(labels != previous_labels))
-        )
-        strict = previous_labels is not None and n_changed == 0
+        n_changed = int(changed_t)
+        strict = iteration > 0 and n_changed == 0
         final = strict or tol_reached or iteration >= max_iter
         state_args = dict(
             iteration=iteration,
@@ -85,7 +82,7 @@ def lloyd_states(
             labels=labels,
             inertia=float(inertia_t),
             shift=shift,
-            sizes=np.bincount(labels, minlength=k).astype(np.int64),
+            sizes=count_t.numpy().astype(np.int64),
             n_changed=n_changed,
             n_relocated=relocated,
             device=data.device,
@@ -116,5 +113,5 @@ def lloyd_states(
             final=False,
             n_iter=iteration,
         )
-        previous_labels, current = labels, updated
+        previous, current = labels_b, updated
         iteration += 1

@@ -27,12 +27,18 @@ class PreparedData:
 
     blocks: tf.Tensor  # (M, B, D) float32
     weights: tf.Tensor  # (M, B) float32; 0 on padding
+    unlabelled: tf.Tensor  # (M, B) int32: -1 on rows, -2 on padding (``previous`` of pass 1)
     sample_weight: np.ndarray | None  # (N,) float64 as given, None when uniform
     n: int
     d: int
     offset: np.ndarray  # (D,) float64 subtracted from every row
     mean_variance: float  # mean per-feature variance; scales ``tol``
     device: str
+    source: np.ndarray  # (N, D) the validated rows in the caller's units (a reference, no copy)
+
+    def source_rows(self, index: np.ndarray | int) -> np.ndarray:
+        """Exact rows of the caller's data, centred in float64 (so a chosen row stays a row)."""
+        return np.asarray(self.source[index], dtype=np.float64) - self.offset
 
     @property
     def on_gpu(self) -> bool:
@@ -77,13 +83,15 @@ def check_data(X: object) -> np.ndarray:
         raise KMeansInputError(f"X is empty ({n} rows x {d} features)")
     if not np.issubdtype(arr.dtype, np.floating):
         arr = arr.astype(np.float64)
-    bad = ~np.isfinite(arr).all(axis=1)
-    if bad.any():
+    limit = np.finfo(np.float32).max / 4
+    low, high = arr.min(), arr.max()  # NaN propagates into both: one cheap pass each
+    if not (np.isfinite(low) and np.isfinite(high)):
+        bad = ~np.isfinite(arr).all(axis=1)
         raise KMeansInputError(
             f"X has NaN or infinite values in {int(bad.sum())} row(s) (first at row "
             f"{int(np.argmax(bad))}); drop or impute them before clustering"
         )
-    if np.abs(arr).max() >= np.finfo(np.float32).max / 4:
+    if max(-low, high) >= limit:
         raise KMeansInputError("X has values too large for float32 arithmetic (|x| >= 1e38)")
     return arr
 
@@ -155,27 +163,36 @@ def prepare(
     elif offset is None:
         offset = X.mean(axis=0, dtype=np.float64)
     padded = np.zeros((m * block, d), dtype=np.float32)
+    total = np.zeros(d)
+    squares = np.zeros(d)
     for start in range(0, n, _CONVERT_ROWS):
         stop = min(n, start + _CONVERT_ROWS)
-        chunk = X[start:stop] - offset
+        chunk = np.asarray(X[start:stop], dtype=np.float64) - offset
         if unit_rows:
             chunk = chunk / np.linalg.norm(chunk, axis=1, keepdims=True)
         padded[start:stop] = chunk
+        total += chunk.sum(axis=0)
+        squares += np.einsum("ij,ij->j", chunk, chunk)
     w = np.zeros(m * block, dtype=np.float32)
     w[:n] = 1.0 if sample_weight is None else sample_weight
-    mean_variance = float(np.mean(np.var(padded[:n], axis=0, dtype=np.float64)))
+    mean_variance = float(np.mean(squares / n - (total / n) ** 2))
+    start_labels = np.full(m * block, -2, dtype=np.int32)
+    start_labels[:n] = -1
     with tf.device(device):
         blocks = tf.constant(padded.reshape(m, block, d))
         weights = tf.constant(w.reshape(m, block))
+        unlabelled = tf.constant(start_labels.reshape(m, block))
     return PreparedData(
         blocks=blocks,
         weights=weights,
+        unlabelled=unlabelled,
         sample_weight=sample_weight,
         n=n,
         d=d,
         offset=offset,
         mean_variance=mean_variance,
         device=device,
+        source=X,
     )
 
 
