@@ -15,6 +15,7 @@ import argparse
 import os
 import threading
 import time
+from functools import partial
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -76,16 +77,18 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="timed fits per side (best)")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    print(f"{'N':>9} {'D':>3} {'K':>4} | {'engine s':>9} {'sklearn s':>9} {'ratio':>6} | "
-          f"{'iters':>7} | {'data MB':>7} {'eng +MB':>7} {'skl +MB':>7}")
+    print(
+        f"{'N':>9} {'D':>3} {'K':>4} | {'engine s':>9} {'sklearn s':>9} {'ratio':>6} | "
+        f"{'iters':>7} | {'data MB':>7} {'eng +MB':>7} {'skl +MB':>7}"
+    )
     for n, d, k in SHAPES:
         n = n // 10 if args.quick else n
         X = blobs(n, d, k, rng)
         init = X[rng.choice(n, k, replace=False)]
-        ours = lambda: KMeans(k, init=init, tol=0.0, max_iter=20).fit(X)  # noqa: E731
-        ref = lambda: SkKMeans(  # noqa: E731
-            k, init=init, n_init=1, tol=0.0, max_iter=20, algorithm="lloyd"
-        ).fit(X)
+        ours = partial(KMeans(k, init=init, tol=0.0, max_iter=20).fit, X)
+        ref = partial(
+            SkKMeans(k, init=init, n_init=1, tol=0.0, max_iter=20, algorithm="lloyd").fit, X
+        )
         ours(), ref()  # warm-up: tracing, compilation, thread pools
         best_o = best_r = (float("inf"), 0.0, None)
         for _ in range(args.repeats):  # interleaved, so machine noise hits both sides
@@ -93,9 +96,12 @@ def main() -> None:
             best_r = min(best_r, timed(ref), key=lambda t: t[0])
         (t_o, m_o, mo), (t_r, m_r, mr) = best_o, best_r
         rel = abs(mo.inertia_ - mr.inertia_) / mr.inertia_
-        print(f"{n:>9} {d:>3} {k:>4} | {t_o:>9.3f} {t_r:>9.3f} {t_o / t_r:>6.2f} | "
-              f"{mo.n_iter_:>3}/{mr.n_iter_:<3} | {X.nbytes / 2**20:>7.1f} {m_o:>7.1f} "
-              f"{m_r:>7.1f}   inertia rel diff {rel:.1e}", flush=True)
+        print(
+            f"{n:>9} {d:>3} {k:>4} | {t_o:>9.3f} {t_r:>9.3f} {t_o / t_r:>6.2f} | "
+            f"{mo.n_iter_:>3}/{mr.n_iter_:<3} | {X.nbytes / 2**20:>7.1f} {m_o:>7.1f} "
+            f"{m_r:>7.1f}   inertia rel diff {rel:.1e}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

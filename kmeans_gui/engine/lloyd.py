@@ -14,8 +14,9 @@ import time
 from collections.abc import Iterator
 
 import numpy as np
+import tensorflow as tf
 
-from .kernels import lloyd_pass
+from .kernels import assign_pass, lloyd_pass
 from .prepare import PreparedData
 from .state import IterationState
 
@@ -25,18 +26,21 @@ def relocate_empty(
     wsum: np.ndarray,
     data: PreparedData,
     labels: np.ndarray,
-    dist: np.ndarray,
+    centroids: np.ndarray,
 ) -> int:
     """Give each empty cluster the row farthest from its centroid, as scikit-learn does.
 
-    Works in place on the weighted ``sums`` (K, D) and cluster weights ``wsum`` (K,): the row
+    Empty clusters are rare, so the distances to the current ``centroids`` are recomputed here
+    rather than carried out of every pass. Works in place on the weighted ``sums`` (K, D) and
+    cluster weights ``wsum`` (K,): the row
     is taken out of its old cluster, so no centre collapses to the origin or becomes NaN.
     Returns how many clusters were repaired.
     """
     empty = np.flatnonzero(wsum <= 0)
     if empty.size == 0:
         return 0
-    far = np.argsort(dist, kind="stable")[::-1][: empty.size]
+    _, dist = assign_pass(data.blocks, tf.constant(centroids, dtype=tf.float32))
+    far = np.argsort(data.flat(dist), kind="stable")[::-1][: empty.size]
     rows, weights = data.rows, data.weight_array
     for cluster, idx in zip(empty, far, strict=False):
         w = weights[idx]
@@ -69,7 +73,7 @@ def lloyd_states(
     iteration = 0
     while True:
         start = time.perf_counter()
-        labels_b, dist_b, sums_t, wsum_t, count_t, changed_t, inertia_t = lloyd_pass(
+        labels_b, sums_t, wsum_t, count_t, changed_t, inertia_t = lloyd_pass(
             data.blocks, data.weights, previous, current.astype(np.float32), data.on_gpu
         )
         labels = data.flat(labels_b)
@@ -102,7 +106,7 @@ def lloyd_states(
             )
             return
         sums, wsum = sums_t.numpy(), wsum_t.numpy()
-        relocated = relocate_empty(sums, wsum, data, labels, data.flat(dist_b))
+        relocated = relocate_empty(sums, wsum, data, labels, current)
         updated = sums / wsum[:, np.newaxis]
         shift = float(np.sum((updated - current) ** 2))
         tol_reached = shift <= tol_abs

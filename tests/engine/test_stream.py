@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
 
-from kmeans_gui.engine import INIT_CHOICES, IterationState, KMeans, iterate, resolve_device
-from kmeans_gui.engine import kernels
+from kmeans_gui.engine import INIT_CHOICES, IterationState, KMeans, iterate, kernels, resolve_device
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +31,8 @@ def test_every_state_is_self_consistent(blobs) -> None:
         assert s.centroids.shape == (5, 2)
         assert s.seconds >= 0 and s.device == resolve_device("auto")
     inertias = [s.inertia for s in states]
-    assert all(b <= a * (1 + 1e-6) for a, b in zip(inertias, inertias[1:], strict=False))
-    for prev, cur in zip(states, states[1:], strict=False):
+    assert all(b <= a * (1 + 1e-6) for a, b in itertools.pairwise(inertias))
+    for prev, cur in itertools.pairwise(states):
         assert cur.n_changed == int((prev.labels != cur.labels).sum())
         assert cur.shift == pytest.approx(((cur.centroids - prev.centroids) ** 2).sum(), rel=1e-6)
     assert states[-1].converged and states[-1].n_changed == 0
