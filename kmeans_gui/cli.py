@@ -1,0 +1,792 @@
+"""The ``kmeans-gui`` command: open the explorer, or cluster and sweep a table without a window.
+
+``kmeans-gui [FILE]`` opens the GUI; ``kmeans-gui cluster`` and ``kmeans-gui sweep`` run the
+engine headless on the data layer. TensorFlow and Qt are imported only when needed, so ``--help``
+and argument errors answer at once. Every problem with the input prints one line
+``error: <sentence>`` on stderr and exits with status 2, without a traceback and without
+writing any output file; warnings go to stderr and leave the exit status alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, NoReturn, TextIO
+
+import numpy as np
+
+from kmeans_gui import __version__
+from kmeans_gui.data import (
+    MISSING_POLICIES,
+    SCALINGS,
+    DataError,
+    FeatureMatrix,
+    LoadedTable,
+    assigned_distances,
+    centroid_frame,
+    check_export_path,
+    column_as_float,
+    export_centroids,
+    export_labelled,
+    load_table,
+    prepare_features,
+)
+
+EXIT_OK = 0
+EXIT_FAILURE = 1  # the environment failed us (no GUI, out of memory)
+EXIT_USAGE = 2  # bad arguments or data: the user can fix it
+EXIT_INTERRUPTED = 130
+
+INIT_METHODS = ("k-means++", "random", "uniform")
+ALGORITHMS = ("lloyd", "gradient", "minibatch", "kmedoids")
+METRICS = ("euclidean", "cosine", "manhattan")
+DEVICES = ("auto", "cpu", "gpu")
+OPTIMIZERS = ("sgd", "adam")
+COMMANDS = ("cluster", "sweep")
+CENTROID_TABLE_LIMIT = 20  # print the centroids when k is at most this
+PROGRESS_AFTER_S = 1.0  # quick runs print no progress at all
+PROGRESS_EVERY_S = {True: 0.2, False: 5.0}  # on a terminal (rewritten line) / in a log
+
+
+class UsageError(Exception):
+    """Raised instead of argparse's print-usage-and-exit, so main() prints one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args_list and args_list[0] in COMMANDS:
+            args = build_command_parser().parse_args(args_list)
+            return _COMMAND_HANDLERS[args.command](args)
+        return _open_gui(build_gui_parser().parse_args(args_list))
+    except SystemExit as exc:  # --help and --version end argparse with exit(0)
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    except (UsageError, DataError) as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        _print_error("interrupted; no output was written")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. `kmeans-gui cluster ... | head`: the reader left early
+        with suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILURE
+    except MemoryError:
+        _print_error("out of memory; try fewer rows, fewer columns or a smaller k")
+        return EXIT_FAILURE
+    except Exception as exc:
+        if _is_engine_input_error(exc):
+            return _fail(str(exc))
+        raise
+
+
+def _fail(message: str) -> int:
+    _print_error(message)
+    return EXIT_USAGE
+
+
+def _print_error(message: str) -> None:
+    text = " ".join(message.split())  # one line whatever the source
+    print(f"error: {text}", file=sys.stderr)
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {' '.join(message.split())}", file=sys.stderr)
+
+
+def _is_engine_input_error(exc: BaseException) -> bool:
+    """True for the engine's KMeansInputError/DeviceError, without importing the engine."""
+    errors = sys.modules.get("kmeans_gui.engine.errors")
+    return errors is not None and isinstance(exc, (errors.KMeansInputError, errors.DeviceError))
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument parsing
+
+
+def build_gui_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="kmeans-gui",
+        usage=(
+            "kmeans-gui [FILE] [-k K] [--screenshot OUT.png]\n"
+            "       kmeans-gui cluster FILE -k K [options]\n"
+            "       kmeans-gui sweep FILE --k 2:12 [options]"
+        ),
+        description=(
+            "Watch k-means work, iteration by iteration. With no command, open the explorer "
+            "(on FILE when given)."
+        ),
+        epilog=(
+            "commands:\n"
+            "  cluster   cluster a table without a window; print a summary, write labels\n"
+            "  sweep     run k-means for a range of k and print inertia and silhouette\n"
+            "Run 'kmeans-gui cluster --help' or 'kmeans-gui sweep --help' for their options."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("file", nargs="?", metavar="FILE", help="table to open (CSV, TSV, ...)")
+    parser.add_argument("-k", "--k", type=_positive_int, help="number of clusters to start with")
+    parser.add_argument(
+        "--screenshot",
+        metavar="OUT.png",
+        help="run once without showing a window and save the final frame as OUT.png",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+def build_command_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kmeans-gui", description="Headless k-means on a table file.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    data = _Parser(add_help=False)
+    group = data.add_argument_group("data")
+    group.add_argument("file", metavar="FILE", help="CSV, TSV, Parquet, Excel .xlsx or JSON")
+    group.add_argument(
+        "--columns",
+        action="append",
+        type=_column_list,
+        metavar="A,B,C",
+        help="feature columns, comma-separated (default: every numeric column)",
+    )
+    group.add_argument("--weight-column", metavar="NAME", help="column of per-row weights (>= 0)")
+    group.add_argument(
+        "--missing",
+        choices=MISSING_POLICIES,
+        default="drop",
+        help="rows with a missing/non-finite feature: leave them out (drop, the default) "
+        "or fill with the column mean",
+    )
+    group.add_argument(
+        "--scale", choices=SCALINGS, default="none", help="feature scaling (default: none)"
+    )
+
+    engine = _Parser(add_help=False)
+    group = engine.add_argument_group("k-means")
+    group.add_argument("--n-init", type=_positive_int, default=1, metavar="N", help="restarts")
+    group.add_argument("--tol", type=_non_negative_float, default=1e-4, metavar="T")
+    group.add_argument("--max-iter", type=_positive_int, default=300, metavar="M")
+    group.add_argument("--seed", type=_non_negative_int, metavar="S", help="for reproducible runs")
+    group.add_argument("--device", choices=DEVICES, default="auto")
+    group.add_argument("--algorithm", choices=ALGORITHMS, default="lloyd")
+    group.add_argument("--metric", choices=METRICS, default="euclidean")
+    group.add_argument("--batch-size", type=_positive_int, metavar="N", help="minibatch only")
+    group.add_argument(
+        "--learning-rate", type=_positive_float, metavar="LR", help="gradient/minibatch only"
+    )
+    group.add_argument("--optimizer", choices=OPTIMIZERS, help="gradient only")
+
+    output = _Parser(add_help=False)
+    group = output.add_argument_group("output")
+    group.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    group.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+
+    cluster = commands.add_parser(
+        "cluster",
+        parents=[data, engine, output],
+        help="cluster a table and write the labels",
+        description="Cluster FILE into K clusters without opening a window.",
+    )
+    cluster.add_argument(
+        "-k", "--k", "--n-clusters", dest="k", type=_positive_int, required=True, metavar="K"
+    )
+    cluster.add_argument(
+        "--init",
+        default="k-means++",
+        metavar="METHOD|CENTROIDS.csv",
+        help="k-means++ (default), random, uniform, or a table with the feature columns as "
+        "header and K rows, in the data's units",
+    )
+    cluster.add_argument("--out", metavar="LABELLED.csv", help="write the table with labels")
+    cluster.add_argument("--centroids-out", metavar="CENTROIDS.csv", help="write the centroids")
+    cluster.add_argument(
+        "--overwrite-input",
+        action="store_true",
+        help="allow --out/--centroids-out to replace the input file",
+    )
+
+    sweep = commands.add_parser(
+        "sweep",
+        parents=[data, engine, output],
+        help="run k-means for a range of k (elbow and silhouette)",
+        description="Run k-means on FILE for every k in a range and report inertia and silhouette.",
+    )
+    sweep.add_argument(
+        "-k",
+        "--k",
+        dest="ks",
+        type=_k_range,
+        required=True,
+        metavar="RANGE",
+        help="e.g. 2:12 (both ends included), 2:20:2 or 2,3,5,8",
+    )
+    sweep.add_argument("--init", choices=INIT_METHODS, default="k-means++")
+    sweep.add_argument(
+        "--silhouette-sample",
+        type=_positive_int,
+        default=10_000,
+        metavar="N",
+        help="rows the silhouette is computed on (default: 10000)",
+    )
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = _int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = _int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 0, not {text}")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not '{text}'") from None
+
+
+def _non_negative_float(text: str) -> float:
+    value = _float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be zero or positive, not {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+    return value
+
+
+def _float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not '{text}'") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, not {text}")
+    return value
+
+
+def _column_list(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("needs at least one column name")
+    return names
+
+
+def _k_range(text: str) -> list[int]:
+    """'2:12' -> [2..12], '2:20:2' -> [2, 4, ..., 20], '2,3,5' -> [2, 3, 5]."""
+    try:
+        if ":" in text:
+            parts = [int(p) for p in text.split(":")]
+            if len(parts) not in (2, 3):
+                raise ValueError
+            start, stop, step = parts[0], parts[1], parts[2] if len(parts) == 3 else 1
+            if step < 1 or stop < start:
+                raise ValueError
+            ks = list(range(start, stop + 1, step))
+        else:
+            ks = [int(p) for p in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a range of k such as 2:12, 2:20:2 or 2,3,5"
+        ) from None
+    if min(ks) < 1:
+        raise argparse.ArgumentTypeError("every k must be at least 1")
+    if len(set(ks)) != len(ks):
+        raise argparse.ArgumentTypeError(f"'{text}' repeats a k")
+    return ks
+
+
+# ---------------------------------------------------------------------------------------------
+# The GUI
+
+
+def _open_gui(args: argparse.Namespace) -> int:
+    if args.file is not None:
+        path = Path(args.file).expanduser()
+        if not path.exists():
+            raise DataError(f"No such file: {path}.")
+        if path.is_dir():
+            raise DataError(f"{path} is a folder, not a file; choose a table file inside it.")
+    if args.screenshot is not None:
+        folder = Path(args.screenshot).expanduser().parent
+        if not folder.is_dir():
+            raise DataError(f"Cannot write {args.screenshot}: the folder {folder} does not exist.")
+    try:
+        from kmeans_gui.app.main import run_app
+    except ImportError as exc:
+        _print_error(
+            f"the GUI cannot start ({exc}); 'kmeans-gui cluster FILE -k K' works without it"
+        )
+        return EXIT_FAILURE
+    return int(run_app(args.file, screenshot=args.screenshot, k=args.k) or 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared steps of cluster and sweep
+
+
+def _load_features(
+    args: argparse.Namespace, reporter: _Progress
+) -> tuple[LoadedTable, FeatureMatrix, list[str]]:
+    """Load FILE and build the feature matrix; returns the warnings shown along the way."""
+    notes: list[str] = []
+    table = load_table(args.file, progress=reporter.loading)
+    reporter.done()
+    columns = [name for group in args.columns for name in group] if args.columns else None
+    features = prepare_features(
+        table.frame,
+        columns,
+        missing=args.missing,
+        scale=args.scale,
+        weight_column=args.weight_column,
+    )
+    notes += [*table.notes, *features.notes()]
+    for note in notes:
+        _warn(note)
+    return table, features, notes
+
+
+def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments every engine call shares, algorithm parameters only when given."""
+    options: dict[str, Any] = {
+        "algorithm": args.algorithm,
+        "metric": args.metric,
+        "n_init": args.n_init,
+        "tol": args.tol,
+        "max_iter": args.max_iter,
+        "seed": args.seed,
+        "device": args.device,
+    }
+    for name in ("batch_size", "learning_rate", "optimizer"):
+        if getattr(args, name) is not None:
+            options[name] = getattr(args, name)
+    return options
+
+
+def _import_engine() -> ModuleType:
+    """The engine, imported on first use: TensorFlow takes seconds to load.
+
+    TensorFlow's native start-up lines (oneDNN, CUDA probing on a machine without a GPU) are
+    written straight to file descriptor 2 before it reads TF_CPP_MIN_LOG_LEVEL, so they are held
+    back here and only unexpected lines are passed on. TF_CPP_MIN_LOG_LEVEL=0 or 1 in the
+    environment keeps them all.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    quiet = os.environ["TF_CPP_MIN_LOG_LEVEL"] not in ("0", "1")
+    with _native_stderr_filtered(enabled=quiet):
+        import kmeans_gui.engine as engine
+
+        engine.available_devices()  # the CUDA probe logs once, here
+    return engine
+
+
+_NATIVE_NOISE = re.compile(
+    r"WARNING: All log messages before absl::InitializeLog\(\) is called|[IW]\d{4} "
+    r"|E\d{4} .*(cuInit|cuda_platform|cuda_dnn|cuFFT|cuBLAS)"
+)
+
+
+@contextmanager
+def _native_stderr_filtered(enabled: bool) -> Iterator[None]:
+    """Send file descriptor 2 to a temporary file inside, then replay all but known noise."""
+    if not enabled:
+        yield
+        return
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no real stderr (embedded interpreter): nothing to filter
+        yield
+        return
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            for line in capture.read().decode(errors="replace").splitlines():
+                if line.strip() and not _NATIVE_NOISE.match(line):
+                    print(line, file=sys.stderr)
+
+
+@dataclass
+class _Fit:
+    centroids: np.ndarray  # (K, D) in the units of features.X
+    labels: np.ndarray  # (n_used,)
+    inertia: float
+    n_iter: int
+    converged: bool
+    device: str
+    n_relocated: int
+    restart_inertias: list[float]
+    seconds: float
+
+
+class _Progress:
+    """Progress on stderr: a self-rewriting line on a terminal, a line every few seconds
+    otherwise, and nothing for runs that finish within a second or with --quiet."""
+
+    def __init__(self, enabled: bool, stream: TextIO | None = None) -> None:
+        self.enabled = enabled
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = self.stream.isatty()
+        self.interval = PROGRESS_EVERY_S[self.tty]
+        self.started = time.perf_counter()
+        self.last = self.started
+        self.drawn = False
+
+    def restart(self) -> None:
+        self.started = self.last = time.perf_counter()
+
+    def show(self, message: str) -> None:
+        now = time.perf_counter()
+        if (
+            not self.enabled
+            or now - self.started < PROGRESS_AFTER_S
+            or now - self.last < self.interval
+        ):
+            return
+        self.last = now
+        if self.tty:
+            self.stream.write(f"\r\033[K{message}")
+            self.drawn = True
+        else:
+            self.stream.write(f"{message}\n")
+        self.stream.flush()
+
+    def loading(self, fraction: float, message: str) -> None:
+        self.show(f"{message} ({fraction:.0%})")
+
+    def done(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self.drawn = False
+        self.restart()
+
+
+def _fit(
+    engine: ModuleType,
+    features: FeatureMatrix,
+    k: int,
+    init: str | np.ndarray,
+    options: dict[str, Any],
+    reporter: _Progress,
+) -> _Fit:
+    """Run the engine's iteration stream, reporting progress, and keep the best restart.
+
+    The best restart is the one with the lowest final inertia (the first on ties), exactly as
+    ``engine.KMeans.fit`` chooses; streaming the states is what gives per-iteration progress.
+    """
+    started = time.perf_counter()
+    best = None
+    relocated = 0
+    best_relocated = 0
+    inertias: list[float] = []
+    for state in engine.iterate(
+        features.X, k, init=init, sample_weight=features.weights, **options
+    ):
+        relocated += state.n_relocated
+        restart = (
+            f" (restart {state.restart + 1}/{state.n_restarts})" if state.n_restarts > 1 else ""
+        )
+        reporter.show(
+            f"iteration {state.iteration}{restart}: inertia {state.inertia:.6g}, "
+            f"{state.n_changed:,} labels changed"
+        )
+        if state.final:
+            inertias.append(float(state.inertia))
+            if best is None or state.inertia < best.inertia:
+                best, best_relocated = state, relocated
+            relocated = 0
+    reporter.done()
+    assert best is not None, "the engine yields a final state for every restart"
+    return _Fit(
+        centroids=np.asarray(best.centroids, dtype=np.float64),
+        labels=np.asarray(best.labels),
+        inertia=float(best.inertia),
+        n_iter=int(getattr(best, "n_iter", best.iteration)),
+        converged=bool(best.converged),
+        device=str(best.device),
+        n_relocated=best_relocated,
+        restart_inertias=inertias,
+        seconds=time.perf_counter() - started,
+    )
+
+
+class _WarningsToStderr:
+    """Show Python warnings raised inside (e.g. by the engine) as 'warning: ...' lines, once."""
+
+    def __enter__(self) -> list[str]:
+        self._context = warnings.catch_warnings(record=True)
+        self._caught = self._context.__enter__()
+        warnings.simplefilter("always")
+        self.messages: list[str] = []
+        return self.messages
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._context.__exit__(*exc_info)
+        for item in self._caught:
+            if issubclass(item.category, DeprecationWarning):
+                continue
+            message = str(item.message)
+            if message not in self.messages:
+                self.messages.append(message)
+                _warn(message)
+
+
+def _read_init(path_text: str, features: FeatureMatrix, k: int) -> np.ndarray:
+    """Initial centroids from a table file, in the units of ``features.X``."""
+    table = load_table(path_text)
+    name = table.path.name
+    frame = table.frame
+    columns = list(features.columns)
+    if not table.has_header and frame.shape[1] == len(columns):
+        frame = frame.set_axis(columns, axis=1)  # headerless: the columns in feature order
+    absent = [c for c in columns if c not in frame.columns]
+    if absent:
+        raise DataError(
+            f"The initial-centroids file {name} has no column {', '.join(map(repr, absent))}; "
+            f"its header must name the feature columns ({', '.join(columns)})."
+        )
+    if len(frame) != k:
+        raise DataError(
+            f"The initial-centroids file {name} has {len(frame)} row(s) but k is {k}; "
+            "give one row per cluster."
+        )
+    try:
+        values = np.column_stack([column_as_float(frame, c) for c in columns])
+    except DataError as exc:
+        text = str(exc)
+        raise DataError(
+            f"In the initial-centroids file {name}, {text[0].lower()}{text[1:]}"
+        ) from None
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise DataError(
+            f"The initial-centroids file {name} has a missing or non-finite value in column "
+            f"'{columns[col]}' on row {row + 1}."
+        )
+    return features.to_fit_units(values)
+
+
+def _json_ready(value: Any) -> Any:
+    """NaN and inf become null; NumPy scalars and arrays become plain JSON values."""
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _json_ready(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# cluster
+
+
+def _cluster(args: argparse.Namespace) -> int:
+    reporter = _Progress(enabled=not args.quiet)
+    table, features, notes = _load_features(args, reporter)
+    features.check_k(args.k)
+    outputs = [p for p in (args.out, args.centroids_out) if p is not None]
+    checked = [
+        check_export_path(p, source=table, overwrite_input=args.overwrite_input)[0] for p in outputs
+    ]
+    if len(checked) == 2 and checked[0].resolve() == checked[1].resolve():
+        raise DataError("--out and --centroids-out name the same file; give two names.")
+    init: str | np.ndarray = args.init
+    if args.init not in INIT_METHODS:
+        init = _read_init(args.init, features, args.k)
+    engine = _import_engine()
+    with _WarningsToStderr() as engine_warnings:
+        fit = _fit(engine, features, args.k, init, _engine_options(args), reporter)
+    notes += engine_warnings
+    if fit.n_relocated:
+        message = f"{fit.n_relocated} empty cluster(s) were re-seeded during the run"
+        _warn(message)
+        notes.append(message)
+    if not fit.converged:
+        message = (
+            f"did not converge within --max-iter {args.max_iter} iterations; "
+            "the result is the last state reached"
+        )
+        _warn(message)
+        notes.append(message)
+
+    distances = assigned_distances(features.X, fit.centroids, fit.labels, args.metric)
+    sizes = np.bincount(fit.labels, minlength=args.k)
+    written: dict[str, str] = {}
+    if args.centroids_out:
+        path = export_centroids(
+            features,
+            fit.centroids,
+            sizes,
+            args.centroids_out,
+            source=table,
+            overwrite_input=args.overwrite_input,
+        )
+        written["centroids"] = str(path)
+    if args.out:
+        path = export_labelled(
+            table,
+            features,
+            fit.labels,
+            distances,
+            args.out,
+            overwrite_input=args.overwrite_input,
+        )
+        written["labelled"] = str(path)
+
+    centroids = features.to_user_units(fit.centroids)
+    if args.json:
+        report = {
+            "file": str(table.path),
+            "format": table.format,
+            "rows": features.n_rows,
+            "rows_used": features.n_used,
+            "rows_left_out": features.n_left_out,
+            "left_out_reasons": features.left_out,
+            "cells_imputed": features.n_imputed,
+            "columns": list(features.columns),
+            "weight_column": features.weight_column,
+            "k": args.k,
+            "scale": args.scale,
+            "missing": args.missing,
+            "init": args.init,
+            "algorithm": args.algorithm,
+            "metric": args.metric,
+            "n_init": args.n_init,
+            "seed": args.seed,
+            "n_iter": fit.n_iter,
+            "converged": fit.converged,
+            "inertia": fit.inertia,
+            "restart_inertias": fit.restart_inertias,
+            "n_relocated": fit.n_relocated,
+            "device": fit.device,
+            "seconds": fit.seconds,
+            "load_seconds": table.seconds,
+            "centroids": centroids,
+            "sizes": sizes,
+            "outputs": written,
+            "warnings": notes,
+        }
+        print(json.dumps(_json_ready(report), allow_nan=False))
+        return EXIT_OK
+
+    used = f"{features.n_used:,} of {features.n_rows:,} rows used"
+    if features.n_left_out:
+        used += f", {features.n_left_out:,} left out"
+    state = "converged" if fit.converged else "did NOT converge"
+    restarts = f", best of {args.n_init} restarts" if args.n_init > 1 else ""
+    units = f" (in {args.scale}-scaled units)" if args.scale != "none" else ""
+    lines = [
+        f"{table.path.name}: {used}; {len(features.columns)} features "
+        f"({', '.join(features.columns)}); k = {args.k}",
+        f"{state} after {fit.n_iter} iteration(s){restarts}; inertia {fit.inertia:.6g}{units}",
+        f"device {fit.device}, {fit.seconds:.2f} s",
+        f"cluster sizes: {', '.join(f'{int(s):,}' for s in sizes)}",
+    ]
+    if args.k <= CENTROID_TABLE_LIMIT:
+        frame = centroid_frame(features, fit.centroids, sizes)
+        lines += ["centroids:", frame.to_string(index=False, float_format=lambda v: f"{v:.6g}")]
+    for kind, path_text in written.items():
+        lines.append(f"wrote {kind} to {path_text}")
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
+# sweep
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    reporter = _Progress(enabled=not args.quiet)
+    _, features, _ = _load_features(args, reporter)
+    features.check_k(max(args.ks))
+    engine = _import_engine()
+    options = _engine_options(args)
+    points = []
+    header = f"{'k':>4}  {'inertia':>14}  {'silhouette':>10}  {'sample':>7}  {'iters':>5}  {'s':>7}"
+    with _WarningsToStderr():
+        stream = engine.sweep(
+            features.X,
+            args.ks,
+            init=args.init,
+            sample_weight=features.weights,
+            silhouette_sample=args.silhouette_sample,
+            **options,
+        )
+        for point in stream:
+            points.append(point)
+            if args.json:  # the table itself shows progress otherwise
+                reporter.show(f"k = {point.k} done ({len(points)} of {len(args.ks)})")
+            else:
+                if len(points) == 1:
+                    print(header)
+                print(
+                    f"{point.k:>4}  {point.inertia:>14.6g}  {_silhouette(point.silhouette):>10}  "
+                    f"{point.sample_size:>7}  {point.n_iter:>5}  {point.seconds:>7.2f}",
+                    flush=True,
+                )
+    if args.json:
+        rows = [
+            {
+                "k": p.k,
+                "inertia": p.inertia,
+                "silhouette": p.silhouette,
+                "sample_size": p.sample_size,
+                "n_iter": p.n_iter,
+                "seconds": p.seconds,
+            }
+            for p in points
+        ]
+        print(json.dumps(_json_ready(rows), allow_nan=False))
+    return EXIT_OK
+
+
+def _silhouette(value: float) -> str:
+    return f"{value:.4f}" if math.isfinite(value) else "-"
+
+
+_COMMAND_HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "cluster": _cluster,
+    "sweep": _sweep,
+}

@@ -1,0 +1,61 @@
+"""The data layer: load tables, choose and scale features, export results. pandas only.
+
+No Qt and no TensorFlow here, so the GUI, the command line and tests share it freely::
+
+    table = load_table("iris.csv", progress=lambda f, msg: ...)
+    features = prepare_features(table.frame, ["sepal_length", "petal_length"], scale="standard")
+    ...  # cluster features.X with the engine, then
+    export_labelled(table, features, labels, distances, "iris-clusters.csv")
+    export_centroids(features, centroids, sizes, "centroids.csv", source=table)
+"""
+
+from .errors import DataError
+from .export import (
+    EXPORT_FORMATS,
+    SAVE_FILTER,
+    assigned_distances,
+    atomic_write,
+    centroid_frame,
+    check_export_path,
+    export_centroids,
+    export_labelled,
+    labelled_frame,
+    write_table,
+)
+from .features import (
+    MISSING_POLICIES,
+    SCALINGS,
+    FeatureMatrix,
+    Scaler,
+    column_as_float,
+    numeric_columns,
+    prepare_features,
+)
+from .load import EXTENSIONS, OPEN_FILTER, CsvStyle, LoadedTable, ProgressCallback, load_table
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "EXTENSIONS",
+    "MISSING_POLICIES",
+    "OPEN_FILTER",
+    "SAVE_FILTER",
+    "SCALINGS",
+    "CsvStyle",
+    "DataError",
+    "FeatureMatrix",
+    "LoadedTable",
+    "ProgressCallback",
+    "Scaler",
+    "assigned_distances",
+    "atomic_write",
+    "centroid_frame",
+    "check_export_path",
+    "column_as_float",
+    "export_centroids",
+    "export_labelled",
+    "labelled_frame",
+    "load_table",
+    "numeric_columns",
+    "prepare_features",
+    "write_table",
+]

@@ -1,0 +1,318 @@
+"""Turn chosen columns of a table into the float matrix the engine clusters, and back again.
+
+Rows with a missing or non-finite value in a chosen column (empty cell, NaN, ±inf) are left out
+of the fit and counted, or filled with the column mean on request; they are never silently
+dropped from the table, and exports give them an empty label. Scaling (z-score or min-max) is
+applied for the fit and undone by :meth:`FeatureMatrix.to_user_units` for reporting centroids.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as ptypes
+
+from .errors import DataError
+
+MISSING_POLICIES = ("drop", "mean")
+"""drop: leave rows with a missing feature value out of the fit; mean: fill with the column mean."""
+
+SCALINGS = ("none", "standard", "minmax")
+"""none: user units; standard: z-score (population std); minmax: each column to [0, 1]."""
+
+REASON_MISSING = "a missing or non-finite value in a feature column"
+REASON_WEIGHT = "a missing or non-finite weight"
+
+
+def numeric_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns holding numbers (not booleans) with at least one finite value: default features."""
+    names = []
+    for name in frame.columns:
+        dtype = frame[name].dtype
+        if (
+            ptypes.is_bool_dtype(dtype)
+            or not ptypes.is_numeric_dtype(dtype)
+            or ptypes.is_complex_dtype(dtype)
+        ):
+            continue
+        values = frame[name].to_numpy(dtype=np.float64, na_value=np.nan)
+        if np.isfinite(values).any():
+            names.append(str(name))
+    return names
+
+
+@dataclass(frozen=True, eq=False)
+class Scaler:
+    """An affine map per column: fit units = (user units - offset) / scale."""
+
+    kind: str
+    offset: np.ndarray  # (D,)
+    scale: np.ndarray  # (D,), never 0: a constant column keeps scale 1 and maps to 0
+
+    @classmethod
+    def fit(cls, values: np.ndarray, kind: str) -> Scaler:
+        """Learn the map from ``values`` (n, D), all finite."""
+        d = values.shape[1]
+        if kind == "none":
+            offset, scale = np.zeros(d), np.ones(d)
+        elif kind == "standard":
+            offset = values.mean(axis=0)
+            scale = values.std(axis=0)
+        elif kind == "minmax":
+            offset = values.min(axis=0)
+            scale = values.max(axis=0) - offset
+        else:
+            raise DataError(f"Unknown scaling '{kind}'; choose one of {', '.join(SCALINGS)}.")
+        # like scikit-learn: a spread within rounding error of zero means a constant column
+        tiny = 10 * np.finfo(np.float64).eps * np.maximum(np.abs(offset), 1.0)
+        scale = np.where(scale <= tiny, 1.0, scale)
+        for array in (offset, scale):
+            array.setflags(write=False)
+        return cls(kind, offset, scale)
+
+    def to_fit_units(self, values: np.ndarray) -> np.ndarray:
+        """User units -> the units the engine sees; works on any (..., D) array."""
+        return (np.asarray(values, dtype=np.float64) - self.offset) / self.scale
+
+    def to_user_units(self, values: np.ndarray) -> np.ndarray:
+        """Engine units (e.g. centroids) -> the user's units; works on any (..., D) array."""
+        return np.asarray(values, dtype=np.float64) * self.scale + self.offset
+
+
+@dataclass(frozen=True, eq=False)
+class FeatureMatrix:
+    """The rows and columns that go into the fit, in the units the engine sees.
+
+    ``X`` holds only the used rows (``row_mask`` marks them among all ``n_rows`` table rows,
+    in order). ``left_out`` maps each reason to the number of rows it excluded;
+    ``missing_counts`` counts missing or non-finite cells per chosen column over all rows.
+    """
+
+    X: np.ndarray  # (n_used, D) float64, scaled
+    row_mask: np.ndarray  # (n_rows,) bool
+    columns: tuple[str, ...]
+    scaler: Scaler
+    weights: np.ndarray | None = None  # (n_used,) float64 >= 0
+    weight_column: str | None = None
+    missing: str = "drop"
+    missing_counts: dict[str, int] = field(default_factory=dict)
+    left_out: dict[str, int] = field(default_factory=dict)
+    n_imputed: int = 0
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.row_mask.shape[0])
+
+    @property
+    def n_used(self) -> int:
+        return int(self.X.shape[0])
+
+    @property
+    def n_left_out(self) -> int:
+        return self.n_rows - self.n_used
+
+    @property
+    def row_positions(self) -> np.ndarray:
+        """Positions (0-based) in the table of the rows of ``X``."""
+        return np.flatnonzero(self.row_mask)
+
+    def to_fit_units(self, values: np.ndarray) -> np.ndarray:
+        return self.scaler.to_fit_units(values)
+
+    def to_user_units(self, values: np.ndarray) -> np.ndarray:
+        return self.scaler.to_user_units(values)
+
+    def user_values(self) -> np.ndarray:
+        """The used rows in the user's units (imputed cells hold the column mean)."""
+        return self.scaler.to_user_units(self.X)
+
+    def check_k(self, k: int) -> None:
+        """Raise :class:`DataError` unless ``k`` clusters can be formed from the usable rows."""
+        if k < 1:
+            raise DataError(f"k must be at least 1, not {k}.")
+        if k > self.n_used:
+            why = (
+                f" ({self.n_left_out:,} of {self.n_rows:,} rows were left out of the fit)"
+                if self.n_left_out
+                else ""
+            )
+            raise DataError(
+                f"k = {k} is larger than the {self.n_used:,} usable rows{why}; "
+                f"choose k of at most {self.n_used:,}."
+            )
+
+    def notes(self) -> list[str]:
+        """Sentences for the user about rows left out and cells filled in."""
+        out = []
+        if self.n_left_out:
+            parts = [f"{count:,} with {reason}" for reason, count in self.left_out.items()]
+            detail = self._per_column() if REASON_MISSING in self.left_out else ""
+            out.append(
+                f"{self.n_left_out:,} of {self.n_rows:,} rows were left out of the fit: "
+                f"{'; '.join(parts)}{detail}. They get an empty cluster label."
+            )
+        if self.n_imputed:
+            out.append(
+                f"{self.n_imputed:,} missing or non-finite cells were filled with their "
+                f"column mean{self._per_column()}."
+            )
+        return out
+
+    def _per_column(self) -> str:
+        counts = [f"'{c}' {n:,}" for c, n in self.missing_counts.items() if n]
+        return f" (cells per column: {', '.join(counts)})" if counts else ""
+
+
+def prepare_features(
+    frame: pd.DataFrame,
+    columns: Sequence[str] | None = None,
+    *,
+    missing: str = "drop",
+    scale: str = "none",
+    weight_column: str | None = None,
+) -> FeatureMatrix:
+    """The matrix to cluster from ``columns`` of ``frame`` (default: every numeric column).
+
+    Raises :class:`DataError` for an unknown or repeated column, a text or date column, a
+    column with no numbers at all, negative weights, or when no row is usable.
+    """
+    if missing not in MISSING_POLICIES:
+        raise DataError(f"Unknown missing-value policy '{missing}'; choose drop or mean.")
+    if scale not in SCALINGS:
+        raise DataError(f"Unknown scaling '{scale}'; choose one of {', '.join(SCALINGS)}.")
+    available = [str(c) for c in frame.columns]
+    if weight_column is not None:
+        _check_known(weight_column, available, role="weight column")
+    if columns is None:
+        chosen = [c for c in numeric_columns(frame) if c != weight_column]
+        if not chosen:
+            raise DataError(
+                f"The table has no numeric column to cluster (columns: {_listing(available)})."
+            )
+    else:
+        chosen = [str(c) for c in columns]
+        if not chosen:
+            raise DataError("Choose at least one feature column.")
+        for name in chosen:
+            _check_known(name, available, role="column")
+        repeated = sorted({c for c in chosen if chosen.count(c) > 1})
+        if repeated:
+            raise DataError(f"Column '{repeated[0]}' is chosen more than once.")
+        if weight_column in chosen:
+            raise DataError(f"The weight column '{weight_column}' cannot also be a feature.")
+
+    n = len(frame)
+    values = np.empty((n, len(chosen)), dtype=np.float64)
+    for j, name in enumerate(chosen):
+        values[:, j] = column_as_float(frame, name)
+    finite = np.isfinite(values)
+    missing_counts = {name: int(n - finite[:, j].sum()) for j, name in enumerate(chosen)}
+    for j, name in enumerate(chosen):
+        if not finite[:, j].any():
+            raise DataError(
+                f"Column '{name}' has no usable numbers (every cell is empty, NaN or ±inf)."
+            )
+
+    n_imputed = 0
+    if missing == "drop":
+        features_ok = finite.all(axis=1)
+    else:
+        bad = ~finite
+        n_imputed = int(bad.sum())
+        if n_imputed:
+            means = np.array([values[finite[:, j], j].mean() for j in range(len(chosen))])
+            values = np.where(bad, means, values)
+        features_ok = np.ones(n, dtype=bool)
+
+    weights_all = None
+    weight_ok = np.ones(n, dtype=bool)
+    if weight_column is not None:
+        weights_all = column_as_float(frame, weight_column, role="weight column")
+        weight_ok = np.isfinite(weights_all)
+        negative = np.flatnonzero(weight_ok & (weights_all < 0))
+        if negative.size:
+            row = int(negative[0])
+            raise DataError(
+                f"Weight column '{weight_column}' has a negative value on row {row + 1} "
+                f"({weights_all[row]:g}); weights must be zero or positive."
+            )
+
+    row_mask = features_ok & weight_ok
+    left_out = {}
+    if (dropped := int(n - features_ok.sum())) > 0:
+        left_out[REASON_MISSING] = dropped
+    if (no_weight := int((features_ok & ~weight_ok).sum())) > 0:
+        left_out[REASON_WEIGHT] = no_weight
+    if not row_mask.any():
+        raise DataError(
+            f"No row is usable: every one of the {n:,} rows has a missing or non-finite value "
+            f"in the chosen columns ({_listing(chosen)}"
+            + (f" or the weight column '{weight_column}'" if weight_column else "")
+            + ")."
+        )
+    used = values[row_mask]
+    weights = None
+    if weights_all is not None:
+        weights = np.ascontiguousarray(weights_all[row_mask])
+        if not (weights > 0).any():
+            raise DataError(f"Every usable row has weight 0 in '{weight_column}'.")
+    scaler = Scaler.fit(used, scale)
+    if not (np.isfinite(scaler.offset).all() and np.isfinite(scaler.scale).all()):
+        raise DataError(f"The column values are too large for '{scale}' scaling; use no scaling.")
+    X = np.ascontiguousarray(scaler.to_fit_units(used)) if scale != "none" else used
+    return FeatureMatrix(
+        X=X,
+        row_mask=row_mask,
+        columns=tuple(chosen),
+        scaler=scaler,
+        weights=weights,
+        weight_column=weight_column,
+        missing=missing,
+        missing_counts=missing_counts,
+        left_out=left_out,
+        n_imputed=n_imputed,
+    )
+
+
+def column_as_float(frame: pd.DataFrame, name: str, role: str = "column") -> np.ndarray:
+    """Column ``name`` as float64 with NaN for missing cells; text or dates raise DataError."""
+    series = frame[name]
+    dtype = series.dtype
+    if ptypes.is_bool_dtype(dtype):
+        return series.astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+    if ptypes.is_numeric_dtype(dtype) and not ptypes.is_complex_dtype(dtype):
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)
+    if ptypes.is_datetime64_any_dtype(dtype) or ptypes.is_timedelta64_dtype(dtype):
+        raise DataError(f"The {role} '{name}' holds dates or times, not numbers.")
+    if isinstance(dtype, pd.CategoricalDtype):
+        series = series.astype(object)
+    numbers = pd.to_numeric(series.astype(object), errors="coerce")
+    not_numbers = np.flatnonzero(numbers.isna().to_numpy() & series.notna().to_numpy())
+    if not_numbers.size:
+        row = int(not_numbers[0])
+        value = str(series.iloc[row])
+        value = value if len(value) <= 40 else value[:37] + "..."
+        raise DataError(
+            f"The {role} '{name}' holds text, not numbers (row {row + 1} is '{value}'); "
+            "choose numeric columns."
+        )
+    return numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _check_known(name: str, available: list[str], role: str) -> None:
+    if name in available:
+        return
+    by_lower = {a.lower(): a for a in reversed(available)}
+    close = [by_lower[c] for c in difflib.get_close_matches(name.lower(), list(by_lower), n=1)]
+    listing = _listing(available)
+    hint = f" (did you mean '{close[0]}'?)" if close else f"; the columns are: {listing}"
+    raise DataError(f"There is no {role} named '{name}'{hint}.")
+
+
+def _listing(names: Sequence[str], limit: int = 12) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")

@@ -1,0 +1,656 @@
+"""Open a table file into a DataFrame that keeps every original row and column, in order.
+
+Formats: CSV/TSV (delimiter, decimal mark and header sniffed from the start of the file),
+Parquet, Excel .xlsx (needs the optional ``openpyxl``) and JSON (records, columns or JSON Lines).
+Text must be UTF-8 (a BOM is fine) or UTF-16/32 with a BOM; anything else is read as
+Windows-1252/Latin-1 and the fallback is reported in ``LoadedTable.notes``, never silently.
+
+CSV is parsed with pandas' pyarrow engine (multithreaded) whenever the file allows it, and with the
+C engine otherwise (thousands separators, or anything pyarrow rejects). Every problem a user can
+fix surfaces as :class:`DataError` with one sentence naming the file and, where known, the line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import os
+import re
+import stat
+import time
+import warnings
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import DataError
+
+ProgressCallback = Callable[[float, str], None]
+"""``progress(fraction, message)``: fraction in [0, 1], first call 0.0, last call 1.0.
+
+Called on the loading thread. Raising from the callback aborts the load (the exception
+propagates unchanged), which is how a GUI can cancel.
+"""
+
+TEXT_EXTENSIONS = {".csv": "csv", ".txt": "csv", ".dat": "csv", ".tsv": "tsv", ".tab": "tsv"}
+EXTENSIONS: dict[str, str] = {
+    **TEXT_EXTENSIONS,
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+    ".json": "json",
+    ".jsonl": "json",
+    ".ndjson": "json",
+}
+"""File name endings ``load_table`` recognises, and the format each means."""
+
+OPEN_FILTER = f"Tables ({' '.join('*' + ext for ext in EXTENSIONS)})"
+"""A file-dialog name filter listing every readable extension."""
+
+_SNIFF_BYTES = 64 * 1024  # enough lines to sniff the dialect of any sensible table
+_BLOCK_BYTES = 8 * 1024 * 1024  # encoding check reads this much per progress report
+_DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+_ENCODING_LABELS = {
+    "cp1252": "Windows-1252 (Western European, a superset of Latin-1)",
+    "latin-1": "Latin-1 (ISO-8859-1)",
+}
+
+_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?|[+-]?(inf|infinity|nan)", re.I)
+_DOT_DECIMAL = re.compile(r"[+-]?\d*\.\d+([eE][+-]?\d+)?")
+_COMMA_DECIMAL = re.compile(r"[+-]?\d*,\d+([eE][+-]?\d+)?")
+_DOT_GROUPED = re.compile(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?")  # 1.234.567,89
+_SEP_HINT = re.compile(r"sep=(.)\r?\n?")  # Excel's first-line delimiter hint
+_RAGGED_PYARROW = re.compile(r"Expected (\d+) columns, got (\d+)")
+_RAGGED_C = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+@dataclass(frozen=True)
+class CsvStyle:
+    """How a delimited text file writes its values; exports reuse it so the file reopens alike."""
+
+    delimiter: str = ","
+    decimal: str = "."
+    bom: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedTable:
+    """A table as loaded: ``frame`` holds every original column and row in file order.
+
+    ``frame`` has a fresh RangeIndex (row position = row number - 1) and string column names.
+    ``notes`` are sentences worth showing the user (encoding fallback, sheets skipped, no header
+    row found, ...). ``csv_style`` is set for CSV/TSV input only.
+    """
+
+    frame: pd.DataFrame
+    path: Path
+    format: str  # "csv" | "tsv" | "parquet" | "excel" | "json"
+    encoding: str | None = None  # e.g. "utf-8", "utf-8-sig", "utf-16", "cp1252"; None for binary
+    csv_style: CsvStyle | None = None
+    has_header: bool = True
+    engine: str | None = None  # pandas CSV engine used: "pyarrow" or "c"
+    notes: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.frame)
+
+    @property
+    def columns(self) -> list[str]:
+        return [str(c) for c in self.frame.columns]
+
+
+@dataclass(frozen=True)
+class _Dialect:
+    delimiter: str
+    decimal: str
+    thousands: str | None
+    header: bool
+    skip_rows: int  # 1 when the file starts with Excel's "sep=;" line
+
+
+def load_table(
+    path: str | os.PathLike[str], progress: ProgressCallback | None = None
+) -> LoadedTable:
+    """Read ``path`` whatever its format, keeping every row and column.
+
+    Raises :class:`DataError` for a missing file, a folder, an empty or header-only file, a
+    ragged row (with its line number), binary or unreadable content, or a malformed Parquet,
+    Excel or JSON file.
+    """
+    started = time.perf_counter()
+    report = _Reporter(progress)
+    file = Path(path).expanduser()
+    size = _check_readable(file)
+    report(0.0, f"Opening {file.name}")
+    head = _read_head(file)
+    fmt = _detect_format(file, head)
+    notes: list[str] = []
+    encoding: str | None = None
+    style: CsvStyle | None = None
+    engine: str | None = None
+    has_header = True
+    if fmt in ("csv", "tsv"):
+        encoding = _detect_encoding(file, head, size, report, notes)
+        dialect = _sniff_dialect(file, head, encoding, size, forced_tab=fmt == "tsv")
+        fmt = "tsv" if dialect.delimiter == "\t" else "csv"
+        report(0.3, f"Parsing {file.name}")
+        frame, engine = _parse_delimited(file, encoding, dialect)
+        has_header = dialect.header
+        style = CsvStyle(dialect.delimiter, dialect.decimal, bom=encoding == "utf-8-sig")
+        if not has_header:
+            frame.columns = [f"column_{i + 1}" for i in range(frame.shape[1])]
+            notes.append(
+                f"{file.name} has no header row (its first line is all numbers); "
+                f"the columns are named column_1 to column_{frame.shape[1]}."
+            )
+    elif fmt == "parquet":
+        frame = _load_parquet(file, report)
+    elif fmt == "excel":
+        frame = _load_excel(file, report, notes)
+    else:
+        frame, encoding = _load_json(file, report, notes)
+    report(0.95, f"Checking {file.name}")
+    frame = _tidy(frame, file, fmt, notes, style)
+    report(1.0, f"Loaded {len(frame):,} rows × {frame.shape[1]} columns from {file.name}")
+    return LoadedTable(
+        frame=frame,
+        path=file,
+        format=fmt,
+        encoding=encoding,
+        csv_style=style,
+        has_header=has_header,
+        engine=engine,
+        notes=tuple(notes),
+        seconds=time.perf_counter() - started,
+    )
+
+
+class _Reporter:
+    """Clamps and forwards progress; a missing callback costs nothing."""
+
+    def __init__(self, callback: ProgressCallback | None) -> None:
+        self._callback = callback
+
+    def __call__(self, fraction: float, message: str) -> None:
+        if self._callback is not None:
+            self._callback(min(max(float(fraction), 0.0), 1.0), message)
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks that apply to every format
+
+
+def _check_readable(file: Path) -> int:
+    try:
+        info = file.stat()
+    except FileNotFoundError:
+        raise DataError(f"No such file: {file}.") from None
+    except PermissionError:
+        raise DataError(f"Cannot open {file}: permission denied.") from None
+    except OSError as exc:
+        raise DataError(f"Cannot open {file}: {exc.strerror or exc}.") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise DataError(f"{file} is a folder, not a file; choose a table file inside it.")
+    if not stat.S_ISREG(info.st_mode):
+        raise DataError(f"{file} is not a regular file; choose a table file.")
+    if info.st_size == 0:
+        raise DataError(f"{file.name} is empty (0 bytes).")
+    return info.st_size
+
+
+def _read_head(file: Path) -> bytes:
+    try:
+        with file.open("rb") as handle:
+            return handle.read(_SNIFF_BYTES)
+    except OSError as exc:
+        raise DataError(f"Cannot read {file}: {exc.strerror or exc}.") from None
+
+
+def _detect_format(file: Path, head: bytes) -> str:
+    """The format from the file's signature first, then its extension, then its first character."""
+    name = file.name
+    ext = file.suffix.lower()
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise DataError(
+            f"{name} is an old-style Excel .xls file, which is not supported; "
+            "save it as .xlsx or CSV."
+        )
+    if head.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")) or (
+        head.startswith(b"PK\x03\x04") and ext not in (".xlsx", ".xlsm") and ext in EXTENSIONS
+    ):
+        raise DataError(f"{name} is a compressed archive; unpack it and open the table inside.")
+    if head.startswith(b"PK\x03\x04"):
+        return "excel"
+    if ext == ".xls":
+        raise DataError(f"{name} is an old-style Excel .xls file; save it as .xlsx or CSV.")
+    fmt = EXTENSIONS.get(ext)
+    if fmt == "parquet":
+        raise DataError(f"{name} is not a Parquet file (it lacks the Parquet signature).")
+    if fmt == "excel":
+        raise DataError(f"{name} is not an Excel .xlsx file (it is not a zip package).")
+    if fmt is not None:
+        return fmt
+    text_start = head.lstrip(codecs.BOM_UTF8 + b" \t\r\n")[:1]
+    return "json" if text_start in (b"[", b"{") else "csv"
+
+
+# ---------------------------------------------------------------------------------------------
+# Encodings
+
+
+def _detect_encoding(
+    file: Path, head: bytes, size: int, report: _Reporter, notes: list[str]
+) -> str:
+    """The encoding to read ``file`` with, after checking every byte decodes in it."""
+    if head.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    elif head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        encoding = "utf-32"
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        zero = head.find(b"\x00")
+        if zero >= 0:
+            raise DataError(
+                f"{file.name} is not a text table: it holds binary data (a zero byte at offset "
+                f"{zero}); open a CSV, TSV, Parquet, Excel or JSON file."
+            )
+        encoding = "utf-8"
+    bad = _first_undecodable(file, encoding, size, report)
+    if bad is None:
+        return encoding
+    offset, line = bad
+    if encoding != "utf-8":
+        raise DataError(
+            f"{file.name} starts with a {encoding.upper()} byte-order mark but line {line} holds "
+            f"bytes that are not {encoding.upper()} (offset {offset}); re-save it as UTF-8."
+        )
+    fallback = "cp1252" if _first_undecodable(file, "cp1252", size, None) is None else "latin-1"
+    notes.append(
+        f"{file.name} is not valid UTF-8 (first bad byte on line {line}); it was read as "
+        f"{_ENCODING_LABELS[fallback]}, so check accented characters."
+    )
+    return fallback
+
+
+def _first_undecodable(
+    file: Path, encoding: str, size: int, report: _Reporter | None
+) -> tuple[int, int] | None:
+    """(byte offset, line number) of the first byte that does not decode, or None if all do."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    ascii_safe = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig", "cp1252", "iso8859-1")
+    done = 0
+    lines = 1
+    try:
+        with file.open("rb") as handle:
+            while block := handle.read(_BLOCK_BYTES):
+                pending = len(decoder.getstate()[0])  # bytes of a character cut by the block
+                try:
+                    if pending or not (ascii_safe and block.isascii()):
+                        decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    where = max(exc.start - pending, 0)
+                    return done + where, lines + block.count(b"\n", 0, where)
+                done += len(block)
+                lines += block.count(b"\n")
+                if report is not None:
+                    report(0.3 * done / max(size, 1), f"Checking the text encoding of {file.name}")
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return done, lines
+    except OSError as exc:
+        raise DataError(f"Cannot read {file}: {exc.strerror or exc}.") from None
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Delimited text
+
+
+def _sniff_dialect(file: Path, head: bytes, encoding: str, size: int, forced_tab: bool) -> _Dialect:
+    text = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    if len(head) < size:  # drop the last, probably cut, line
+        cut = text.rfind("\n")
+        text = text[: cut + 1] if cut > 0 else text
+    skip_rows = 0
+    hint = _SEP_HINT.match(text)
+    if hint and not forced_tab:
+        skip_rows = 1
+        text = text[hint.end() :]
+    if not text.strip():
+        raise DataError(f"{file.name} holds no table (only blank lines).")
+    if forced_tab:
+        delimiter = "\t"
+    elif skip_rows:
+        delimiter = hint.group(1)  # type: ignore[union-attr]
+    else:
+        delimiter = _best_delimiter(text)
+    records = _records(text, delimiter)
+    decimal, thousands = _decimal_mark((f for record in records for f in record), delimiter)
+    header = not (records and _all_numbers(records[0]))
+    return _Dialect(delimiter, decimal, thousands, header, skip_rows)
+
+
+def _records(text: str, delimiter: str) -> list[list[str]]:
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+        return [record for record in reader if record]
+    except csv.Error:
+        return []
+
+
+def _best_delimiter(text: str) -> str:
+    """The candidate that splits the sample into the most consistent, most numeric columns."""
+    best = ","
+    best_score: tuple[float, float, int] = (0.0, 0.0, 0)
+    for delimiter in _DELIMITERS:
+        records = _records(text, delimiter)
+        if not records:
+            continue
+        counts = Counter(len(record) for record in records)
+        mode, hits = counts.most_common(1)[0]
+        if mode < 2:
+            continue
+        cells = [f.strip() for record in records for f in record if f.strip()]
+        numeric = sum(1 for f in cells if _NUMBER.fullmatch(f)) / max(len(cells), 1)
+        score = (round(hits / len(records), 3), round(numeric, 3), mode)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _decimal_mark(fields: Iterable[str], delimiter: str) -> tuple[str, str | None]:
+    """("," , "." or None) when the numbers use a decimal comma, else (".", None)."""
+    if delimiter == ",":  # a decimal comma would need every number quoted: not worth guessing
+        return ".", None
+    comma = dot = grouped = 0
+    for field in fields:
+        field = field.strip()
+        if _DOT_GROUPED.fullmatch(field):
+            grouped += 1
+        elif _COMMA_DECIMAL.fullmatch(field):
+            comma += 1
+        elif _DOT_DECIMAL.fullmatch(field):
+            dot += 1
+    if comma and not dot:
+        return ",", "." if grouped else None
+    return ".", None
+
+
+def _all_numbers(record: list[str]) -> bool:
+    cells = [f.strip() for f in record if f.strip()]
+    return bool(cells) and all(_NUMBER.fullmatch(f) for f in cells)
+
+
+def _parse_delimited(file: Path, encoding: str, dialect: _Dialect) -> tuple[pd.DataFrame, str]:
+    """Parse with the pyarrow engine when possible, else the C engine; ragged rows raise."""
+    options: dict[str, Any] = {
+        "sep": dialect.delimiter,
+        "decimal": dialect.decimal,
+        "header": 0 if dialect.header else None,
+        "skiprows": dialect.skip_rows,
+        # both engines skip a UTF-8 BOM themselves
+        "encoding": "utf-8" if encoding == "utf-8-sig" else encoding,
+    }
+    if dialect.thousands is None and _has_pyarrow():
+        try:
+            return pd.read_csv(file, engine="pyarrow", **options), "pyarrow"
+        except pd.errors.EmptyDataError:
+            raise DataError(f"{file.name} holds no table (only blank lines).") from None
+        except Exception as exc:  # pyarrow is the fast path; the C engine is the reference
+            if _RAGGED_PYARROW.search(str(exc)):
+                _raise_ragged(file, encoding, dialect)
+    try:
+        with warnings.catch_warnings():
+            # index_col=False: a long first row must not silently become the index
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                file,
+                engine="c",
+                index_col=False,
+                thousands=dialect.thousands,
+                low_memory=False,  # one dtype per column, inferred from all of it
+                **options,
+            )
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{file.name} holds no table (only blank lines).") from None
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+        _raise_ragged(file, encoding, dialect)
+        raise DataError(f"{file.name} cannot be read as a table: {_first_line(exc)}.") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{file.name} has bytes that are not {encoding}: {exc.reason}.") from None
+    except OSError as exc:
+        raise DataError(f"Cannot read {file}: {exc.strerror or exc}.") from None
+    return frame, "c"
+
+
+def _has_pyarrow() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _raise_ragged(file: Path, encoding: str, dialect: _Dialect) -> None:
+    """Find the first row whose field count differs from the first row's and raise for it."""
+    try:
+        with file.open(encoding=encoding, errors="replace", newline="") as handle:
+            for _ in range(dialect.skip_rows):
+                handle.readline()
+            reader = csv.reader(handle, delimiter=dialect.delimiter, strict=False)
+            expected: int | None = None
+            next_line = 1 + dialect.skip_rows
+            for record in reader:
+                line, next_line = next_line, reader.line_num + 1 + dialect.skip_rows
+                if not record:
+                    continue
+                if expected is None:
+                    expected = len(record)
+                    first = "header" if dialect.header else "first line"
+                    continue
+                if len(record) != expected:
+                    raise DataError(
+                        f"Line {line} of {file.name} has {len(record)} fields but the {first} "
+                        f"has {expected}; fix that row, or quote text that contains a "
+                        f"{_DELIMITER_NAMES.get(dialect.delimiter, repr(dialect.delimiter))}."
+                    )
+    except (OSError, csv.Error):
+        return
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0].rstrip(".") if text else type(exc).__name__
+
+
+# ---------------------------------------------------------------------------------------------
+# Parquet, Excel, JSON
+
+
+def _load_parquet(file: Path, report: _Reporter) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(file)
+        groups = parquet.num_row_groups
+        tables = []
+        for i in range(groups):
+            tables.append(parquet.read_row_group(i))
+            report(0.05 + 0.85 * (i + 1) / groups, f"Reading row group {i + 1} of {groups}")
+        table = pa.concat_tables(tables) if tables else parquet.schema_arrow.empty_table()
+        frame = table.to_pandas()  # restores a saved index from the pandas metadata
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        reason = _first_line(exc)
+        raise DataError(f"{file.name} is not a readable Parquet file: {reason}.") from None
+    if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
+        frame = frame.reset_index()  # a saved index is data the user had: keep it as columns
+    return frame
+
+
+def _load_excel(file: Path, report: _Reporter, notes: list[str]) -> pd.DataFrame:
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError:
+        raise DataError(
+            "Reading Excel files needs the optional openpyxl package: "
+            "pip install 'kmeans-gui[excel]'."
+        ) from None
+    report(0.1, f"Reading {file.name}")
+    try:
+        with pd.ExcelFile(file, engine="openpyxl") as book:
+            sheets = [str(s) for s in book.sheet_names]
+            if not sheets:
+                raise DataError(f"{file.name} has no worksheets.")
+            try:
+                frame = pd.read_excel(book, sheet_name=sheets[0])
+            except pd.errors.EmptyDataError:
+                frame = pd.DataFrame()
+    except DataError:
+        raise
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+        raise DataError(f"{file.name} is not a readable Excel file: {_first_line(exc)}.") from None
+    if len(sheets) > 1:
+        notes.append(
+            f"{file.name} has {len(sheets)} sheets; only the first, '{sheets[0]}', was read."
+        )
+    if frame.shape[1] == 0:
+        raise DataError(f"The first sheet '{sheets[0]}' of {file.name} is empty.")
+    return frame
+
+
+def _load_json(file: Path, report: _Reporter, notes: list[str]) -> tuple[pd.DataFrame, str]:
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise DataError(f"Cannot read {file}: {exc.strerror or exc}.") from None
+    report(0.2, f"Parsing {file.name}")
+    encoding = json.detect_encoding(raw)
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError:
+        encoding = "cp1252"
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            encoding = "latin-1"
+            text = raw.decode(encoding)
+        notes.append(
+            f"{file.name} is not valid UTF-8; it was read as {_ENCODING_LABELS[encoding]}, "
+            "so check accented characters."
+        )
+    text = text.lstrip("\ufeff")
+    lines_format = file.suffix.lower() in (".jsonl", ".ndjson")
+    if not lines_format:
+        try:
+            data: Any = json.loads(text)
+        except json.JSONDecodeError as exc:
+            if exc.msg != "Extra data" or not text.lstrip().startswith("{"):
+                raise DataError(
+                    f"{file.name} is not valid JSON: {exc.msg} at line {exc.lineno}, "
+                    f"column {exc.colno}."
+                ) from None
+            lines_format = True  # JSON Lines without the .jsonl name
+    if lines_format:
+        data = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    data.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise DataError(
+                        f"Line {number} of {file.name} is not valid JSON: {exc.msg}."
+                    ) from None
+    return _frame_from_json(data, file.name), encoding
+
+
+def _frame_from_json(data: Any, name: str) -> pd.DataFrame:
+    if isinstance(data, list):
+        if not data:
+            raise DataError(f"{name} holds an empty list: no records to load.")
+        for i, item in enumerate(data):
+            if not isinstance(item, dict):
+                raise DataError(
+                    f"{name} must hold a list of records (JSON objects), but item {i + 1} is "
+                    f"{type(item).__name__ if item is not None else 'null'}."
+                )
+        return pd.DataFrame(data)
+    if isinstance(data, dict):
+        if {"columns", "data"} <= set(data) and isinstance(data["data"], list):
+            return pd.DataFrame(data["data"], columns=data["columns"])
+        values = list(data.values())
+        if values and all(isinstance(v, list) for v in values):
+            lengths = {len(v) for v in values}
+            if len(lengths) > 1:
+                raise DataError(f"{name} holds columns of different lengths: {sorted(lengths)}.")
+            return pd.DataFrame(data)
+        if values and all(isinstance(v, dict) for v in values):
+            return pd.DataFrame(data)
+    raise DataError(
+        f"{name} does not hold a table; expected a list of records such as "
+        '[{"x": 1.5, "y": 2}, ...].'
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Common clean-up
+
+
+def _tidy(
+    frame: pd.DataFrame, file: Path, fmt: str, notes: list[str], style: CsvStyle | None
+) -> pd.DataFrame:
+    """String column names, a fresh RangeIndex, and no empty artefact columns; rows untouched."""
+    if frame.shape[1] == 0:
+        raise DataError(f"{file.name} holds no columns.")
+    names = [str(c).strip() or f"Unnamed: {i}" for i, c in enumerate(frame.columns)]
+    empty_unnamed = [
+        i
+        for i, name in enumerate(names)
+        if name.startswith("Unnamed: ") and frame.iloc[:, i].isna().all()
+    ]
+    if empty_unnamed and len(empty_unnamed) < len(names):
+        keep = [i for i in range(len(names)) if i not in set(empty_unnamed)]
+        frame = frame.iloc[:, keep]
+        names = [names[i] for i in keep]
+        origin = (
+            f" (often trailing {_DELIMITER_NAMES.get(style.delimiter, 'delimiter')}s)"
+            if style
+            else ""
+        )
+        notes.append(
+            f"Ignored {len(empty_unnamed)} empty column(s) without a header in {file.name}{origin}."
+        )
+    frame = frame.set_axis(_unique(names), axis=1)
+    if len(frame) == 0:
+        if fmt == "json":
+            raise DataError(f"{file.name} has no records.")
+        raise DataError(f"{file.name} has a header row but no data rows.")
+    return frame.reset_index(drop=True)
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Names with repeats renamed 'a', 'a.1', 'a.2', as pandas does on read."""
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        candidate, n = name, 0
+        while candidate in seen:
+            n += 1
+            candidate = f"{name}.{n}"
+        seen.add(candidate)
+        out.append(candidate)
+    return out

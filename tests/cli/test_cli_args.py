@@ -1,0 +1,216 @@
+"""The command line's front door: help, argument and data errors, GUI dispatch. No TensorFlow."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from kmeans_gui import cli
+
+REPO = Path(__file__).resolve().parents[2]
+
+TABLE = "name,x,y\na,1.0,2.0\nb,1.5,1.8\nc,5.0,8.0\nd,8.0,8.0\ne,1.0,0.6\nf,,11.0\n"
+
+
+@pytest.fixture
+def table_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "t.csv"
+    path.write_text(TABLE)
+    return path
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = cli.main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def error_line(err: str) -> str:
+    """The one 'error: ...' line, which must come last (warnings may precede it)."""
+    lines = err.splitlines()
+    assert "Traceback" not in err
+    assert [line for line in lines if line.startswith("error:")] == lines[-1:], err
+    return lines[-1]
+
+
+def test_help_lists_the_commands(capsys) -> None:
+    code, out, err = run(["--help"], capsys)
+    assert code == 0 and err == ""
+    assert "kmeans-gui cluster FILE -k K" in out
+    assert "sweep" in out
+
+
+def test_cluster_help_lists_every_option(capsys) -> None:
+    code, out, _ = run(["cluster", "--help"], capsys)
+    assert code == 0
+    for option in (
+        "--columns",
+        "--init",
+        "--n-init",
+        "--tol",
+        "--max-iter",
+        "--seed",
+        "--scale",
+        "--device",
+        "--out",
+        "--centroids-out",
+        "--json",
+        "--weight-column",
+        "--algorithm",
+        "--metric",
+        "--batch-size",
+        "--learning-rate",
+        "--optimizer",
+        "--missing",
+    ):
+        assert option in out
+
+
+def test_version(capsys) -> None:
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0 and out.startswith("kmeans-gui 0.")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["cluster", "t.csv"], "error: the following arguments are required: -k/--k/--n-clusters"),
+        (["cluster", "t.csv", "-k", "0"], "error: argument -k/--k/--n-clusters: must be a whole"),
+        (["cluster", "t.csv", "-k", "two"], "error: argument -k/--k/--n-clusters: must be a whole"),
+        (["cluster", "t.csv", "-k", "2", "--tol", "-1"], "error: argument --tol: must be zero or"),
+        (
+            ["cluster", "t.csv", "-k", "2", "--scale", "log"],
+            "error: argument --scale: invalid choice",
+        ),
+        (["cluster", "t.csv", "-k", "2", "--bogus"], "error: unrecognized arguments: --bogus"),
+        (["sweep", "t.csv", "--k", "5:2"], "error: argument -k/--k: '5:2' is not a range of k"),
+        (["sweep", "t.csv", "--k", "0:3"], "error: argument -k/--k: every k must be at least 1"),
+        (["-k", "-3"], "error: argument -k/--k: must be a whole number of at least 1, not -3"),
+    ],
+)
+def test_argument_errors_are_one_line_exit_2(capsys, argv, message) -> None:
+    code, out, err = run(argv, capsys)
+    assert code == 2
+    assert out == ""
+    assert err.startswith(message)
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--columns", "name"], "error: The column 'name' holds text, not numbers (row 1 is 'a')"),
+        (["--columns", "x,z"], "error: There is no column named 'z'"),
+        (["-k", "6"], "error: k = 6 is larger than the 5 usable rows (1 of 6 rows were left out"),
+        (["--weight-column", "name"], "error: The weight column 'name' holds text"),
+        (["--out", "o.foo"], "error: Cannot tell the export format of 'o.foo'"),
+        (["--out", "nowhere/o.csv"], "error: Cannot write o.csv: the folder"),
+        (["--init", "missing.csv"], "error: No such file: missing.csv."),
+    ],
+)
+def test_data_errors_are_one_line_exit_2_and_write_nothing(
+    capsys, table_csv, monkeypatch, extra, message
+) -> None:
+    monkeypatch.chdir(table_csv.parent)
+    argv = ["cluster", "t.csv", "--out", "labelled.csv", "-k", "2", *extra]  # last one wins
+    code, out, err = run(argv, capsys)
+    assert (code, out) == (2, "")
+    assert error_line(err).startswith(message)
+    assert sorted(p.name for p in table_csv.parent.iterdir()) == ["t.csv"]
+
+
+def test_output_over_the_input_is_refused(capsys, table_csv) -> None:
+    code, _, err = run(["cluster", str(table_csv), "-k", "2", "--out", str(table_csv)], capsys)
+    assert code == 2
+    assert error_line(err) == (
+        f"error: {table_csv} is the input file; choose another output name so the input is kept."
+    )
+    assert table_csv.read_text() == TABLE
+
+
+@pytest.mark.parametrize(
+    ("init", "message"),
+    [
+        ("x,y\n1,2\n", "error: The initial-centroids file init.csv has 1 row(s) but k is 2;"),
+        ("x,q\n1,2\n3,4\n", "error: The initial-centroids file init.csv has no column 'y';"),
+        (
+            "x,y\n1,2\n3,\n",
+            "error: The initial-centroids file init.csv has a missing or non-finite",
+        ),
+        (
+            "x,y\n1,2\n3,abc\n",
+            "error: In the initial-centroids file init.csv, the column 'y' holds text, not "
+            "numbers (row 2 is 'abc')",
+        ),
+    ],
+)
+def test_bad_init_files(capsys, table_csv, init, message) -> None:
+    init_path = table_csv.parent / "init.csv"
+    init_path.write_text(init)
+    code, _, err = run(["cluster", str(table_csv), "-k", "2", "--init", str(init_path)], capsys)
+    assert code == 2
+    assert error_line(err).startswith(message)
+
+
+def test_missing_file_and_folder(capsys, tmp_path) -> None:
+    code, _, err = run(["cluster", str(tmp_path / "no.csv"), "-k", "2"], capsys)
+    assert (code, err) == (2, f"error: No such file: {tmp_path / 'no.csv'}.\n")
+    code, _, err = run(["cluster", str(tmp_path), "-k", "2"], capsys)
+    assert code == 2 and "is a folder, not a file" in err
+    code, _, err = run([str(tmp_path / "no.csv")], capsys)
+    assert (code, err) == (2, f"error: No such file: {tmp_path / 'no.csv'}.\n")
+
+
+@pytest.fixture
+def fake_gui(monkeypatch) -> list[tuple]:
+    calls: list[tuple] = []
+    module = types.ModuleType("kmeans_gui.app.main")
+
+    def run_app(path, screenshot=None, k=None) -> int:
+        calls.append((path, screenshot, k))
+        return 0
+
+    module.run_app = run_app  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "kmeans_gui.app.main", module)
+    return calls
+
+
+def test_no_arguments_opens_the_gui(fake_gui) -> None:
+    assert cli.main([]) == 0
+    assert fake_gui == [(None, None, None)]
+
+
+def test_a_file_opens_the_gui_on_it(fake_gui, table_csv) -> None:
+    assert cli.main([str(table_csv), "-k", "4"]) == 0
+    assert fake_gui == [(str(table_csv), None, 4)]
+
+
+def test_screenshot_is_forwarded(fake_gui, table_csv, tmp_path) -> None:
+    shot = str(tmp_path / "shot.png")
+    assert cli.main(["--screenshot", shot, str(table_csv), "-k", "3"]) == 0
+    assert fake_gui == [(str(table_csv), shot, 3)]
+
+
+def test_gui_that_cannot_import_is_one_line_exit_1(capsys, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "kmeans_gui.app.main", None)  # import raises ImportError
+    code, _, err = run([], capsys)
+    assert code == 1
+    assert err.startswith("error: the GUI cannot start (")
+    assert err.count("\n") == 1
+
+
+def test_argument_and_data_errors_never_import_tensorflow(table_csv) -> None:
+    code = (
+        "import sys; from kmeans_gui.cli import main; "
+        f"codes = [main(['cluster', {str(table_csv)!r}, '-k', '99']), main(['--help'])]; "
+        "print(codes, 'tensorflow' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    assert done.stdout.strip().endswith("[2, 0] False")

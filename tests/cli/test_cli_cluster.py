@@ -1,0 +1,256 @@
+"""`kmeans-gui cluster` and `sweep` end to end on the engine, checked against scikit-learn."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.cluster import KMeans as SkKMeans
+from sklearn.datasets import load_iris
+
+from kmeans_gui import cli
+
+REPO = Path(__file__).resolve().parents[2]
+COMMAND = [sys.executable, "-m", "kmeans_gui"]  # what the kmeans-gui console script runs
+FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+INIT_ROWS = [0, 50, 100]  # one flower of each species
+
+
+@pytest.fixture(scope="module")
+def iris(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, pd.DataFrame]:
+    """iris.csv (four measurements and the species) and init.csv (three of its rows)."""
+    folder = tmp_path_factory.mktemp("iris")
+    data = load_iris()
+    frame = pd.DataFrame(data.data, columns=FEATURES)
+    frame["species"] = data.target_names[data.target]
+    frame.to_csv(folder / "iris.csv", index=False)
+    frame.loc[INIT_ROWS, FEATURES].to_csv(folder / "init.csv", index=False)
+    return folder / "iris.csv", folder / "init.csv", frame
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def reference(X: np.ndarray, init: np.ndarray, weights: np.ndarray | None = None) -> SkKMeans:
+    return SkKMeans(3, init=init, n_init=1, tol=1e-4, max_iter=300).fit(X, sample_weight=weights)
+
+
+def test_cluster_matches_scikit_learn_on_iris(iris, tmp_path, capsys) -> None:
+    iris_csv, init_csv, frame = iris
+    out, cen = tmp_path / "labelled.csv", tmp_path / "centroids.csv"
+    argv = ["cluster", iris_csv, "-k", 3, "--init", init_csv, "--out", out, "--centroids-out", cen]
+    code, stdout, err = run([*argv, "--json"], capsys)
+    assert code == 0, err
+    report = json.loads(stdout)  # exactly one JSON document
+    X = frame[FEATURES].to_numpy()
+    sk = reference(X, X[INIT_ROWS])
+
+    labelled = pd.read_csv(out)
+    assert list(labelled.columns) == [*frame.columns, "cluster", "distance"]
+    pd.testing.assert_frame_equal(labelled[frame.columns], frame)
+    np.testing.assert_array_equal(labelled["cluster"], sk.labels_)
+    assert report["inertia"] == pytest.approx(sk.inertia_, rel=1e-4)
+    assert report["converged"] is True
+    assert report["rows_used"] == 150 and report["rows_left_out"] == 0
+    assert report["n_iter"] == sk.n_iter_
+    assert report["device"]
+    assert report["seconds"] > 0
+    np.testing.assert_allclose(report["centroids"], sk.cluster_centers_, atol=1e-4)
+    expected_distance = np.linalg.norm(X - sk.cluster_centers_[sk.labels_], axis=1)
+    np.testing.assert_allclose(labelled["distance"], expected_distance, atol=1e-4)
+
+    centroids = pd.read_csv(cen)
+    assert list(centroids.columns) == ["cluster", "size", *FEATURES]
+    assert centroids["size"].tolist() == np.bincount(sk.labels_).tolist()
+    np.testing.assert_allclose(centroids[FEATURES], sk.cluster_centers_, atol=1e-4)
+
+    # the human summary says the same
+    code, stdout, _ = run(argv, capsys)
+    assert code == 0
+    assert "150 of 150 rows used" in stdout
+    (summary,) = [line for line in stdout.splitlines() if line.startswith("converged after")]
+    assert summary.startswith(f"converged after {sk.n_iter_} iteration(s); inertia ")
+    assert float(summary.rsplit(" ", 1)[1]) == pytest.approx(sk.inertia_, rel=1e-4)
+    assert f"wrote labelled to {out}" in stdout
+
+
+def test_rows_with_nan_or_inf_come_back_unlabelled(iris, tmp_path, capsys) -> None:
+    _, init_csv, frame = iris
+    holes = frame.copy()
+    holes.loc[[3, 77], "petal_length"] = np.nan
+    holes.loc[120, "sepal_width"] = np.inf
+    source = tmp_path / "holes.csv"
+    holes.to_csv(source, index=False)
+    out = tmp_path / "out.parquet"
+    code, stdout, err = run(
+        ["cluster", source, "-k", 3, "--init", init_csv, "--out", out, "--json"], capsys
+    )
+    assert code == 0
+    assert err.startswith("warning: 3 of 150 rows were left out of the fit")
+    report = json.loads(stdout)
+    assert (report["rows_used"], report["rows_left_out"]) == (147, 3)
+
+    back = pd.read_parquet(out)
+    assert len(back) == 150
+    assert back.loc[[3, 77, 120], "cluster"].isna().all()
+    assert back["cluster"].notna().sum() == 147
+    kept = np.ones(150, dtype=bool)
+    kept[[3, 77, 120]] = False
+    X = frame[FEATURES].to_numpy()
+    sk = reference(X[kept], X[INIT_ROWS])
+    np.testing.assert_array_equal(back.loc[kept, "cluster"].astype(int), sk.labels_)
+
+
+def test_standard_scaling_matches_scikit_learn_on_scaled_data(iris, capsys) -> None:
+    iris_csv, init_csv, frame = iris
+    code, stdout, _ = run(
+        ["cluster", iris_csv, "-k", 3, "--init", init_csv, "--scale", "standard", "--json"],
+        capsys,
+    )
+    assert code == 0
+    X = frame[FEATURES].to_numpy()
+    mean, std = X.mean(axis=0), X.std(axis=0)
+    sk = reference((X - mean) / std, (X[INIT_ROWS] - mean) / std)
+    report = json.loads(stdout)
+    assert report["inertia"] == pytest.approx(sk.inertia_, rel=1e-4)
+    assert report["sizes"] == np.bincount(sk.labels_).tolist()
+    # centroids are reported in the user's units
+    np.testing.assert_allclose(report["centroids"], sk.cluster_centers_ * std + mean, atol=1e-4)
+
+
+def test_weight_column_is_passed_as_sample_weight(iris, tmp_path, capsys) -> None:
+    _, init_csv, frame = iris
+    weighted = frame.assign(w=np.random.default_rng(3).uniform(0.1, 3.0, size=150))
+    source = tmp_path / "weighted.csv"
+    weighted.to_csv(source, index=False)
+    code, stdout, err = run(
+        ["cluster", source, "-k", 3, "--init", init_csv, "--weight-column", "w", "--json"],
+        capsys,
+    )
+    assert code == 0, err
+    report = json.loads(stdout)
+    assert report["columns"] == FEATURES  # the weight column is not a feature
+    X = frame[FEATURES].to_numpy()
+    sk = reference(X, X[INIT_ROWS], weighted["w"].to_numpy())
+    assert report["inertia"] == pytest.approx(sk.inertia_, rel=1e-4)
+    assert report["sizes"] == np.bincount(sk.labels_).tolist()
+
+
+def test_centroids_file_feeds_back_as_init(iris, tmp_path, capsys) -> None:
+    iris_csv, init_csv, _ = iris
+    first = tmp_path / "c.csv"
+    assert (
+        run(["cluster", iris_csv, "-k", 3, "--init", init_csv, "--centroids-out", first], capsys)[0]
+        == 0
+    )
+    code, stdout, err = run(
+        ["cluster", iris_csv, "-k", 3, "--init", first, "--n-init", 4, "--json"], capsys
+    )
+    assert code == 0
+    assert "warning: explicit initial centroids given" in err
+    report = json.loads(stdout)
+    assert report["converged"] and report["n_iter"] <= 1
+    np.testing.assert_allclose(report["centroids"], pd.read_csv(first)[FEATURES], atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--device", "gpu"], "gpu"),  # DeviceError on a machine without a GPU
+        (["--batch-size", "10"], "batch_size"),  # KMeansInputError: not a Lloyd parameter
+    ],
+)
+def test_engine_errors_are_one_line_exit_2(iris, tmp_path, capsys, extra, message) -> None:
+    iris_csv, _, _ = iris
+    if "gpu" in extra:
+        import kmeans_gui.engine as engine
+
+        if any("GPU" in d.upper() for d in engine.available_devices()):
+            pytest.skip("this machine has a GPU")
+    out = tmp_path / "o.csv"
+    code, stdout, err = run(["cluster", iris_csv, "-k", 3, "--out", out, *extra], capsys)
+    assert (code, stdout) == (2, "")
+    assert err.startswith("error: ") and message in err.lower(), err
+    assert err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_long_runs_report_progress_on_stderr(iris, capsys, monkeypatch) -> None:
+    iris_csv, init_csv, _ = iris
+    monkeypatch.setattr(cli, "PROGRESS_AFTER_S", 0.0)  # treat this run as a long one
+    monkeypatch.setattr(cli, "PROGRESS_EVERY_S", {True: 0.0, False: 0.0})
+    code, stdout, err = run(["cluster", iris_csv, "-k", 3, "--init", init_csv, "--json"], capsys)
+    assert code == 0
+    n_iter = json.loads(stdout)["n_iter"]
+    lines = err.splitlines()
+    assert any(line.startswith("Loaded 150 rows × 5 columns") for line in lines)
+    iterations = [line for line in lines if line.startswith("iteration ")]
+    assert len(iterations) >= n_iter
+    assert iterations[0].startswith("iteration 0: inertia ")
+
+    code, _, err = run(["cluster", iris_csv, "-k", 3, "--quiet"], capsys)
+    assert code == 0 and err == ""
+
+
+def test_sweep_prints_a_table_or_json(iris, capsys) -> None:
+    iris_csv, _, _ = iris
+    code, stdout, err = run(["sweep", iris_csv, "--k", "1:4", "--seed", 0, "--json"], capsys)
+    assert code == 0, err
+    points = json.loads(stdout)
+    assert [p["k"] for p in points] == [1, 2, 3, 4]
+    assert points[0]["silhouette"] is None  # undefined for one cluster
+    assert all(-1 <= p["silhouette"] <= 1 for p in points[1:])
+    assert all(p["sample_size"] == 150 for p in points)
+    inertias = [p["inertia"] for p in points]
+    assert inertias == sorted(inertias, reverse=True)
+
+    code, stdout, _ = run(["sweep", iris_csv, "--k", "2,3", "--seed", 0], capsys)
+    lines = stdout.splitlines()
+    assert lines[0].split() == ["k", "inertia", "silhouette", "sample", "iters", "s"]
+    assert [line.split()[0] for line in lines[1:]] == ["2", "3"]
+
+
+def test_sweep_k_beyond_the_rows_is_refused(iris, capsys) -> None:
+    iris_csv, _, _ = iris
+    code, _, err = run(["sweep", iris_csv, "--k", "2:151"], capsys)
+    assert code == 2
+    assert err.startswith("error: k = 151 is larger than the 150 usable rows")
+
+
+def test_the_installed_command_runs_without_traceback(iris, tmp_path) -> None:
+    iris_csv, init_csv, _ = iris
+    out, bad_out = tmp_path / "o.csv", tmp_path / "bad.csv"
+    cluster = [*COMMAND, "cluster", iris_csv, "-k", "3"]
+    done = subprocess.run(
+        [*cluster, "--init", init_csv, "--json", "-q", "--out", out],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["rows_used"] == 150
+    assert done.stderr == ""  # -q: no progress; and TensorFlow's start-up chatter is held back
+
+    bad = subprocess.run(
+        [*cluster, "--columns", "species", "--out", bad_out],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+    )
+    assert bad.returncode == 2
+    assert bad.stdout == ""
+    assert bad.stderr == (
+        "error: The column 'species' holds text, not numbers (row 1 is 'setosa'); "
+        "choose numeric columns.\n"
+    )
+    assert not bad_out.exists()
