@@ -14,9 +14,9 @@ import time
 from collections.abc import Iterator
 
 import numpy as np
-import tensorflow as tf
 
-from .kernels import assign_pass, lloyd_pass
+from .kernels import lloyd_pass
+from .metric import assign, farthest_rows, project
 from .prepare import PreparedData
 from .state import IterationState
 
@@ -32,20 +32,19 @@ def relocate_empty(
 
     Empty clusters are rare, so the distances to the current ``centroids`` are recomputed here
     rather than carried out of every pass. Works in place on the weighted ``sums`` (K, D) and
-    cluster weights ``wsum`` (K,): the row
-    is taken out of its old cluster, so no centre collapses to the origin or becomes NaN.
-    Returns how many clusters were repaired.
+    cluster weights ``wsum`` (K,): the row is taken out of its old cluster, so no centre
+    collapses to the origin or becomes NaN. Returns how many clusters were repaired.
     """
     empty = np.flatnonzero(wsum <= 0)
     if empty.size == 0:
         return 0
-    _, dist = assign_pass(data.blocks, tf.constant(centroids, dtype=tf.float32))
-    far = np.argsort(data.flat(dist), kind="stable")[::-1][: empty.size]
-    rows, weights = data.rows, data.weight_array
+    _, cost, _ = assign(data, centroids)
+    far = farthest_rows(data, cost, empty.size)
+    weights = data.weight_array
     for cluster, idx in zip(empty, far, strict=False):
         w = weights[idx]
         old = labels[idx]
-        point = rows[idx].astype(np.float64)
+        point = data.rows[idx].astype(np.float64)
         sums[old] -= point * w
         wsum[old] -= w
         sums[cluster] = point * w
@@ -61,13 +60,18 @@ def lloyd_states(
     max_iter: int,
     restart: int = 0,
     n_restarts: int = 1,
+    metric: str = "euclidean",
 ) -> Iterator[IterationState]:
     """Yield one :class:`IterationState` per centroid update, starting from ``centroids``.
 
-    ``centroids`` are centred (k, D) float64; states report them in the caller's units.
+    ``centroids`` are centred (k, D) float64; states report them in the caller's units. With
+    ``metric="cosine"`` (unit rows from ``prepare_input``) this is spherical k-means: each mean
+    is scaled back to unit length, labels follow the largest cosine similarity, and inertia is
+    the weighted sum of 1 - cos(x, c) = |x - c|^2 / 2.
     """
     tol_abs = tol * data.mean_variance
-    current = np.asarray(centroids, dtype=np.float64)
+    cost_scale = 0.5 if metric == "cosine" else 1.0
+    current = project(np.asarray(centroids, dtype=np.float64), metric)
     previous = data.unlabelled
     shift, relocated, tol_reached = 0.0, 0, False
     iteration = 0
@@ -84,7 +88,7 @@ def lloyd_states(
             iteration=iteration,
             centroids=current + data.offset,
             labels=labels,
-            inertia=float(inertia_t),
+            inertia=cost_scale * float(inertia_t),
             shift=shift,
             sizes=count_t.numpy().astype(np.int64),
             n_changed=n_changed,
@@ -107,7 +111,7 @@ def lloyd_states(
             return
         sums, wsum = sums_t.numpy(), wsum_t.numpy()
         relocated = relocate_empty(sums, wsum, data, labels, current)
-        updated = sums / wsum[:, np.newaxis]
+        updated = project(sums / wsum[:, np.newaxis], metric, fallback=current)
         shift = float(np.sum((updated - current) ** 2))
         tol_reached = shift <= tol_abs
         yield IterationState(
