@@ -2,26 +2,67 @@
 
 ``iterate`` streams one immutable :class:`IterationState` per iteration (what the GUI's worker
 forwards); ``KMeans`` is the scikit-learn-style estimator built on the same stream.
+
+Importing the package is cheap: the menus (``choices``), the state records and the errors load
+at once, while everything that needs TensorFlow loads on first use, so a window or a CLI can
+start (and build its menus) before TensorFlow has been imported.
 """
 
+from __future__ import annotations
+
+import importlib
 import os
+from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow's first import
 
-from .algorithms import ALGORITHMS, METRICS, PARAMETERS
-from .api import KMeans, iterate
-from .devices import available_devices, resolve_device
+from .choices import (
+    ALGORITHM_NAMES,
+    DEVICE_CHOICES,
+    INIT_CHOICES,
+    METRIC_NAMES,
+    METRICS,
+    PARAMETERS,
+)
 from .errors import DeviceError, KMeansInputError
-from .init import INIT_CHOICES
-from .kmedoids import SampledMedoidsWarning
-from .pca import principal_components
 from .state import IterationState, SweepPoint
-from .sweep import silhouette, sweep
+
+_LAZY = {
+    "ALGORITHMS": ".algorithms",
+    "KMeans": ".api",
+    "iterate": ".api",
+    "available_devices": ".devices",
+    "resolve_device": ".devices",
+    "SampledMedoidsWarning": ".kmedoids",
+    "principal_components": ".pca",
+    "silhouette": ".choose_k",
+    "sweep": ".choose_k",
+}
+
+if TYPE_CHECKING:
+    from .algorithms import ALGORITHMS
+    from .api import KMeans, iterate
+    from .choose_k import silhouette, sweep
+    from .devices import available_devices, resolve_device
+    from .kmedoids import SampledMedoidsWarning
+    from .pca import principal_components
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ALGORITHMS",
+    "ALGORITHM_NAMES",
+    "DEVICE_CHOICES",
     "INIT_CHOICES",
     "METRICS",
+    "METRIC_NAMES",
     "PARAMETERS",
     "DeviceError",
     "IterationState",

@@ -25,11 +25,12 @@ from typing import Any
 
 import numpy as np
 
+from .choices import METRICS, PARAMETERS
 from .errors import KMeansInputError
-from .gradient import gradient_states
-from .kmedoids import DEFAULT_MAX_CANDIDATES, kmedoids_states
+from .gradient import check_gradient_params, gradient_states
+from .kmedoids import check_kmedoids_params, kmedoids_states
 from .lloyd import lloyd_states
-from .minibatch import DEFAULT_BATCH_SIZE, DEFAULT_MAX_NO_IMPROVEMENT, minibatch_states
+from .minibatch import check_minibatch_params, minibatch_states
 from .prepare import PreparedData
 from .state import IterationState
 
@@ -69,21 +70,6 @@ ALGORITHMS: dict[str, Runner] = {
     "minibatch": minibatch_states,
     "kmedoids": kmedoids_states,
 }
-METRICS: dict[str, tuple[str, ...]] = {
-    "lloyd": ("euclidean", "cosine"),
-    "gradient": ("euclidean", "cosine"),
-    "minibatch": ("euclidean", "cosine"),
-    "kmedoids": ("euclidean", "manhattan", "cosine"),
-}
-PARAMETERS: dict[str, dict[str, Any]] = {
-    "lloyd": {},
-    "gradient": {"learning_rate": None, "optimizer": "sgd"},
-    "minibatch": {
-        "batch_size": DEFAULT_BATCH_SIZE,
-        "max_no_improvement": DEFAULT_MAX_NO_IMPROVEMENT,
-    },
-    "kmedoids": {"max_candidates": DEFAULT_MAX_CANDIDATES},
-}
 
 
 def get_runner(algorithm: str, metric: str) -> Runner:
@@ -96,3 +82,24 @@ def get_runner(algorithm: str, metric: str) -> Runner:
             f"algorithm {algorithm!r} supports metric {' or '.join(metrics)}, not {metric!r}"
         )
     return functools.partial(ALGORITHMS[algorithm], metric=metric)
+
+
+_VALIDATORS: dict[str, Callable[..., object]] = {
+    "gradient": check_gradient_params,
+    "minibatch": check_minibatch_params,
+    "kmedoids": check_kmedoids_params,
+}
+
+
+def check_params(algorithm: str, params: dict[str, Any]) -> None:
+    """Reject unknown or invalid algorithm parameters before any data is prepared."""
+    known = PARAMETERS.get(algorithm, {})
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        accepted = ", ".join(known) or "none"
+        raise KMeansInputError(
+            f"algorithm {algorithm!r} takes no parameter(s) {', '.join(unknown)} "
+            f"(it accepts: {accepted})"
+        )
+    if algorithm in _VALIDATORS:
+        _VALIDATORS[algorithm](**{**known, **params})

@@ -8,18 +8,18 @@ across restarts, runs and instances.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from .algorithms import get_runner
+from .algorithms import check_params, get_runner
 from .devices import resolve_device
 from .errors import KMeansInputError
 from .init import initial_centroids
 from .kernels import assign_pass, block_rows
-from .prepare import PreparedData, check_data, prepare, prepare_input
+from .prepare import check_data, prepare, prepare_input, unit_length
 from .state import IterationState
 
 
@@ -62,6 +62,7 @@ def iterate(
     Abandoning the generator between states cancels the run.
     """
     runner = get_runner(algorithm, metric)
+    check_params(algorithm, params)
     tol, max_iter, n_init = _check_run_params(tol, max_iter, n_init)
     if not isinstance(init, str) and n_init > 1:
         warnings.warn(
@@ -129,7 +130,17 @@ class KMeans:
         self.metric = metric
         self.params = params
 
-    def fit(self, X: Any, sample_weight: Any = None) -> KMeans:
+    def fit(
+        self,
+        X: Any,
+        sample_weight: Any = None,
+        *,
+        on_state: Callable[[IterationState], object] | None = None,
+    ) -> KMeans:
+        """Run every restart and keep the one of lowest inertia (the first on ties).
+
+        ``on_state`` sees every state as it is produced (progress bars, logging).
+        """
         best: IterationState | None = None
         inertias: list[float] = []
         for state in iterate(
@@ -146,6 +157,8 @@ class KMeans:
             metric=self.metric,
             **self.params,
         ):
+            if on_state is not None:
+                on_state(state)
             if state.final:
                 inertias.append(state.inertia)
                 if best is None or state.inertia < best.inertia:
@@ -157,6 +170,7 @@ class KMeans:
         self.n_iter_ = best.n_iter
         self.converged_ = best.converged
         self.device_ = best.device
+        self.n_relocated_ = best.n_relocated
         self.restart_inertias_ = inertias
         return self
 
@@ -174,29 +188,44 @@ class KMeans:
             )
         return arr
 
-    def _assign(self, X: Any) -> tuple[PreparedData, tf.Tensor, np.ndarray]:
+    def predict(self, X: Any) -> np.ndarray:
+        """Index of the nearest fitted centre for every row of X, in the model's metric."""
         arr = self._check_fitted(X)
+        if self.metric == "manhattan":
+            return np.concatenate(
+                [block.argmin(axis=1) for block in self._distance_blocks(arr)]
+            ).astype(np.int32)
+        if self.metric == "cosine":
+            arr = unit_length(arr)
         offset = self.cluster_centers_.mean(axis=0)
         data = prepare(arr, None, resolve_device(self.device), self.n_clusters, offset=offset)
-        centroids = (self.cluster_centers_ - offset).astype(np.float32)
-        return data, tf.constant(centroids), centroids
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Index of the nearest fitted centroid for every row of X."""
-        data, centroids, _ = self._assign(X)
+        centroids = tf.constant((self.cluster_centers_ - offset).astype(np.float32))
         labels, _ = assign_pass(data.blocks, centroids)
         return data.flat(labels)
 
     def transform(self, X: Any) -> np.ndarray:
-        """Euclidean distance from every row of X to every centroid, (N, k) float64."""
-        data, _, centroids = self._assign(X)
-        rows = data.rows
-        c64 = centroids.astype(np.float64)
-        csq = np.einsum("kd,kd->k", c64, c64)
-        out = np.empty((data.n, c64.shape[0]))
-        step = block_rows(data.n, c64.shape[0])
-        for start in range(0, data.n, step):
-            x = rows[start : start + step].astype(np.float64)  # float64: no cancellation
-            sq = np.einsum("bd,bd->b", x, x)[:, None] - 2.0 * (x @ c64.T) + csq[None, :]
-            out[start : start + step] = np.sqrt(np.maximum(sq, 0.0))
-        return out
+        """Distance from every row of X to every centre, (N, k) float64.
+
+        Euclidean for the Euclidean metric (as scikit-learn), 1 - cos for cosine, L1 for
+        Manhattan: the measure the model was fitted with.
+        """
+        return np.concatenate(list(self._distance_blocks(self._check_fitted(X))))
+
+    def _distance_blocks(self, arr: np.ndarray) -> Iterator[np.ndarray]:
+        """Exact float64 distances, a bounded block of rows at a time."""
+        centres = np.asarray(self.cluster_centers_, dtype=np.float64)
+        k, d = centres.shape
+        if self.metric == "cosine":
+            arr, centres = unit_length(arr), unit_length(centres)
+        offset = centres.mean(axis=0)
+        centres = centres - offset
+        csq = np.einsum("kd,kd->k", centres, centres)
+        step = max(1, min(block_rows(arr.shape[0], k), (1 << 22) // max(k * d, 1)))
+        for start in range(0, arr.shape[0], step):
+            x = np.asarray(arr[start : start + step], dtype=np.float64) - offset
+            if self.metric == "manhattan":
+                yield np.abs(x[:, None, :] - centres[None]).sum(axis=2)
+                continue
+            sq = np.einsum("bd,bd->b", x, x)[:, None] - 2.0 * (x @ centres.T) + csq[None, :]
+            sq = np.maximum(sq, 0.0)
+            yield 0.5 * sq if self.metric == "cosine" else np.sqrt(sq)

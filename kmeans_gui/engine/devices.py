@@ -14,9 +14,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import tensorflow as tf
 
+from .choices import DEVICE_CHOICES
 from .errors import DeviceError
-
-DEVICE_CHOICES = ("auto", "cpu", "gpu")
 
 
 def _configure() -> None:

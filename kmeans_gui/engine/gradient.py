@@ -48,14 +48,13 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from .choices import DEFAULT_LEARNING_RATE, OPTIMIZERS
 from .errors import KMeansInputError
 from .kernels import nearest
 from .metric import farthest_rows, project, row_cost, weighted_sizes
 from .prepare import PreparedData
 from .state import IterationState
 
-OPTIMIZERS = ("sgd", "adam")
-DEFAULT_LEARNING_RATE = {"sgd": 0.5, "adam": 0.05}
 #: Distinct (k, D, optimiser, device) shapes whose steppers are kept for reuse.
 _POOL_SHAPES = 16
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from .choices import INIT_CHOICES
 from .errors import KMeansInputError
 from .prepare import PreparedData
-
-INIT_CHOICES = ("k-means++", "random", "uniform")
 
 
 def initial_centroids(

@@ -38,13 +38,13 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from .choices import DEFAULT_MAX_CANDIDATES
 from .errors import KMeansInputError
 from .kernels import assign_pass
 from .metric import farthest_rows, row_cost, weighted_sizes
 from .prepare import PreparedData
 from .state import IterationState
 
-DEFAULT_MAX_CANDIDATES = 4000
 #: Largest tile of the pairwise sums: candidates x members (float64, 16 MiB).
 _TILE_CANDIDATES, _TILE_MEMBERS = 1024, 2048
 _MIN_TILE = 64

@@ -36,14 +36,13 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from .choices import DEFAULT_BATCH_SIZE, DEFAULT_MAX_NO_IMPROVEMENT
 from .errors import KMeansInputError
 from .kernels import nearest
 from .metric import assign, farthest_rows, project, weighted_sizes
 from .prepare import PreparedData
 from .state import IterationState
 
-DEFAULT_BATCH_SIZE = 1024
-DEFAULT_MAX_NO_IMPROVEMENT = 10
 #: States (full labellings) per pass of mini-batches over the data.
 _ROUNDS_PER_EPOCH = 10
 

@@ -18,7 +18,9 @@ from .errors import KMeansInputError
 from .kernels import block_rows
 
 #: Rows converted per step while centring, so the float64 temporary stays small.
-_CONVERT_ROWS = 1 << 16
+CONVERT_ROWS = 1 << 16
+#: Beyond this distance from the mean, squared float32 distances (and their sums) overflow.
+_MAX_EXTENT = 1e17
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,7 +83,7 @@ def check_data(X: object) -> np.ndarray:
     n, d = arr.shape
     if n == 0 or d == 0:
         raise KMeansInputError(f"X is empty ({n} rows x {d} features)")
-    if not np.issubdtype(arr.dtype, np.floating):
+    if arr.dtype not in (np.float32, np.float64):  # ints, bools, float16: exact in float64
         arr = arr.astype(np.float64)
     limit = np.finfo(np.float32).max / 4
     low, high = arr.min(), arr.max()  # NaN propagates into both: one cheap pass each
@@ -113,23 +115,33 @@ def check_weights(sample_weight: object, n: int) -> np.ndarray | None:
 
 
 def check_n_clusters(n_clusters: object, X: np.ndarray, weights: np.ndarray | None) -> int:
-    """k as an int, at least 1 and no more than the distinct (weighted) rows of X."""
+    """k as an int, at least 1 and no more than the (positively weighted) rows of X."""
     if isinstance(n_clusters, bool) or not isinstance(n_clusters, (int, np.integer)):
         raise KMeansInputError(f"n_clusters must be a whole number, got {n_clusters!r}")
     k = int(n_clusters)
     if k < 1:
         raise KMeansInputError(f"n_clusters must be at least 1, got {k}")
-    usable = X if weights is None else X[weights > 0]
-    if k > usable.shape[0]:
+    usable = X.shape[0] if weights is None else int(np.count_nonzero(weights))
+    if k > usable:
         raise KMeansInputError(
-            f"n_clusters={k} is larger than the number of rows to cluster ({usable.shape[0]})"
+            f"n_clusters={k} is larger than the number of rows to cluster ({usable})"
         )
-    distinct = count_distinct(usable, stop_at=k)
+    return k
+
+
+def check_distinct(data: PreparedData, k: int) -> None:
+    """At least k distinct rows as the kernels see them (float32, centred, weight > 0).
+
+    Counted after the cast: rows that differ only below float32 resolution are one point.
+    """
+    rows = data.rows
+    if data.sample_weight is not None:
+        rows = rows[data.sample_weight > 0]
+    distinct = count_distinct(rows, stop_at=k)
     if distinct < k:
         raise KMeansInputError(
             f"X has only {distinct} distinct point(s), fewer than n_clusters={k}; lower k"
         )
-    return k
 
 
 def count_distinct(X: np.ndarray, stop_at: int) -> int:
@@ -166,14 +178,21 @@ def prepare(
     padded = np.zeros((m * block, d), dtype=np.float32)
     total = np.zeros(d)
     squares = np.zeros(d)
-    for start in range(0, n, _CONVERT_ROWS):
-        stop = min(n, start + _CONVERT_ROWS)
+    extent = 0.0
+    for start in range(0, n, CONVERT_ROWS):
+        stop = min(n, start + CONVERT_ROWS)
         chunk = np.asarray(X[start:stop], dtype=np.float64) - offset
         if unit_rows:
             chunk = chunk / np.linalg.norm(chunk, axis=1, keepdims=True)
         padded[start:stop] = chunk
         total += np.ones(stop - start) @ chunk
         squares += np.einsum("ij,ij->j", chunk, chunk)
+        extent = max(extent, float(np.abs(chunk).max()))
+    if extent * np.sqrt(d) >= _MAX_EXTENT:
+        raise KMeansInputError(
+            f"X spans too wide a range (|x - mean| up to {extent:.3g}) for float32 distances; "
+            "rescale the features (e.g. standardise them) first"
+        )
     w = np.zeros(m * block, dtype=np.float32)
     w[:n] = 1.0 if sample_weight is None else sample_weight
     mean_variance = float(np.mean(squares / n - (total / n) ** 2))
@@ -197,6 +216,12 @@ def prepare(
     )
 
 
+def unit_length(X: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1 (the cosine metric's view of the data), float64."""
+    X = np.asarray(X, dtype=np.float64)
+    return X / np.linalg.norm(X, axis=1, keepdims=True)
+
+
 def prepare_input(
     X: object, n_clusters: object, sample_weight: object, device: str, metric: str = "euclidean"
 ) -> tuple[PreparedData, int]:
@@ -211,6 +236,8 @@ def prepare_input(
                 f"the cosine metric needs non-zero rows; {int(zero.sum())} row(s) are all zeros "
                 f"(first at row {int(np.argmax(zero))})"
             )
-        arr = arr / np.linalg.norm(arr, axis=1, keepdims=True)
+        arr = unit_length(arr)
     k = check_n_clusters(n_clusters, arr, weights)
-    return prepare(arr, weights, resolve_device(device), k, unit_rows=unit_rows), k
+    data = prepare(arr, weights, resolve_device(device), k, unit_rows=unit_rows)
+    check_distinct(data, k)
+    return data, k

@@ -13,7 +13,7 @@ from sklearn.metrics import silhouette_score
 from kmeans_gui.engine import KMeans, KMeansInputError, SweepPoint, silhouette, sweep
 
 # The package exports the function ``sweep``, which hides the module of the same name.
-sweep_module = importlib.import_module("kmeans_gui.engine.sweep")
+sweep_module = importlib.import_module("kmeans_gui.engine.choose_k")
 
 
 @pytest.fixture(scope="module")
