@@ -1,0 +1,251 @@
+"""Data panel: what was loaded, which columns are features, how they are scaled and plotted."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+MISSING_CHOICES = (("Leave those rows out", "drop"), ("Fill with the column mean", "mean"))
+SCALE_CHOICES = (
+    ("None (raw units)", "none"),
+    ("Standardise (z-score)", "standard"),
+    ("Min–max to [0, 1]", "minmax"),
+)
+PLOT_FEATURES = "features"
+PLOT_PCA = "pca"
+
+
+@dataclass(frozen=True)
+class FeatureChoice:
+    columns: tuple[str, ...]
+    missing: str  # "drop" | "mean"
+    scale: str  # "none" | "standard" | "minmax"
+
+
+@dataclass(frozen=True)
+class PlotChoice:
+    mode: str  # PLOT_FEATURES | PLOT_PCA
+    x: int  # feature indices (for PLOT_FEATURES)
+    y: int
+
+
+class DataPanel(QWidget):
+    """Emits ``featuresChanged`` when the fit's inputs change, ``plotChanged`` for the plot only."""
+
+    featuresChanged = Signal()
+    plotChanged = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._updating = False
+        self.file_label = QLabel("No data loaded")
+        self.file_label.setWordWrap(True)
+        self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.shape_label = QLabel("")
+        self.notes_label = QLabel("")
+        self.notes_label.setWordWrap(True)
+        self.notes_label.setStyleSheet("color: #8a5a00;")
+        self.left_out_label = QLabel("")
+        self.left_out_label.setWordWrap(True)
+
+        self.columns_list = QListWidget()
+        self.columns_list.setToolTip(
+            "Feature columns used for clustering. Numeric columns are chosen by default."
+        )
+        self.columns_list.setMinimumHeight(70)
+        self.columns_list.setMaximumHeight(110)
+        self.columns_list.itemChanged.connect(self._on_columns_changed)
+
+        self.missing_combo = QComboBox()
+        for text, value in MISSING_CHOICES:
+            self.missing_combo.addItem(text, value)
+        self.missing_combo.setToolTip(
+            "Rows with an empty or non-finite value in a chosen feature: leave them out of the "
+            "fit (they come back unlabelled in an export), or fill in the column mean."
+        )
+        self.scale_combo = QComboBox()
+        for text, value in SCALE_CHOICES:
+            self.scale_combo.addItem(text, value)
+        self.scale_combo.setToolTip(
+            "Scaling applied for the fit; exported centroids are in the file's own units."
+        )
+        self.plot_combo = QComboBox()
+        self.plot_combo.addItem("Two feature columns", PLOT_FEATURES)
+        self.plot_combo.addItem("First two principal components", PLOT_PCA)
+        self.x_combo = QComboBox()
+        self.y_combo = QComboBox()
+        for combo in (self.missing_combo, self.scale_combo):
+            combo.currentIndexChanged.connect(self._emit_features)
+        for combo in (self.plot_combo, self.x_combo, self.y_combo):
+            combo.currentIndexChanged.connect(self._emit_plot)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Missing values", self.missing_combo)
+        form.addRow("Scaling", self.scale_combo)
+        form.addRow("Plot", self.plot_combo)
+        form.addRow("X axis", self.x_combo)
+        form.addRow("Y axis", self.y_combo)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.file_label)
+        layout.addWidget(self.shape_label)
+        layout.addWidget(self.notes_label)
+        layout.addWidget(QLabel("Feature columns"))
+        layout.addWidget(self.columns_list)
+        layout.addLayout(form)
+        layout.addWidget(self.left_out_label)
+        layout.addStretch(1)
+        self.notes_label.hide()
+        for combo in self.findChildren(QComboBox):  # let the dock be narrow; text elides
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(10)
+
+    # -- filling in ------------------------------------------------------------------------
+    def set_table(
+        self,
+        name: str,
+        n_rows: int,
+        columns: Sequence[str],
+        numeric: Sequence[str],
+        notes: Sequence[str] = (),
+        chosen: Sequence[str] | None = None,
+    ) -> None:
+        """Show a newly loaded table; ``chosen`` features default to the numeric columns."""
+        self._updating = True
+        try:
+            self.file_label.setText(f"<b>{name}</b>")
+            self.shape_label.setText(f"{n_rows:,} rows × {len(columns)} columns")
+            self.notes_label.setText("\n".join(notes))
+            self.notes_label.setVisible(bool(notes))
+            chosen_set = set(numeric if chosen is None else chosen)
+            self.columns_list.clear()
+            numeric_set = set(numeric)
+            for column in columns:
+                item = QListWidgetItem(str(column))
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(
+                    Qt.CheckState.Checked if column in chosen_set else Qt.CheckState.Unchecked
+                )
+                if column not in numeric_set:
+                    item.setForeground(Qt.GlobalColor.gray)
+                    item.setToolTip("text column: it cannot be a feature")
+                self.columns_list.addItem(item)
+            self._refresh_axis_combos()
+        finally:
+            self._updating = False
+
+    def set_left_out(self, n_used: int, left_out_rows: Sequence[int], notes: Sequence[str]) -> None:
+        """Say how many rows the fit uses, which were left out (1-based row numbers) and why."""
+        if not len(left_out_rows) and not notes:
+            self.left_out_label.setText(f"All {n_used:,} rows are used.")
+            self.left_out_label.setStyleSheet("")
+            return
+        text = " ".join(notes) or f"{n_used:,} rows are used."
+        if len(left_out_rows):
+            shown = ", ".join(str(r) for r in left_out_rows[:8])
+            more = f" and {len(left_out_rows) - 8:,} more" if len(left_out_rows) > 8 else ""
+            text += f" Rows left out: {shown}{more}."
+        self.left_out_label.setText(text)
+        self.left_out_label.setStyleSheet("color: #8a5a00;")
+
+    def uncheck_column(self, name: str) -> bool:
+        """Take ``name`` out of the features (it became the weight column); True if it was in."""
+        for i in range(self.columns_list.count()):
+            item = self.columns_list.item(i)
+            if item.text() == name and item.checkState() == Qt.CheckState.Checked:
+                self._updating = True
+                try:
+                    item.setCheckState(Qt.CheckState.Unchecked)
+                finally:
+                    self._updating = False
+                self._refresh_axis_combos()
+                return True
+        return False
+
+    # -- reading ---------------------------------------------------------------------------
+    def feature_choice(self) -> FeatureChoice:
+        columns = tuple(
+            self.columns_list.item(i).text()
+            for i in range(self.columns_list.count())
+            if self.columns_list.item(i).checkState() == Qt.CheckState.Checked
+        )
+        return FeatureChoice(
+            columns=columns,
+            missing=self.missing_combo.currentData(),
+            scale=self.scale_combo.currentData(),
+        )
+
+    def plot_choice(self) -> PlotChoice:
+        return PlotChoice(
+            mode=self.plot_combo.currentData(),
+            x=max(self.x_combo.currentIndex(), 0),
+            y=max(self.y_combo.currentIndex(), 0),
+        )
+
+    def set_plot_choice(self, mode: str, x: str | None = None, y: str | None = None) -> None:
+        self.plot_combo.setCurrentIndex(max(self.plot_combo.findData(mode), 0))
+        if x is not None and self.x_combo.findText(x) >= 0:
+            self.x_combo.setCurrentIndex(self.x_combo.findText(x))
+        if y is not None and self.y_combo.findText(y) >= 0:
+            self.y_combo.setCurrentIndex(self.y_combo.findText(y))
+
+    def set_choice(self, missing: str, scale: str) -> None:
+        self.missing_combo.setCurrentIndex(max(self.missing_combo.findData(missing), 0))
+        self.scale_combo.setCurrentIndex(max(self.scale_combo.findData(scale), 0))
+
+    # -- internals -------------------------------------------------------------------------
+    def _refresh_axis_combos(self) -> None:
+        columns = self.feature_choice().columns
+        previous = (self.x_combo.currentText(), self.y_combo.currentText())
+        blocked = (self.x_combo.blockSignals(True), self.y_combo.blockSignals(True))
+        try:
+            for combo in (self.x_combo, self.y_combo):
+                combo.clear()
+                combo.addItems(list(columns))
+            x = columns.index(previous[0]) if previous[0] in columns else 0
+            y = columns.index(previous[1]) if previous[1] in columns else min(1, len(columns) - 1)
+            if x == y and len(columns) > 1:
+                y = 1 if x == 0 else 0
+            self.x_combo.setCurrentIndex(x)
+            self.y_combo.setCurrentIndex(max(y, 0))
+        finally:
+            self.x_combo.blockSignals(blocked[0])
+            self.y_combo.blockSignals(blocked[1])
+        pca_possible = len(columns) > 2
+        self.plot_combo.model().item(1).setEnabled(pca_possible)
+        if not pca_possible and self.plot_combo.currentData() == PLOT_PCA:
+            self.plot_combo.setCurrentIndex(0)
+        features = self.plot_combo.currentData() == PLOT_FEATURES
+        self.x_combo.setEnabled(features)
+        self.y_combo.setEnabled(features)
+
+    def _on_columns_changed(self, _item: QListWidgetItem) -> None:
+        if self._updating:
+            return
+        self._refresh_axis_combos()
+        self.featuresChanged.emit()
+
+    def _emit_features(self) -> None:
+        if not self._updating:
+            self.featuresChanged.emit()
+
+    def _emit_plot(self) -> None:
+        features = self.plot_combo.currentData() == PLOT_FEATURES
+        self.x_combo.setEnabled(features)
+        self.y_combo.setEnabled(features)
+        if not self._updating:
+            self.plotChanged.emit()

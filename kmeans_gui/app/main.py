@@ -1,0 +1,95 @@
+"""Start the explorer (``kmeans-gui [FILE]``) or render one run to a PNG (``--screenshot``)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+SCREENSHOT_TIMEOUT_S = 900
+SCREENSHOT_SIZE = (1440, 900)
+
+
+def _application() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        app = QApplication(sys.argv[:1])
+    app.setApplicationName("kmeans-gui")
+    app.setOrganizationName("kmeans-gui")
+    return app
+
+
+def run_app(path: str | None = None, screenshot: str | None = None, k: int | None = None) -> int:
+    """Open the window on ``path`` (or the default sample) with ``k`` clusters if given.
+
+    With ``screenshot``, nothing is shown to a user: the file is loaded, one run goes to
+    completion at full animation speed, the final frame of the window is saved as that PNG and
+    the return value is 0 (1 if the file or the run failed; the reason goes to stderr).
+    """
+    app = _application()
+    from .window import MainWindow  # after the QApplication exists (pyqtgraph wants one)
+
+    if screenshot:
+        return _screenshot(app, MainWindow, path, screenshot, k)
+    window = MainWindow()
+    window.show()
+
+    def apply_k() -> None:
+        window.dataReady.disconnect(apply_k)
+        if k is not None:
+            window.algorithm_panel.k_spin.setValue(int(k))
+
+    window.dataReady.connect(apply_k)
+    if path:
+        QTimer.singleShot(0, lambda: window.open_file(path))
+    else:
+        QTimer.singleShot(0, window.open_sample)
+    return app.exec()
+
+
+def _screenshot(app: QApplication, window_class, path: str | None, out: str, k: int | None) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = QSettings(str(Path(tmp) / "screenshot.ini"), QSettings.Format.IniFormat)
+        window = window_class(settings, interactive=False, restore=False)
+        window.resize(*SCREENSHOT_SIZE)
+        window.controls.set_speed(0)  # max: draw every frame as soon as it arrives
+        window.show()
+        loop = QEventLoop()
+        outcome = {"code": 1}
+
+        def on_data() -> None:
+            window.dataReady.disconnect(on_data)
+            if k is not None:
+                window.algorithm_panel.k_spin.setValue(int(k))
+            if not window.start_run():
+                loop.quit()
+
+        def on_finished() -> None:
+            if window.errors:
+                loop.quit()
+                return
+            app.processEvents()
+            image = window.grab()
+            if image.save(out):
+                outcome["code"] = 0
+            else:
+                print(f"error: could not write the screenshot to {out}", file=sys.stderr)
+            loop.quit()
+
+        window.dataReady.connect(on_data)
+        window.runFinished.connect(on_finished)
+        window.errorShown.connect(lambda _message: loop.quit())
+        QTimer.singleShot(SCREENSHOT_TIMEOUT_S * 1000, loop.quit)
+        if path:
+            QTimer.singleShot(0, lambda: window.open_file(path))
+        else:
+            QTimer.singleShot(0, window.open_sample)
+        loop.exec()
+        window.close()
+        settings.sync()
+        return outcome["code"]

@@ -1,0 +1,185 @@
+"""Run controls: Run, Pause/Resume, Step, Stop, Reset, animation speed, history slider, restarts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .playback import MAX_SPEED
+
+SPEEDS = (1, 2, 5, 10, 20, 30, 60, MAX_SPEED)  # iterations per second; MAX_SPEED = unthrottled
+
+
+def speed_text(speed: float) -> str:
+    return "max" if speed == MAX_SPEED else f"{speed:g}/s"
+
+
+class RunControls(QWidget):
+    """Buttons and sliders; it forwards intent as signals and is told what state to show."""
+
+    runClicked = Signal()
+    pauseToggled = Signal(bool)  # True = pause
+    stepClicked = Signal()
+    stopClicked = Signal()
+    resetClicked = Signal()
+    speedChanged = Signal(float)
+    seekRequested = Signal(int)  # flat frame index
+    restartPicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.run_button = QPushButton("Run")
+        self.run_button.setToolTip("Start a new run with the current settings (Space)")
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setCheckable(True)
+        self.pause_button.setToolTip("Pause or resume the animation (Space)")
+        self.step_button = QPushButton("Step")
+        self.step_button.setToolTip("Show one more iteration (Right arrow)")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop computing; the iterations so far stay scrubbable")
+        self.reset_button = QPushButton("Reset")
+        self.reset_button.setToolTip("Stop and forget the run")
+        self.run_button.setDefault(True)
+        for button in (self.run_button, self.pause_button, self.step_button):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space/Right go to the shortcuts
+        for button in (self.stop_button, self.reset_button):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+        self.speed_slider = QSlider(Qt.Orientation.Horizontal)
+        self.speed_slider.setRange(0, len(SPEEDS) - 1)
+        self.speed_slider.setPageStep(1)
+        self.speed_slider.setFixedWidth(110)
+        self.speed_slider.setToolTip("Animation speed in iterations per second")
+        self.speed_label = QLabel()
+        self.speed_label.setMinimumWidth(38)
+
+        self.history_slider = QSlider(Qt.Orientation.Horizontal)
+        self.history_slider.setRange(0, 0)
+        self.history_slider.setEnabled(False)
+        self.history_slider.setToolTip("Scrub through the iterations of the last run")
+        self.history_label = QLabel("no run yet")
+        self.history_label.setMinimumWidth(120)
+        self.restart_label = QLabel("Restart")
+        self.restart_combo = QComboBox()
+        self.restart_combo.setToolTip(
+            "Each restart's final inertia; the best (lowest) is shown, pick another to replay it"
+        )
+        self.restart_combo.setMinimumContentsLength(18)
+
+        top = QHBoxLayout()
+        for button in (
+            self.run_button,
+            self.pause_button,
+            self.step_button,
+            self.stop_button,
+            self.reset_button,
+        ):
+            top.addWidget(button)
+        top.addSpacing(12)
+        top.addWidget(QLabel("Speed"))
+        top.addWidget(self.speed_slider)
+        top.addWidget(self.speed_label)
+        top.addStretch(1)
+        top.addWidget(self.restart_label)
+        top.addWidget(self.restart_combo)
+        bottom = QHBoxLayout()
+        bottom.addWidget(QLabel("History"))
+        bottom.addWidget(self.history_slider, 1)
+        bottom.addWidget(self.history_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.addLayout(top)
+        layout.addLayout(bottom)
+
+        self.run_button.clicked.connect(self.runClicked)
+        self.pause_button.toggled.connect(self._on_pause_toggled)
+        self.step_button.clicked.connect(self.stepClicked)
+        self.stop_button.clicked.connect(self.stopClicked)
+        self.reset_button.clicked.connect(self.resetClicked)
+        self.speed_slider.valueChanged.connect(self._on_speed)
+        self.history_slider.valueChanged.connect(self._on_slider)
+        self.restart_combo.activated.connect(
+            lambda i: self.restartPicked.emit(int(self.restart_combo.itemData(i)))
+        )
+        self._slider_updating = False
+        self.set_speed(10)
+        self.set_restarts({}, None)
+        self.set_running(False)
+
+    # -- told by the window ----------------------------------------------------------------
+    def set_speed(self, speed: float) -> None:
+        index = SPEEDS.index(speed) if speed in SPEEDS else SPEEDS.index(10)
+        self.speed_slider.setValue(index)
+        self._on_speed(index)
+
+    def speed(self) -> float:
+        return float(SPEEDS[self.speed_slider.value()])
+
+    def set_running(self, running: bool) -> None:
+        """Enable Stop while the engine computes."""
+        self.stop_button.setEnabled(running)
+
+    def set_paused(self, paused: bool) -> None:
+        self.pause_button.blockSignals(True)
+        self.pause_button.setChecked(paused)
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pause_button.blockSignals(False)
+
+    def set_history(self, first: int, last: int, current: int, text: str) -> None:
+        """Slider range (flat frame indices of the shown restart) and position."""
+        self._slider_updating = True
+        try:
+            self.history_slider.setEnabled(last > first)
+            self.history_slider.setRange(first, max(last, first))
+            if current >= first:
+                self.history_slider.setValue(current)
+        finally:
+            self._slider_updating = False
+        self.history_label.setText(text)
+
+    def set_restarts(
+        self, finals: Mapping[int, float], current: int | None, total: int = 1
+    ) -> None:
+        """List restarts with their final inertia; hidden for a single run."""
+        visible = total > 1
+        self.restart_label.setVisible(visible)
+        self.restart_combo.setVisible(visible)
+        if not visible:
+            return
+        best = min(finals, key=finals.__getitem__) if finals else None
+        self.restart_combo.blockSignals(True)
+        self.restart_combo.clear()
+        for r in range(total):
+            if r in finals:
+                mark = "  ★ best" if r == best else ""
+                text = f"#{r + 1}: {finals[r]:.6g}{mark}"
+            else:
+                text = f"#{r + 1}: running…" if r == len(finals) else f"#{r + 1}: waiting"
+            self.restart_combo.addItem(text, r)
+        if current is not None:
+            self.restart_combo.setCurrentIndex(current)
+        self.restart_combo.blockSignals(False)
+
+    # -- internals -------------------------------------------------------------------------
+    def _on_pause_toggled(self, paused: bool) -> None:
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pauseToggled.emit(paused)
+
+    def _on_speed(self, index: int) -> None:
+        speed = SPEEDS[index]
+        self.speed_label.setText(speed_text(speed))
+        self.speedChanged.emit(float(speed))
+
+    def _on_slider(self, value: int) -> None:
+        if not self._slider_updating:
+            self.seekRequested.emit(value)

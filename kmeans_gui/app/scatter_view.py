@@ -1,0 +1,378 @@
+"""The scatter canvas: points coloured by cluster, centroids with trails, optional Voronoi regions.
+
+Point positions never change during a run, only their labels do, so nothing here re-sends
+positions per frame. Small sets are drawn as a ScatterPlotItem whose per-point brushes come from
+a cached brush per cluster. Large sets are rasterised: the points are binned once per view
+change into the pixels of the view (each occupied pixel remembers one "winner" point and how
+many points fell in it), and a new frame is a gather of the winners' labels into an RGBA image,
+about a millisecond per hundred thousand occupied pixels, whatever N is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor
+
+from .palette import UNASSIGNED, cluster_colours
+
+RASTER_THRESHOLD = 5_000  # more points than this are drawn as an image (per-point brushes
+# in a ScatterPlotItem cost ~3 µs a point per frame: 60 ms at 20,000)
+VORONOI_GRID = 200  # cells along each axis of the Voronoi image
+VORONOI_ALPHA = 46
+
+
+def _qcolor(rgba: np.ndarray | tuple[int, ...], alpha: int | None = None) -> QColor:
+    r, g, b, a = (int(v) for v in rgba)
+    return QColor(r, g, b, a if alpha is None else alpha)
+
+
+def _dot_offsets(n_points: int) -> list[tuple[int, int]]:
+    """Pixel offsets that make one raster dot: sparse sets get bigger dots to stay visible."""
+    radius = 2 if n_points <= 50_000 else 1 if n_points <= 250_000 else 0
+    if radius == 0:
+        return [(0, 0)]
+    span = range(-radius, radius + 1)
+    return [(dx, dy) for dx in span for dy in span if dx * dx + dy * dy <= radius * radius + 1]
+
+
+class _PointRaster:
+    """Bins fixed positions into view pixels once; paints labels into an RGBA image per frame."""
+
+    def __init__(self, item: pg.ImageItem) -> None:
+        self.item = item
+        self.xy: np.ndarray | None = None
+        self._shape = (0, 0)
+        self.rect = QRectF()  # the view rectangle the pixels were binned for
+        self._occupied = np.empty(0, np.int64)  # flat pixel indices that hold points
+        self._winner = np.empty(0, np.int64)  # for each occupied pixel, the point drawn there
+        self._alpha = np.empty(0, np.uint8)  # density: more points per pixel, more opaque
+
+    def set_points(self, xy: np.ndarray | None) -> None:
+        self.xy = xy
+        self._shape = (0, 0)
+        self.item.clear()
+
+    def rebin(self, rect: QRectF, width: int, height: int) -> None:
+        """Assign points to pixels of ``rect`` drawn at ``width`` x ``height`` device pixels."""
+        self._shape = (height, width)
+        self.rect = QRectF(rect)
+        xy = self.xy
+        if xy is None or width < 1 or height < 1 or rect.width() <= 0 or rect.height() <= 0:
+            self._occupied = self._winner = np.empty(0, np.int64)
+            self._alpha = np.empty(0, np.uint8)
+            return
+        fx = (xy[:, 0] - rect.left()) * (width / rect.width())
+        fy = (xy[:, 1] - rect.top()) * (height / rect.height())
+        inside = (fx >= 0) & (fx < width) & (fy >= 0) & (fy < height)
+        index = np.flatnonzero(inside)
+        ix = fx[index].astype(np.int64)
+        iy = fy[index].astype(np.int64)
+        offsets = _dot_offsets(index.size)
+        if len(offsets) > 1:
+            ix = np.concatenate([ix + dx for dx, _ in offsets])
+            iy = np.concatenate([iy + dy for _, dy in offsets])
+            index = np.tile(index, len(offsets))
+            keep = (ix >= 0) & (ix < width) & (iy >= 0) & (iy < height)
+            ix, iy, index = ix[keep], iy[keep], index[keep]
+        pixel = iy * width + ix
+        winner = np.full(width * height, -1, np.int64)
+        winner[pixel] = index  # one of the points in each pixel (the last one written)
+        self._occupied = np.flatnonzero(winner >= 0)
+        self._winner = winner[self._occupied]
+        counts = np.bincount(pixel, minlength=width * height)[self._occupied]
+        density = np.log1p(counts) / np.log1p(max(int(counts.max(initial=1)), 2))
+        self._alpha = (150 + 105 * density).astype(np.uint8)
+
+    def paint(self, labels: np.ndarray | None, colours: np.ndarray) -> None:
+        height, width = self._shape
+        if self.xy is None or width == 0:
+            self.item.clear()
+            return
+        image = np.zeros((height * width, 4), np.uint8)
+        if labels is None:
+            rgba = np.broadcast_to(np.array(UNASSIGNED, np.uint8), (self._winner.size, 4))
+        else:
+            rgba = colours[labels[self._winner]]
+        image[self._occupied] = rgba
+        image[self._occupied, 3] = self._alpha
+        self.item.setImage(image.reshape(height, width, 4), autoLevels=False, levels=None)
+        self.item.setRect(self.rect)
+
+
+class ScatterView(pg.PlotWidget):
+    """The main plot. Call :meth:`set_points` once per data set, :meth:`show_frame` per frame."""
+
+    placeClicked = Signal(float, float)  # plot coordinates, while place mode is on
+    placeModeChanged = Signal(bool)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent, background="w")
+        self.setAntialiasing(False)
+        # no grid: grid lines are re-painted with every frame and cost ~25 ms at this size
+        self.plotItem.setMenuEnabled(False)
+        self.plotItem.hideButtons()
+        self.xy: np.ndarray | None = None
+        self.labels: np.ndarray | None = None
+        self.k = 0
+        self.centroids: np.ndarray | None = None
+        self.trails: np.ndarray | None = None  # (T, K, 2)
+        self._voronoi_on = False
+        self._regions: Callable[[np.ndarray], np.ndarray] | None = None
+        self._place_mode = False
+        self._placed: list[tuple[float, float]] = []
+        self._brush_cache: dict[tuple[int, int], list] = {}
+
+        self.voronoi_item = pg.ImageItem(axisOrder="row-major")
+        self.voronoi_item.setZValue(-10)
+        self.raster_item = pg.ImageItem(axisOrder="row-major")
+        self.raster_item.setZValue(0)
+        self.scatter_item = pg.ScatterPlotItem(size=6, pen=None, antialias=True)
+        self.scatter_item.setZValue(1)
+        self.trail_item = pg.PlotDataItem(connect="finite")
+        self.trail_item.setZValue(5)
+        # Centroids: a white disc with a dark rim (visible on any cluster colour) under the
+        # cluster-coloured marker.
+        self.halo_item = pg.ScatterPlotItem(
+            size=24, symbol="o", pen=pg.mkPen((20, 20, 20), width=1.5), brush=pg.mkBrush("w")
+        )
+        self.halo_item.setZValue(9)
+        self.centroid_item = pg.ScatterPlotItem(size=15, symbol="o", pen=None, antialias=True)
+        self.centroid_item.setZValue(10)
+        self.placed_item = pg.ScatterPlotItem(
+            size=18, symbol="x", pen=pg.mkPen("k", width=2), brush=pg.mkBrush(255, 255, 255, 200)
+        )
+        self.placed_item.setZValue(11)
+        for item in (
+            self.voronoi_item,
+            self.raster_item,
+            self.scatter_item,
+            self.trail_item,
+            self.halo_item,
+            self.centroid_item,
+            self.placed_item,
+        ):
+            self.plotItem.addItem(item)
+        self._raster = _PointRaster(self.raster_item)
+
+        # View changes re-bin the raster once the user has stopped zooming for a moment.
+        self._rebin_timer = QTimer(self, singleShot=True, interval=40)
+        self._rebin_timer.timeout.connect(self._rebin_and_paint)
+        self.plotItem.vb.sigRangeChanged.connect(self._on_view_changed)
+        self.plotItem.vb.sigResized.connect(self._on_view_changed)
+        self.scene().sigMouseClicked.connect(self._on_scene_clicked)
+
+    # -- data ------------------------------------------------------------------------------
+    @property
+    def rasterised(self) -> bool:
+        return self.xy is not None and len(self.xy) > RASTER_THRESHOLD
+
+    def set_points(self, xy: np.ndarray | None, x_label: str = "", y_label: str = "") -> None:
+        """New positions (N, 2) in plot units; clears labels, centroids and trails."""
+        self.xy = None if xy is None else np.ascontiguousarray(xy, dtype=np.float64)
+        self.labels = None
+        self.centroids = self.trails = None
+        self.plotItem.setLabel("bottom", x_label)
+        self.plotItem.setLabel("left", y_label)
+        self.scatter_item.clear()
+        self._raster.set_points(self.xy if self.rasterised else None)
+        if self.xy is not None and not self.rasterised:
+            self.scatter_item.setData(pos=self.xy)
+        self._paint_labels()
+        self._paint_centroids()
+        self.auto_range()
+
+    def auto_range(self) -> None:
+        if self.xy is None or len(self.xy) == 0:
+            return
+        lo = np.nanmin(self.xy, axis=0)
+        hi = np.nanmax(self.xy, axis=0)
+        span = np.where(hi - lo > 0, hi - lo, 1.0)
+        self.plotItem.vb.setRange(
+            xRange=(lo[0], lo[0] + span[0]), yRange=(lo[1], lo[1] + span[1]), padding=0.05
+        )
+        self._rebin_and_paint()
+
+    def show_frame(
+        self,
+        labels: np.ndarray | None,
+        centroids: np.ndarray | None,
+        trails: np.ndarray | None = None,
+        k: int | None = None,
+        regions: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> None:
+        """Colour points by ``labels`` (N,), draw ``centroids`` (K, 2) and ``trails`` (T, K, 2).
+
+        ``regions`` maps plot points (M, 2) to their nearest centroid for the Voronoi tint
+        (None when the plot is not the feature space, where regions would be misleading).
+        """
+        self.k = k if k is not None else (0 if centroids is None else len(centroids))
+        self._regions = regions
+        self.labels = labels
+        self.centroids = centroids
+        self.trails = trails
+        self._paint_labels()
+        self._paint_centroids()
+
+    def clear_frame(self) -> None:
+        self.show_frame(None, None, None, k=0, regions=None)
+
+    # -- options ---------------------------------------------------------------------------
+    def set_voronoi(self, on: bool) -> None:
+        """Tint the view by nearest centroid (when the frame came with a ``regions`` function)."""
+        self._voronoi_on = on
+        self._paint_voronoi()
+
+    def set_place_mode(self, on: bool) -> None:
+        self._place_mode = on
+        self._placed = []
+        self._paint_placed()
+        self.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
+        self.placeModeChanged.emit(on)
+
+    @property
+    def place_mode(self) -> bool:
+        return self._place_mode
+
+    def placed_points(self) -> list[tuple[float, float]]:
+        return list(self._placed)
+
+    def add_placed_point(self, x: float, y: float) -> None:
+        self._placed.append((x, y))
+        self._paint_placed()
+
+    # -- painting --------------------------------------------------------------------------
+    def _brushes(self, k: int) -> list:
+        key = (k, id(cluster_colours(k)))
+        if key not in self._brush_cache:
+            self._brush_cache[key] = [pg.mkBrush(_qcolor(c, 215)) for c in cluster_colours(k)]
+        return self._brush_cache[key]
+
+    def _paint_labels(self) -> None:
+        if self.xy is None:
+            self.scatter_item.clear()
+            self.raster_item.clear()
+            return
+        k = max(self.k, 1)
+        if self.rasterised:
+            self._raster.paint(self.labels, cluster_colours(k))
+        else:
+            if self.labels is None:
+                self.scatter_item.setBrush(pg.mkBrush(_qcolor(UNASSIGNED, 180)))
+            else:
+                brushes = np.array(self._brushes(k), dtype=object)[self.labels]
+                self.scatter_item.setBrush(brushes)
+        self._paint_voronoi()
+
+    def _paint_centroids(self) -> None:
+        centroids = self.centroids
+        if centroids is None or len(centroids) == 0:
+            self.centroid_item.clear()
+            self.halo_item.clear()
+            self.trail_item.clear()
+            self._paint_voronoi()
+            return
+        colours = cluster_colours(len(centroids))
+        brushes = [pg.mkBrush(_qcolor(c)) for c in colours]
+        self.halo_item.setData(pos=centroids)
+        self.centroid_item.setData(pos=centroids, brush=brushes)
+        trails = self.trails
+        if trails is not None and len(trails) > 1:
+            # One line item for all trails: each centroid's path, separated by NaN breaks.
+            t, k, _ = trails.shape
+            paths = np.full((k, t + 1, 2), np.nan)
+            paths[:, :t] = np.transpose(trails, (1, 0, 2))
+            flat = paths.reshape(-1, 2)
+            self.trail_item.setData(
+                flat[:, 0], flat[:, 1], pen=pg.mkPen((30, 30, 30, 200), width=2)
+            )
+        else:
+            self.trail_item.clear()
+        self._paint_voronoi()
+
+    def _paint_voronoi(self) -> None:
+        centroids = self.centroids
+        if not self._voronoi_on or self._regions is None or centroids is None:
+            self.voronoi_item.clear()
+            return
+        rect = self._view_rect()
+        n = VORONOI_GRID
+        gx = rect.left() + (np.arange(n) + 0.5) * rect.width() / n
+        gy = rect.top() + (np.arange(n) + 0.5) * rect.height() / n
+        grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
+        nearest = self._regions(grid)
+        colours = cluster_colours(len(centroids))[nearest].copy()
+        colours[:, 3] = VORONOI_ALPHA
+        self.voronoi_item.setImage(colours.reshape(n, n, 4), autoLevels=False, levels=None)
+        self.voronoi_item.setRect(rect)
+
+    def _paint_placed(self) -> None:
+        if self._placed:
+            self.placed_item.setData(pos=np.array(self._placed))
+        else:
+            self.placed_item.clear()
+
+    # -- view events -----------------------------------------------------------------------
+    def _view_rect(self) -> QRectF:
+        (x0, x1), (y0, y1) = self.plotItem.vb.viewRange()
+        return QRectF(x0, y0, x1 - x0, y1 - y0)
+
+    def _view_pixels(self) -> tuple[int, int]:
+        vb = self.plotItem.vb
+        ratio = self.devicePixelRatioF()
+        return max(int(vb.width() * ratio), 1), max(int(vb.height() * ratio), 1)
+
+    def _on_view_changed(self, *args) -> None:
+        if self.rasterised:
+            self._rebin_timer.start()
+        if self._voronoi_on:
+            self._paint_voronoi()
+
+    def _rebin_and_paint(self) -> None:
+        if not self.rasterised:
+            return
+        width, height = self._view_pixels()
+        self._raster.rebin(self._view_rect(), width, height)
+        self._paint_labels()
+
+    def _on_scene_clicked(self, event) -> None:
+        if not self._place_mode or event.button() != Qt.MouseButton.LeftButton:
+            return
+        vb = self.plotItem.vb
+        if not vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        point: QPointF = vb.mapSceneToView(event.scenePos())
+        event.accept()
+        self.placeClicked.emit(float(point.x()), float(point.y()))
+
+    # -- inspection (tests and the benchmark read what was drawn) ---------------------------
+    def drawn_point_colours(self) -> np.ndarray:
+        """(N, 4) RGBA the canvas shows for each point (raster: the colour of its pixel)."""
+        if self.xy is None:
+            return np.empty((0, 4), np.uint8)
+        if not self.rasterised:
+            brushes = self.scatter_item.data["brush"]
+            return np.array([b.color().getRgb() for b in brushes], dtype=np.uint8)
+        image = self.raster_item.image
+        rect = self._raster.rect
+        height, width = image.shape[:2]
+        ix = ((self.xy[:, 0] - rect.left()) * width / rect.width()).astype(int)
+        iy = ((self.xy[:, 1] - rect.top()) * height / rect.height()).astype(int)
+        ix = np.clip(ix, 0, width - 1)
+        iy = np.clip(iy, 0, height - 1)
+        return image[iy, ix]
+
+
+def nearest_centroid(points: np.ndarray, centroids: np.ndarray, metric: str) -> np.ndarray:
+    """Index of the nearest centroid of each point under the run's metric (display only)."""
+    if metric == "cosine":
+        p = points / np.maximum(np.linalg.norm(points, axis=1, keepdims=True), 1e-300)
+        c = centroids / np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-300)
+        return np.argmax(p @ c.T, axis=1)
+    if metric == "manhattan":
+        return np.argmin(np.abs(points[:, None, :] - centroids[None, :, :]).sum(-1), axis=1)
+    d = (points**2).sum(1)[:, None] - 2 * points @ centroids.T + (centroids**2).sum(1)[None, :]
+    return np.argmin(d, axis=1)

@@ -1,0 +1,165 @@
+"""Choose k: a sweep over a range of k, plotting inertia (the elbow) and mean silhouette.
+
+The sweep itself runs in the worker (``engine.sweep``); this view collects the range, shows
+progress with a Cancel button, draws the points as they arrive and turns a click into a k.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class SweepView(QWidget):
+    """Emits ``sweepRequested(ks)``, ``cancelRequested()`` and ``kChosen(k)`` (a plot click)."""
+
+    sweepRequested = Signal(list)
+    cancelRequested = Signal()
+    kChosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.k_from = QSpinBox(minimum=1, maximum=500, value=2)
+        self.k_to = QSpinBox(minimum=2, maximum=500, value=10)
+        self.run_button = QPushButton("Sweep")
+        self.run_button.setToolTip(
+            "Cluster once for every k in the range (uses the settings above)"
+        )
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.progress.setMaximumHeight(16)
+        self.note = QLabel("Click a k in either plot to use it.")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #555;")
+
+        self.inertia_plot = pg.PlotWidget(background="w")
+        self.silhouette_plot = pg.PlotWidget(background="w")
+        for plot, label, colour in (
+            (self.inertia_plot, "inertia", "#0072B2"),
+            (self.silhouette_plot, "silhouette", "#D55E00"),
+        ):
+            plot.plotItem.setLabel("left", label)
+            plot.plotItem.setLabel("bottom", "k")
+            plot.plotItem.setMenuEnabled(False)
+            plot.plotItem.hideButtons()
+            plot.setMinimumHeight(90)
+            plot.scene().sigMouseClicked.connect(
+                lambda event, p=plot: self._on_plot_clicked(p, event)
+            )
+            plot.curve = plot.plotItem.plot(
+                [], [], pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=7,
+                symbolBrush=colour, symbolPen=None,
+            )  # fmt: skip
+            plot.chosen = pg.ScatterPlotItem(
+                size=13, pen=pg.mkPen("k", width=2), brush=pg.mkBrush(0, 0, 0, 0)
+            )
+            plot.plotItem.addItem(plot.chosen)
+        self.silhouette_plot.setXLink(self.inertia_plot)
+
+        row = QHBoxLayout()
+        row.addWidget(QLabel("k from"))
+        row.addWidget(self.k_from)
+        row.addWidget(QLabel("to"))
+        row.addWidget(self.k_to)
+        row.addWidget(self.run_button)
+        row.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.inertia_plot, 1)
+        layout.addWidget(self.silhouette_plot, 1)
+        layout.addWidget(self.note)
+
+        self.run_button.clicked.connect(self._request)
+        self.cancel_button.clicked.connect(self.cancelRequested)
+        self.points: list = []  # SweepPoint, in arrival order
+        self.reset()
+
+    # -- told by the window ----------------------------------------------------------------
+    def reset(self) -> None:
+        self.points = []
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat("no sweep yet")
+        self._redraw()
+
+    def set_running(self, running: bool, total: int = 0) -> None:
+        self.run_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        if running:
+            self.points = []
+            self.progress.setRange(0, max(total, 1))
+            self.progress.setValue(0)
+            self.progress.setFormat(f"%v of {total} values of k")
+            self._redraw()
+
+    def add_point(self, point) -> None:
+        """One SweepPoint (k, inertia, silhouette, sample_size, n_iter, seconds)."""
+        self.points.append(point)
+        self.progress.setValue(len(self.points))
+        sample = getattr(point, "sample_size", 0)
+        if sample:
+            self.note.setText(
+                f"Silhouette on a seeded sample of {sample:,} rows. Click a k to use it."
+            )
+        self._redraw()
+
+    def finish(self, message: str) -> None:
+        self.set_running(False)
+        self.progress.setFormat(message)
+
+    def mark_k(self, k: int) -> None:
+        for plot, values in (
+            (self.inertia_plot, {p.k: p.inertia for p in self.points}),
+            (self.silhouette_plot, {p.k: p.silhouette for p in self.points}),
+        ):
+            value = values.get(k)
+            if value is None or not math.isfinite(value):
+                plot.chosen.clear()
+            else:
+                plot.chosen.setData([k], [value])
+
+    def ks(self) -> list[int]:
+        lo, hi = sorted((self.k_from.value(), self.k_to.value()))
+        return list(range(lo, hi + 1))
+
+    # -- internals -------------------------------------------------------------------------
+    def _request(self) -> None:
+        self.sweepRequested.emit(self.ks())
+
+    def _redraw(self) -> None:
+        pts = sorted(self.points, key=lambda p: p.k)
+        ks = np.array([p.k for p in pts], dtype=float)
+        inertia = np.array([p.inertia for p in pts], dtype=float)
+        silhouette = np.array([p.silhouette for p in pts], dtype=float)
+        finite = np.isfinite(silhouette)
+        self.inertia_plot.curve.setData(ks, inertia)
+        self.silhouette_plot.curve.setData(ks[finite], silhouette[finite])
+        if not pts:
+            self.inertia_plot.chosen.clear()
+            self.silhouette_plot.chosen.clear()
+
+    def _on_plot_clicked(self, plot: pg.PlotWidget, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or not self.points:
+            return
+        vb = plot.plotItem.vb
+        if not vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        x = vb.mapSceneToView(event.scenePos()).x()
+        k = min((p.k for p in self.points), key=lambda k: abs(k - x))
+        self.mark_k(k)
+        self.kChosen.emit(int(k))

@@ -1,0 +1,210 @@
+"""The one adapter between the engine and Qt: engine streams run in pool threads as signals.
+
+``engine.iterate()`` and ``engine.sweep()`` are generators; each runs in a superqt
+``GeneratorWorker`` so every ``yield`` becomes a ``yielded`` signal delivered on the GUI thread,
+and a stop request takes effect between two yields (within one iteration). The engine, and with
+it TensorFlow, is imported inside the worker, never on the GUI thread. One-shot jobs (loading a
+file, preparing features, principal components, exports) run as ``FunctionWorker``s.
+
+Every worker is tracked by a :class:`WorkerPool`, so the window can stop them all and wait for
+them when it closes (no thread is left running Python while the interpreter shuts down).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QThreadPool, Signal
+from superqt.utils import FunctionWorker, GeneratorWorker, WorkerBase
+
+
+class ClosingGeneratorWorker(GeneratorWorker):
+    """A GeneratorWorker whose loop reports every error and always closes its generator.
+
+    superqt's own loop treats any RuntimeError from the generator as "the worker was deleted"
+    and ends without ``errored`` or ``finished``; the engine's DeviceError is a RuntimeError,
+    so that would leave the window waiting forever. This loop lets every exception reach
+    ``errored`` (then ``finished``), and closing the generator runs its ``finally`` blocks (the
+    engine releases its buffers) on the worker thread that owns it.
+    """
+
+    def work(self) -> Any:
+        lower_thread_priority()
+        try:
+            while not self.abort_requested:
+                try:
+                    output = next(self._gen)
+                except StopIteration as stop:
+                    return stop.value
+                self.yielded.emit(output)
+            self.aborted.emit()
+            return None
+        finally:
+            self._gen.close()
+
+
+class BackgroundFunctionWorker(FunctionWorker):
+    """A FunctionWorker whose thread yields the CPU to the GUI thread (see below)."""
+
+    def work(self) -> Any:
+        lower_thread_priority()
+        return super().work()
+
+
+def lower_thread_priority(niceness: int = 10) -> None:
+    """Make the calling worker thread (and threads it starts) yield the CPU to the GUI thread.
+
+    TensorFlow runs its ops on thread pools sized to the cores; on a small machine they would
+    take every core while the GUI thread waits to paint, and the window would stutter. On
+    Linux, niceness is per thread and inherited by threads created later, so lowering it on the
+    worker that first loads TensorFlow also lowers TensorFlow's pools. Elsewhere: no-op.
+    """
+    if not hasattr(os, "setpriority") or threading.current_thread() is threading.main_thread():
+        return
+    try:
+        tid = threading.get_native_id()
+        current = os.getpriority(os.PRIO_PROCESS, tid)
+        if current < niceness:
+            os.setpriority(os.PRIO_PROCESS, tid, niceness)
+    except OSError:
+        pass  # not allowed here: run at normal priority
+
+
+def _engine():
+    """Import the engine (and TensorFlow) — only ever called on a worker thread."""
+    from kmeans_gui import engine
+
+    return engine
+
+
+def engine_info() -> dict[str, Any]:
+    """Loads TensorFlow; returns the devices it found and its version (start-up warm-up)."""
+    engine = _engine()
+    import tensorflow as tf
+
+    return {"devices": engine.available_devices(), "tensorflow": tf.__version__}
+
+
+def iterate_states(
+    X: np.ndarray, n_clusters: int, kwargs: dict[str, Any]
+) -> Iterator[Any]:  # yields IterationState
+    """The run's stream: ``engine.iterate(X, n_clusters, **kwargs)`` on the worker thread."""
+    stream = _engine().iterate(X, n_clusters, **kwargs)
+    try:
+        yield from stream
+    finally:
+        stream.close()
+
+
+def sweep_points(X: np.ndarray, ks: list[int], kwargs: dict[str, Any]) -> Iterator[Any]:
+    """``engine.sweep(X, ks, **kwargs)`` on the worker thread, one SweepPoint per k."""
+    engine = _engine()
+    sweep = getattr(engine, "sweep", None)
+    if sweep is None:
+        raise RuntimeError("this version of the engine has no sweep over k yet")
+    stream = sweep(X, ks, **kwargs)
+    try:
+        yield from stream
+    finally:
+        stream.close()
+
+
+def plot_projection(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First two principal components of X and the affine map that produced them.
+
+    ``engine.principal_components`` returns the projected points only. The projection is affine
+    in X, so it is recovered exactly by least squares on a sample of rows, and centroids can be
+    projected with it: ``[C, 1] @ A``. Returns (scores (N, 2), A (D + 1, 2)).
+    """
+    scores = _engine().principal_components(X, 2)
+    rng = np.random.default_rng(0)
+    rows = rng.choice(len(X), size=min(len(X), 5000), replace=False)
+    design = np.column_stack([X[rows], np.ones(len(rows))])
+    affine, *_ = np.linalg.lstsq(design, scores[rows], rcond=None)
+    return scores, affine
+
+
+def error_text(exc: BaseException) -> str:
+    """The one sentence a user sees. Domain errors carry it; anything else gets its type named."""
+    text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, ValueError | RuntimeError | OSError) and type(exc).__module__.startswith(
+        "kmeans_gui"
+    ):
+        return text
+    if isinstance(exc, OSError):
+        return text
+    return f"{text} ({type(exc).__name__})"
+
+
+class _Progress(QObject):
+    """Carries ``progress(fraction, message)`` calls from a worker thread to the GUI thread."""
+
+    progressed = Signal(float, str)
+
+
+class WorkerPool(QObject):
+    """Starts workers on a dedicated thread pool and stops/awaits them all on shutdown."""
+
+    def __init__(self, parent: QObject | None = None, max_threads: int = 4) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(max_threads)
+        self._live: set[WorkerBase] = set()
+
+    def _track(self, worker: WorkerBase, on_error: Callable[[Exception], None] | None) -> None:
+        self._live.add(worker)
+        if on_error is not None:
+            worker.errored.connect(on_error)
+        worker.finished.connect(lambda: self._live.discard(worker))
+        self.pool.start(worker)
+
+    def run_stream(
+        self,
+        generator: Callable[..., Iterator[Any]],
+        *args: Any,
+        on_item: Callable[[Any], None],
+        on_done: Callable[[], None] | None = None,
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> ClosingGeneratorWorker:
+        """Run a generator: ``on_item`` per yield, ``on_done`` once it stops for any reason."""
+        worker = ClosingGeneratorWorker(generator, *args)
+        worker.yielded.connect(on_item)
+        if on_done is not None:
+            worker.finished.connect(on_done)
+        self._track(worker, on_error)
+        return worker
+
+    def run_call(
+        self,
+        function: Callable[..., Any],
+        *args: Any,
+        on_result: Callable[[Any], None],
+        on_error: Callable[[Exception], None] | None = None,
+        on_progress: Callable[[float, str], None] | None = None,
+        **kwargs: Any,
+    ) -> FunctionWorker:
+        """Run ``function(*args, **kwargs)``; with ``on_progress`` it also gets ``progress=``."""
+        if on_progress is not None:
+            relay = _Progress(self)
+            relay.progressed.connect(on_progress)
+            kwargs["progress"] = relay.progressed.emit
+        worker = BackgroundFunctionWorker(function, *args, **kwargs)
+        worker.returned.connect(on_result)
+        if on_progress is not None:
+            worker.finished.connect(relay.deleteLater)
+        self._track(worker, on_error)
+        return worker
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._live)
+
+    def shutdown(self, timeout_ms: int = -1) -> bool:
+        """Ask every worker to stop at its next yield and wait for the threads to finish."""
+        for worker in list(self._live):
+            worker.quit()
+        return self.pool.waitForDone(timeout_ms)

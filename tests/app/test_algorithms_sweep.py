@@ -1,0 +1,90 @@
+"""Every algorithm of issue 5 is reachable from the window and drawn as the engine computed it;
+the Choose-k sweep runs in the worker and a click on its plot sets k."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from kmeans_gui.app.palette import cluster_colours
+
+from .conftest import DATA, RUN_TIMEOUT_MS, load
+from .test_window import click_run, reference_final_state, set_params
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "metric"),
+    [("gradient", "euclidean"), ("minibatch", "euclidean"), ("kmedoids", "manhattan")],
+)
+def test_each_algorithm_runs_and_is_drawn_as_the_engine_computed(
+    qtbot, window, dialogs, algorithm, metric
+):
+    load(qtbot, window, DATA / "blobs.csv")
+    set_params(window, k=4, seed=2, max_iter=15, algorithm=algorithm)
+    panel = window.algorithm_panel
+    panel.metric_combo.setCurrentIndex(panel.metric_combo.findData(metric))
+    if algorithm == "minibatch":
+        panel.batch_spin.setValue(128)
+    click_run(qtbot, window)
+    assert dialogs == []
+    frames = window.playback.history.frames
+    assert {f.algorithm for f in frames} == {algorithm}
+    final = reference_final_state(window)
+    shown = frames[window.playback.index]
+    assert shown.iteration == final.iteration
+    np.testing.assert_allclose(shown.centroids, final.centroids, rtol=1e-6, atol=1e-9)
+    drawn = window.scatter.drawn_point_colours()
+    np.testing.assert_array_equal(drawn[:, :3], cluster_colours(4)[final.labels][:, :3])
+    assert window.inertia_view.inertias.size == shown.iteration + 1
+
+
+def test_previous_runs_stay_on_the_inertia_plot_for_comparison(qtbot, window):
+    load(qtbot, window, DATA / "blobs.csv")
+    set_params(window, k=4, seed=0, max_iter=10)
+    click_run(qtbot, window)
+    set_params(window, algorithm="gradient")
+    click_run(qtbot, window)
+    legend = [label.text for _, label in window.inertia_view.legend.items]
+    assert legend[0] == "gradient"
+    assert any(text.startswith("Lloyd") for text in legend[1:])
+
+
+def test_sweep_plots_each_k_and_a_click_sets_k(qtbot, window, dialogs):
+    load(qtbot, window, DATA / "blobs.csv")
+    set_params(window, k=2, seed=0, max_iter=30)
+    view = window.sweep_view
+    view.k_from.setValue(2)
+    view.k_to.setValue(5)
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.sweep_worker is None and len(view.points) == 4, timeout=60_000)
+    assert dialogs == []
+    assert [p.k for p in view.points] == [2, 3, 4, 5]
+    silhouettes = {p.k: p.silhouette for p in view.points}
+    assert max(silhouettes, key=silhouettes.get) == 4  # four blobs
+    inertias = [p.inertia for p in view.points]
+    assert inertias == sorted(inertias, reverse=True)
+
+    plot = view.silhouette_plot
+    window.sweep_dock.raise_()
+    qtbot.waitUntil(lambda: plot.isVisible(), timeout=2000)
+    qtbot.wait(50)  # let the plot lay out and range itself
+    vb = plot.plotItem.vb
+    scene = vb.mapViewToScene(QPointF(4.1, silhouettes[4]))
+    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=plot.mapFromScene(scene))
+    assert window.algorithm_panel.k_spin.value() == 4
+
+
+def test_sweep_can_be_cancelled(qtbot, window):
+    load(qtbot, window, DATA / "spreads.csv")
+    set_params(window, seed=0, max_iter=100)
+    view = window.sweep_view
+    view.k_from.setValue(2)
+    view.k_to.setValue(60)
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(view.points) >= 1, timeout=RUN_TIMEOUT_MS)
+    qtbot.mouseClick(view.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.sweep_worker is None, timeout=20_000)
+    assert len(view.points) < 59
+    assert "cancelled" in view.progress.format()
+    assert view.run_button.isEnabled()

@@ -1,0 +1,81 @@
+"""The cluster palette and the bundled sample tables."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kmeans_gui.app.palette import OKABE_ITO, cluster_colour_hex, cluster_colours
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "data"
+
+
+def test_palette_starts_with_okabe_ito_and_stays_distinct():
+    assert [cluster_colour_hex(8, i) for i in range(8)] == list(OKABE_ITO)
+    for k in (1, 8, 9, 28, 60):
+        colours = cluster_colours(k)
+        assert colours.shape == (k, 4)
+        assert len({tuple(c) for c in colours}) == k
+    np.testing.assert_array_equal(cluster_colours(12)[:5], cluster_colours(5))
+
+
+def test_make_samples_regenerates_the_committed_tables(tmp_path):
+    spec = importlib.util.spec_from_file_location("make_samples", DATA / "make_samples.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for path in module.main(tmp_path):
+        committed = DATA / path.name
+        assert committed.stat().st_size < 1_000_000
+        assert path.read_bytes() == committed.read_bytes(), path.name
+
+
+def test_gps_sample_sits_near_washington_with_rows_to_leave_out():
+    frame = pd.read_csv(DATA / "gps.csv")
+    assert frame["latitude"].isna().sum() == 4
+    assert abs(frame["latitude"].mean() - 38.9) < 0.05
+    assert abs(frame["longitude"].mean() + 77.0) < 0.05
+    assert (frame["visits"] >= 1).all()
+
+
+def test_spreads_sample_defeats_random_init_but_not_kmeans_plus_plus():
+    from kmeans_gui.engine import KMeans
+
+    spec = importlib.util.spec_from_file_location("make_samples", DATA / "make_samples.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    X = pd.read_csv(DATA / "spreads.csv").to_numpy()
+    centres = module.spreads_centres()
+    truth = ((X[:, None, :] - centres[None]) ** 2).sum(-1).argmin(1)
+
+    def finds_all_six(init: str, seed: int) -> bool:
+        labels = KMeans(6, init=init, seed=seed, max_iter=100).fit(X).labels_
+        # every true cluster maps onto its own k-means cluster (the big one may lend a few points)
+        majority = {int(np.bincount(labels[truth == c]).argmax()) for c in range(6)}
+        return len(majority) == 6
+
+    seeds = range(8)
+    random_ok = sum(finds_all_six("random", s) for s in seeds)
+    plus_ok = sum(finds_all_six("k-means++", s) for s in seeds)
+    assert plus_ok == len(seeds)
+    assert random_ok <= len(seeds) // 2
+
+
+def test_importing_the_app_does_not_import_tensorflow():
+    code = (
+        "import sys; import kmeans_gui.app, kmeans_gui.app.window; "
+        "print('tensorflow' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"QT_QPA_PLATFORM": "offscreen", "PATH": ""},
+    )
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,351 @@
+"""Drive the real window: load a sample, click Run, check what is drawn against the engine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from kmeans_gui.app.palette import cluster_colours
+from kmeans_gui.app.scatter_view import RASTER_THRESHOLD
+
+from .conftest import DATA, RUN_TIMEOUT_MS, load
+
+
+def reference_final_state(window, **overrides):
+    """What the engine itself yields for the window's data and settings (last state)."""
+    from kmeans_gui import engine
+
+    params = window.algorithm_panel.parameters()
+    kwargs = params.engine_kwargs()
+    kwargs.update(overrides)
+    features = window.prepared.features
+    if features.weights is not None:
+        kwargs["sample_weight"] = features.weights
+    states = list(engine.iterate(features.X, params.k, **kwargs))
+    return states[-1]
+
+
+def click_run(qtbot, window) -> None:
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
+
+
+def set_params(window, **values) -> None:
+    panel = window.algorithm_panel
+    for key, value in values.items():
+        if key == "k":
+            panel.k_spin.setValue(value)
+        elif key == "seed":
+            panel.seed_spin.setValue(value)
+        elif key == "max_iter":
+            panel.max_iter_spin.setValue(value)
+        elif key == "n_init":
+            panel.n_init_spin.setValue(value)
+        elif key == "init":
+            panel.init_combo.setCurrentIndex(panel.init_combo.findData(value))
+        elif key == "algorithm":
+            panel.algorithm_combo.setCurrentIndex(panel.algorithm_combo.findData(value))
+        elif key == "device":
+            panel.device_combo.setCurrentIndex(panel.device_combo.findData(value))
+        else:
+            raise KeyError(key)
+
+
+def test_run_colours_points_and_places_centroids_as_the_engine_does(qtbot, window, dialogs):
+    load(qtbot, window, DATA / "blobs.csv")
+    assert not window.scatter.rasterised
+    set_params(window, k=4, seed=3, max_iter=50)
+    click_run(qtbot, window)
+    assert dialogs == []
+    final = reference_final_state(window)
+    history = window.playback.history
+    assert history.frames[window.playback.index].final
+    assert history.frames[-1].iteration == final.iteration
+
+    drawn = window.scatter.drawn_point_colours()
+    expected = cluster_colours(4)[final.labels]
+    np.testing.assert_array_equal(drawn[:, :3], expected[:, :3])
+
+    data = window.scatter.centroid_item.data
+    drawn_centroids = np.column_stack([data["x"], data["y"]])
+    np.testing.assert_allclose(drawn_centroids, final.centroids, rtol=1e-9, atol=1e-9)
+    assert window.status_fields["iteration"].text().startswith(f"iteration {final.iteration}")
+    assert f"{final.inertia:.6g}" in window.status_fields["inertia"].text()
+    np.testing.assert_array_equal(window.sizes_view.sizes, final.sizes)
+
+
+def test_large_data_is_rasterised_with_the_engine_colours(qtbot, window, tmp_path):
+    rng = np.random.default_rng(1)
+    centres = np.array([[0, 0], [8, 0], [0, 8]])
+    xy = np.concatenate([rng.normal(c, 1.0, (4000, 2)) for c in centres])
+    path = tmp_path / "big.csv"
+    pd.DataFrame(xy, columns=["a", "b"]).to_csv(path, index=False)
+    load(qtbot, window, path)
+    assert window.scatter.rasterised and len(xy) > RASTER_THRESHOLD
+    set_params(window, k=3, seed=0, max_iter=30)
+    click_run(qtbot, window)
+    final = reference_final_state(window)
+    drawn = window.scatter.drawn_point_colours()
+    expected = cluster_colours(3)[final.labels]
+    same = (drawn[:, :3] == expected[:, :3]).all(axis=1)
+    # a pixel shows one of its points; only pixels shared across a boundary may differ
+    assert same.mean() > 0.97
+    data = window.scatter.centroid_item.data
+    np.testing.assert_allclose(np.column_stack([data["x"], data["y"]]), final.centroids)
+
+
+def test_pause_step_stop_and_scrub(qtbot, window):
+    load(qtbot, window, DATA / "spreads.csv")
+    set_params(window, k=6, seed=1, init="random", max_iter=200)
+    window.controls.set_speed(2)  # slow enough to catch it mid-animation
+    with qtbot.waitSignal(window.playback.frameChanged, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.controls.pause_button, Qt.MouseButton.LeftButton)
+    assert not window.playback.playing
+    shown = window.playback.index
+    qtbot.wait(700)
+    assert window.playback.index == shown  # paused: the animation does not move
+    qtbot.waitUntil(lambda: len(window.playback.history) > shown + 2, timeout=RUN_TIMEOUT_MS)
+    qtbot.mouseClick(window.controls.step_button, Qt.MouseButton.LeftButton)
+    assert window.playback.index == shown + 1
+    qtbot.keyClick(window, Qt.Key.Key_Right)  # the Right-arrow shortcut steps too
+    assert window.playback.index == shown + 2
+
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(window.controls.stop_button, Qt.MouseButton.LeftButton)
+    assert window.run_worker is None
+    assert not window.controls.stop_button.isEnabled()
+    assert window.playback.index == shown + 2  # Stop keeps the picture
+
+    slider = window.controls.history_slider
+    slider.setValue(slider.minimum())
+    assert window.playback.index == 0
+    assert window.status_fields["iteration"].text().startswith("iteration 0")
+
+    qtbot.mouseClick(window.controls.reset_button, Qt.MouseButton.LeftButton)
+    assert len(window.playback.history) == 0
+    assert window.scatter.centroids is None
+
+
+def test_stop_takes_effect_within_an_iteration(qtbot, window, tmp_path):
+    rng = np.random.default_rng(2)
+    path = tmp_path / "many.csv"
+    pd.DataFrame(rng.random((100_000, 2)), columns=["u", "v"]).to_csv(path, index=False)
+    load(qtbot, window, path)
+    window.algorithm_panel.tol_edit.setText("0")
+    set_params(window, k=40, seed=0, max_iter=100_000)
+    qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(window.playback.history) >= 3, timeout=RUN_TIMEOUT_MS)
+    with qtbot.waitSignal(window.runFinished, timeout=5_000):
+        qtbot.mouseClick(window.controls.stop_button, Qt.MouseButton.LeftButton)
+    received = len(window.playback.history)
+    qtbot.wait(300)
+    assert len(window.playback.history) == received
+    assert not window.playback.history.frames[-1].final
+    assert window.statusBar().currentMessage() == "Stopped."
+
+
+def test_step_from_nothing_starts_a_paused_run(qtbot, window):
+    load(qtbot, window, DATA / "blobs.csv")
+    set_params(window, k=4, seed=0)
+    with qtbot.waitSignal(window.playback.frameChanged, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(window.controls.step_button, Qt.MouseButton.LeftButton)
+    assert window.playback.index == 0 and not window.playback.playing
+    assert window.playback.history.frames[0].iteration == 0
+    with qtbot.waitSignal(window.playback.frameChanged, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(window.controls.step_button, Qt.MouseButton.LeftButton)
+    assert window.playback.history.frames[window.playback.index].iteration == 1
+
+
+def test_restarts_show_each_inertia_and_end_on_the_best(qtbot, window):
+    load(qtbot, window, DATA / "spreads.csv")
+    set_params(window, k=6, seed=5, init="random", n_init=4, max_iter=100)
+    click_run(qtbot, window)
+    history = window.playback.history
+    finals = history.final_inertias()
+    assert sorted(finals) == [0, 1, 2, 3]
+    best = min(finals, key=finals.get)
+    shown = history.frames[window.playback.index]
+    assert shown.final and shown.restart == best
+    combo = window.controls.restart_combo
+    assert combo.isVisibleTo(window) and combo.count() == 4
+    assert "best" in combo.itemText(best)
+    other = (best + 1) % 4
+    with qtbot.waitSignal(window.playback.ended, timeout=10_000):
+        combo.activated.emit(other)  # pick another restart: it is replayed to its end
+    assert history.frames[window.playback.index].restart == other
+
+
+def test_export_writes_every_row_and_the_centroids(qtbot, window, tmp_path):
+    load(qtbot, window, DATA / "gps.csv")
+    assert window.algorithm_panel.parameters().weight_column == "visits"
+    set_params(window, k=6, seed=0, max_iter=50)
+    click_run(qtbot, window)
+    labels = window.playback.history.labels(window.playback.index)
+
+    out = tmp_path / "labelled.csv"
+    with qtbot.waitSignal(window.exported, timeout=30_000):
+        window.export_labelled(str(out))
+    written = pd.read_csv(out)
+    source = pd.read_csv(DATA / "gps.csv")
+    assert len(written) == len(source) == 1800
+    assert list(written.columns[:4]) == list(source.columns)
+    assert written["cluster"].isna().sum() == 4  # the rows without a latitude
+    assert source.loc[written["cluster"].isna(), "latitude"].isna().all()
+    np.testing.assert_array_equal(written["cluster"].dropna().to_numpy(int), labels)
+
+    centroids = tmp_path / "centroids.csv"
+    with qtbot.waitSignal(window.exported, timeout=30_000):
+        window.export_centroids(str(centroids))
+    table = pd.read_csv(centroids)
+    assert len(table) == 6 and table["size"].sum() == 1796
+    assert np.allclose(table["latitude"], 38.9, atol=0.05)
+
+    for name in ("plot.png", "plot.svg"):
+        window.export_plot(str(tmp_path / name))
+        assert (tmp_path / name).stat().st_size > 1000
+
+
+def test_bad_file_shows_the_data_layer_sentence_and_keeps_the_window(qtbot, window, dialogs):
+    load(qtbot, window, DATA / "blobs.csv")
+    bad = tmp = DATA.parent / "does-not-exist.csv"
+    with qtbot.waitSignal(window.errorShown, timeout=30_000):
+        window.open_file(str(bad))
+    assert len(dialogs) == 1
+    assert "does-not-exist.csv" in dialogs[0] and "Traceback" not in dialogs[0]
+    assert window.table_path.endswith("blobs.csv") and window.prepared is not None
+    assert tmp.name not in window.windowTitle()
+
+
+def test_ragged_file_dialog(qtbot, window, dialogs, tmp_path):
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("a,b\n1,2\n3,4,5\n6,7\n")
+    with qtbot.waitSignal(window.errorShown, timeout=30_000):
+        window.open_file(str(ragged))
+    assert "ragged.csv" in dialogs[0]
+
+
+def test_k_larger_than_rows_is_refused_with_a_sentence(qtbot, window, dialogs):
+    load(qtbot, window, DATA / "iris.csv")
+    set_params(window, k=151)
+    qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
+    assert len(dialogs) == 1 and "150" in dialogs[0]
+    assert window.run_worker is None
+
+
+def test_engine_error_is_shown_in_a_dialog(qtbot, window, dialogs):
+    qtbot.waitUntil(lambda: bool(window.devices), timeout=RUN_TIMEOUT_MS)  # TensorFlow loaded
+    if any(":GPU:" in d.upper() for d in window.devices):
+        pytest.skip("this machine has a GPU, so asking for one is not an error")
+    load(qtbot, window, DATA / "blobs.csv")
+    set_params(window, device="gpu")
+    click_run(qtbot, window)
+    assert len(dialogs) == 1 and "GPU" in dialogs[0]
+
+
+def test_closing_mid_run_stops_the_worker(qtbot, make_window):
+    window = make_window()
+    load(qtbot, window, DATA / "spreads.csv")
+    set_params(window, k=6, seed=0, init="random", max_iter=300)
+    window.controls.set_speed(1)
+    with qtbot.waitSignal(window.playback.frameChanged, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
+    window.close()
+    assert window.pool.pool.activeThreadCount() == 0
+    assert not window.pool.busy or window.pool.pool.waitForDone(0)
+
+
+def test_click_to_place_uses_the_clicked_points(qtbot, window):
+    load(qtbot, window, DATA / "blobs.csv")
+    set_params(window, k=2, max_iter=20)
+    set_params(window, init="place")
+    assert window.scatter.place_mode
+    targets = [(-5.0, -4.0), (5.0, 5.0)]
+    vb = window.scatter.plotItem.vb
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT_MS):
+        for x, y in targets:
+            scene = vb.mapViewToScene(QPointF(x, y))
+            pos = window.scatter.mapFromScene(scene)
+            qtbot.mouseClick(window.scatter.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    first = window.playback.history.frames[0]
+    assert first.iteration == 0
+    np.testing.assert_allclose(first.centroids, targets, atol=0.2)  # a click is a pixel wide
+
+
+def test_click_to_place_is_disabled_for_principal_components(qtbot, window):
+    load(qtbot, window, DATA / "iris.csv")
+    panel = window.data_panel
+    with qtbot.waitSignal(window.dataReady, timeout=RUN_TIMEOUT_MS):
+        panel.plot_combo.setCurrentIndex(panel.plot_combo.findData("pca"))
+    combo = window.algorithm_panel.init_combo
+    item = combo.model().item(combo.findData("place"))
+    assert not item.isEnabled() and "principal components" in item.toolTip()
+    assert "principal component 1" in window.scatter.plotItem.getAxis("bottom").labelText
+    set_params(window, k=3, seed=0)
+    click_run(qtbot, window)
+    # centroid markers are the engine's centroids pushed through the same projection
+    final = window.playback.history.frames[window.playback.index]
+    data = window.scatter.centroid_item.data
+    drawn = np.column_stack([data["x"], data["y"]])
+    labels = window.playback.history.labels(window.playback.index)
+    means = np.array([window.plot_xy[labels == c].mean(axis=0) for c in range(3)])
+    assert final.converged
+    np.testing.assert_allclose(drawn, means, atol=1e-6)
+
+
+def test_voronoi_regions_follow_the_centroids(qtbot, window):
+    load(qtbot, window, DATA / "blobs.csv")
+    set_params(window, k=4, seed=0)
+    click_run(qtbot, window)
+    window.voronoi_action.setChecked(True)
+    image = window.scatter.voronoi_item.image
+    assert image is not None and image.shape[2] == 4
+    colours = {tuple(c) for c in image.reshape(-1, 4)[:, :3]}
+    assert colours == {tuple(c[:3]) for c in cluster_colours(4)}
+
+
+def test_settings_persist_between_launches(qtbot, make_window):
+    first = make_window()
+    load(qtbot, first, DATA / "iris.csv")
+    set_params(first, k=5, seed=42)
+    first.controls.set_speed(30)
+    first.close()
+    second = make_window(restore=True)
+    assert second.algorithm_panel.k_spin.value() == 5
+    assert second.algorithm_panel.seed_spin.value() == 42
+    assert second.controls.speed() == 30
+    assert second.settings.recent_files()[0].endswith("iris.csv")
+    assert second.recent_menu.actions()[0].text().endswith("iris.csv")
+
+
+def test_open_by_dialog_and_by_drop_then_space_runs(qtbot, window, monkeypatch):
+    from PySide6.QtCore import QMimeData, QUrl
+    from PySide6.QtGui import QDropEvent
+    from PySide6.QtWidgets import QFileDialog
+
+    chosen = str(DATA / "iris.csv")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (chosen, ""))
+    with qtbot.waitSignal(window.dataReady, timeout=30_000):
+        window.open_action.trigger()
+    assert window.table_path == chosen and window.algorithm_panel.k_spin.value() == 3
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(DATA / "blobs.csv"))])
+    drop = QDropEvent(
+        QPointF(50, 50),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    with qtbot.waitSignal(window.dataReady, timeout=30_000):
+        window.dropEvent(drop)
+    assert window.table_path.endswith("blobs.csv") and len(window.plot_xy) == 800
+    recent = [a.text() for a in window.recent_menu.actions()]
+    assert recent[0].endswith("blobs.csv") and recent[1].endswith("iris.csv")
+
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT_MS):
+        qtbot.keyClick(window, Qt.Key.Key_Space)  # Space starts a run when none is going
+    assert window.playback.history.frames[window.playback.index].final
