@@ -4,7 +4,9 @@
 engine headless on the data layer. TensorFlow and Qt are imported only when needed, so ``--help``
 and argument errors answer at once. Every problem with the input prints one line
 ``error: <sentence>`` on stderr and exits with status 2, without a traceback and without
-writing any output file; warnings go to stderr and leave the exit status alone.
+writing any output file; warnings go to stderr and leave the exit status alone. Anything
+unexpected prints ``error: internal error: <type>: <message>`` and exits with status 1; ``--debug``
+(or ``KMEANS_GUI_DEBUG=1``) shows its traceback instead.
 """
 
 from __future__ import annotations
@@ -38,26 +40,31 @@ from kmeans_gui.data import (
     centroid_frame,
     check_export_path,
     column_as_float,
-    export_centroids,
-    export_labelled,
+    labelled_frame,
     load_table,
+    plan_write,
     prepare_features,
+    write_all,
 )
+from kmeans_gui.engine.choices import (  # plain data: importing it does not load TensorFlow
+    ALGORITHM_NAMES,
+    DEVICE_CHOICES,
+    INIT_CHOICES,
+    METRIC_NAMES,
+    OPTIMIZERS,
+)
+from kmeans_gui.engine.errors import DeviceError, KMeansInputError
 
 EXIT_OK = 0
 EXIT_FAILURE = 1  # the environment failed us (no GUI, out of memory)
 EXIT_USAGE = 2  # bad arguments or data: the user can fix it
 EXIT_INTERRUPTED = 130
 
-INIT_METHODS = ("k-means++", "random", "uniform")
-ALGORITHMS = ("lloyd", "gradient", "minibatch", "kmedoids")
-METRICS = ("euclidean", "cosine", "manhattan")
-DEVICES = ("auto", "cpu", "gpu")
-OPTIMIZERS = ("sgd", "adam")
 COMMANDS = ("cluster", "sweep")
 CENTROID_TABLE_LIMIT = 20  # print the centroids when k is at most this
 PROGRESS_AFTER_S = 1.0  # quick runs print no progress at all
 PROGRESS_EVERY_S = {True: 0.2, False: 5.0}  # on a terminal (rewritten line) / in a log
+DEBUG_HELP = "show the traceback of an internal error (also: KMEANS_GUI_DEBUG=1)"
 
 
 class UsageError(Exception):
@@ -72,6 +79,7 @@ class _Parser(argparse.ArgumentParser):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args_list or os.environ.get("KMEANS_GUI_DEBUG", "") not in ("", "0")
     try:
         if args_list and args_list[0] in COMMANDS:
             args = build_command_parser().parse_args(args_list)
@@ -79,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _open_gui(build_gui_parser().parse_args(args_list))
     except SystemExit as exc:  # --help and --version end argparse with exit(0)
         return exc.code if isinstance(exc.code, int) else EXIT_OK
-    except (UsageError, DataError) as exc:
+    except (UsageError, DataError, KMeansInputError, DeviceError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         _print_error("interrupted; no output was written")
@@ -92,9 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print_error("out of memory; try fewer rows, fewer columns or a smaller k")
         return EXIT_FAILURE
     except Exception as exc:
-        if _is_engine_input_error(exc):
-            return _fail(str(exc))
-        raise
+        if debug:
+            raise
+        _print_error(f"internal error: {type(exc).__name__}: {exc}")
+        return EXIT_FAILURE
 
 
 def _fail(message: str) -> int:
@@ -109,12 +118,6 @@ def _print_error(message: str) -> None:
 
 def _warn(message: str) -> None:
     print(f"warning: {' '.join(message.split())}", file=sys.stderr)
-
-
-def _is_engine_input_error(exc: BaseException) -> bool:
-    """True for the engine's KMeansInputError/DeviceError, without importing the engine."""
-    errors = sys.modules.get("kmeans_gui.engine.errors")
-    return errors is not None and isinstance(exc, (errors.KMeansInputError, errors.DeviceError))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,6 +152,7 @@ def build_gui_parser() -> argparse.ArgumentParser:
         help="run once without showing a window and save the final frame as OUT.png",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     return parser
 
 
@@ -185,9 +189,9 @@ def build_command_parser() -> argparse.ArgumentParser:
     group.add_argument("--tol", type=_non_negative_float, default=1e-4, metavar="T")
     group.add_argument("--max-iter", type=_positive_int, default=300, metavar="M")
     group.add_argument("--seed", type=_non_negative_int, metavar="S", help="for reproducible runs")
-    group.add_argument("--device", choices=DEVICES, default="auto")
-    group.add_argument("--algorithm", choices=ALGORITHMS, default="lloyd")
-    group.add_argument("--metric", choices=METRICS, default="euclidean")
+    group.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
+    group.add_argument("--algorithm", choices=ALGORITHM_NAMES, default="lloyd")
+    group.add_argument("--metric", choices=METRIC_NAMES, default="euclidean")
     group.add_argument("--batch-size", type=_positive_int, metavar="N", help="minibatch only")
     group.add_argument(
         "--learning-rate", type=_positive_float, metavar="LR", help="gradient/minibatch only"
@@ -198,6 +202,7 @@ def build_command_parser() -> argparse.ArgumentParser:
     group = output.add_argument_group("output")
     group.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     group.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    group.add_argument("--debug", action="store_true", help=DEBUG_HELP)
 
     cluster = commands.add_parser(
         "cluster",
@@ -238,7 +243,7 @@ def build_command_parser() -> argparse.ArgumentParser:
         metavar="RANGE",
         help="e.g. 2:12 (both ends included), 2:20:2 or 2,3,5,8",
     )
-    sweep.add_argument("--init", choices=INIT_METHODS, default="k-means++")
+    sweep.add_argument("--init", choices=INIT_CHOICES, default="k-means++")
     sweep.add_argument(
         "--silhouette-sample",
         type=_positive_int,
@@ -505,20 +510,11 @@ def _fit(
     options: dict[str, Any],
     reporter: _Progress,
 ) -> _Fit:
-    """Run the engine's iteration stream, reporting progress, and keep the best restart.
+    """Fit ``engine.KMeans``, showing every iteration as progress; keeps the best restart."""
+    relocated: dict[int, int] = {}  # empty clusters repaired, per restart
 
-    The best restart is the one with the lowest final inertia (the first on ties), exactly as
-    ``engine.KMeans.fit`` chooses; streaming the states is what gives per-iteration progress.
-    """
-    started = time.perf_counter()
-    best = None
-    relocated = 0
-    best_relocated = 0
-    inertias: list[float] = []
-    for state in engine.iterate(
-        features.X, k, init=init, sample_weight=features.weights, **options
-    ):
-        relocated += state.n_relocated
+    def on_state(state: Any) -> None:
+        relocated[state.restart] = relocated.get(state.restart, 0) + state.n_relocated
         restart = (
             f" (restart {state.restart + 1}/{state.n_restarts})" if state.n_restarts > 1 else ""
         )
@@ -526,24 +522,46 @@ def _fit(
             f"iteration {state.iteration}{restart}: inertia {state.inertia:.6g}, "
             f"{state.n_changed:,} labels changed"
         )
-        if state.final:
-            inertias.append(float(state.inertia))
-            if best is None or state.inertia < best.inertia:
-                best, best_relocated = state, relocated
-            relocated = 0
+
+    started = time.perf_counter()
+    model = engine.KMeans(k, init=init, **options)
+    model.fit(features.X, features.weights, on_state=on_state)
     reporter.done()
-    assert best is not None, "the engine yields a final state for every restart"
+    inertias = [float(v) for v in model.restart_inertias_]
     return _Fit(
-        centroids=np.asarray(best.centroids, dtype=np.float64),
-        labels=np.asarray(best.labels),
-        inertia=float(best.inertia),
-        n_iter=int(getattr(best, "n_iter", best.iteration)),
-        converged=bool(best.converged),
-        device=str(best.device),
-        n_relocated=best_relocated,
+        centroids=np.asarray(model.cluster_centers_, dtype=np.float64),
+        labels=np.asarray(model.labels_),
+        inertia=float(model.inertia_),
+        n_iter=int(model.n_iter_),
+        converged=bool(model.converged_),
+        device=str(model.device_),
+        n_relocated=relocated.get(int(np.argmin(inertias)), 0),  # the restart fit() kept
         restart_inertias=inertias,
         seconds=time.perf_counter() - started,
     )
+
+
+def _distinct_points(features: FeatureMatrix, stop_at: int, metric: str) -> int:
+    """Distinct rows of the feature matrix as the engine counts them, up to about ``stop_at``.
+
+    Like the engine: rows of weight 0 do not count, and rows are compared in float32 after
+    centring (or scaling to unit length for the cosine metric), so rows that differ only below
+    float32 resolution are one point.
+    """
+    X = features.X
+    if metric == "cosine":
+        norms = np.linalg.norm(X, axis=1, keepdims=True)
+        rows = np.divide(X, norms, out=np.zeros_like(X), where=norms > 0)
+    else:
+        rows = X - X.mean(axis=0)
+    if features.weights is not None:
+        rows = rows[features.weights > 0]
+    rows = rows.astype(np.float32) + np.float32(0.0)  # -0.0 and 0.0 are one value
+    prefix = min(rows.shape[0], max(1024, 8 * stop_at))  # usually decides it on a prefix
+    found = int(np.unique(rows[:prefix], axis=0).shape[0])
+    if found >= stop_at or prefix == rows.shape[0]:
+        return found
+    return int(np.unique(rows, axis=0).shape[0])
 
 
 class _WarningsToStderr:
@@ -632,12 +650,26 @@ def _cluster(args: argparse.Namespace) -> int:
     ]
     if len(checked) == 2 and checked[0].resolve() == checked[1].resolve():
         raise DataError("--out and --centroids-out name the same file; give two names.")
+    k = args.k
     init: str | np.ndarray = args.init
-    if args.init not in INIT_METHODS:
-        init = _read_init(args.init, features, args.k)
+    if args.init not in INIT_CHOICES:
+        init = _read_init(args.init, features, k)
+    distinct = _distinct_points(features, k, args.metric)
+    if distinct < k:
+        if not isinstance(init, str):  # the user gave k centroids: lowering k would drop some
+            raise DataError(
+                f"The data have only {distinct} distinct point(s), fewer than the {k} initial "
+                f"centroids in {Path(args.init).name}; give at most {distinct} centroids."
+            )
+        message = (
+            f"only {distinct} distinct points, fewer than k = {k}; clustering with k = {distinct}"
+        )
+        _warn(message)
+        notes.append(message)
+        k = distinct
     engine = _import_engine()
     with _WarningsToStderr() as engine_warnings:
-        fit = _fit(engine, features, args.k, init, _engine_options(args), reporter)
+        fit = _fit(engine, features, k, init, _engine_options(args), reporter)
     notes += engine_warnings
     if fit.n_relocated:
         message = f"{fit.n_relocated} empty cluster(s) were re-seeded during the run"
@@ -652,28 +684,8 @@ def _cluster(args: argparse.Namespace) -> int:
         notes.append(message)
 
     distances = assigned_distances(features.X, fit.centroids, fit.labels, args.metric)
-    sizes = np.bincount(fit.labels, minlength=args.k)
-    written: dict[str, str] = {}
-    if args.centroids_out:
-        path = export_centroids(
-            features,
-            fit.centroids,
-            sizes,
-            args.centroids_out,
-            source=table,
-            overwrite_input=args.overwrite_input,
-        )
-        written["centroids"] = str(path)
-    if args.out:
-        path = export_labelled(
-            table,
-            features,
-            fit.labels,
-            distances,
-            args.out,
-            overwrite_input=args.overwrite_input,
-        )
-        written["labelled"] = str(path)
+    sizes = np.bincount(fit.labels, minlength=k)
+    written = _write_outputs(args, table, features, fit, distances, sizes)
 
     centroids = features.to_user_units(fit.centroids)
     if args.json:
@@ -687,7 +699,8 @@ def _cluster(args: argparse.Namespace) -> int:
             "cells_imputed": features.n_imputed,
             "columns": list(features.columns),
             "weight_column": features.weight_column,
-            "k": args.k,
+            "k": k,
+            "k_requested": args.k,
             "scale": args.scale,
             "missing": args.missing,
             "init": args.init,
@@ -719,18 +732,48 @@ def _cluster(args: argparse.Namespace) -> int:
     units = f" (in {args.scale}-scaled units)" if args.scale != "none" else ""
     lines = [
         f"{table.path.name}: {used}; {len(features.columns)} features "
-        f"({', '.join(features.columns)}); k = {args.k}",
+        f"({', '.join(features.columns)}); k = {k}",
         f"{state} after {fit.n_iter} iteration(s){restarts}; inertia {fit.inertia:.6g}{units}",
         f"device {fit.device}, {fit.seconds:.2f} s",
         f"cluster sizes: {', '.join(f'{int(s):,}' for s in sizes)}",
     ]
-    if args.k <= CENTROID_TABLE_LIMIT:
+    if k <= CENTROID_TABLE_LIMIT:
         frame = centroid_frame(features, fit.centroids, sizes)
         lines += ["centroids:", frame.to_string(index=False, float_format=lambda v: f"{v:.6g}")]
     for kind, path_text in written.items():
         lines.append(f"wrote {kind} to {path_text}")
     print("\n".join(lines))
     return EXIT_OK
+
+
+def _write_outputs(
+    args: argparse.Namespace,
+    table: LoadedTable,
+    features: FeatureMatrix,
+    fit: _Fit,
+    distances: np.ndarray,
+    sizes: np.ndarray,
+) -> dict[str, str]:
+    """Write --out and --centroids-out together: both files appear, or neither changes."""
+    planned = {}
+    if args.out:
+        planned["labelled"] = plan_write(
+            labelled_frame(table.frame, features, fit.labels, distances),
+            args.out,
+            source=table,
+            overwrite_input=args.overwrite_input,
+            sheet_name="clusters",
+        )
+    if args.centroids_out:
+        planned["centroids"] = plan_write(
+            centroid_frame(features, fit.centroids, sizes),
+            args.centroids_out,
+            source=table,
+            overwrite_input=args.overwrite_input,
+            sheet_name="centroids",
+        )
+    paths = write_all(list(planned.values()))
+    return {kind: str(path) for kind, path in zip(planned, paths, strict=True)}
 
 
 # ---------------------------------------------------------------------------------------------

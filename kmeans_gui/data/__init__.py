@@ -13,6 +13,7 @@ from .errors import DataError
 from .export import (
     EXPORT_FORMATS,
     SAVE_FILTER,
+    PlannedWrite,
     assigned_distances,
     atomic_write,
     centroid_frame,
@@ -20,6 +21,8 @@ from .export import (
     export_centroids,
     export_labelled,
     labelled_frame,
+    plan_write,
+    write_all,
     write_table,
 )
 from .features import (
@@ -44,6 +47,7 @@ __all__ = [
     "DataError",
     "FeatureMatrix",
     "LoadedTable",
+    "PlannedWrite",
     "ProgressCallback",
     "Scaler",
     "assigned_distances",
@@ -56,6 +60,8 @@ __all__ = [
     "labelled_frame",
     "load_table",
     "numeric_columns",
+    "plan_write",
     "prepare_features",
+    "write_all",
     "write_table",
 ]

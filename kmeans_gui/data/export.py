@@ -4,7 +4,9 @@ The labelled table is the original one (every column and row, in order) plus ``c
 (nullable integer, empty for rows left out of the fit) and ``distance`` (to the assigned centroid,
 in the units the clustering ran in). Every write goes to a temporary file in the target folder
 and is renamed over the target only once complete, so a failed export leaves any previous file
-intact; the input file is never overwritten unless the caller explicitly allows it.
+intact; :func:`write_all` does the same for several files at once (all of them or none), and
+any error while writing surfaces as :class:`DataError` naming the file. The input file is never
+overwritten unless the caller explicitly allows it.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from kmeans_gui.engine.choices import METRIC_NAMES  # plain data, no TensorFlow
 
 from .errors import DataError
 from .features import FeatureMatrix
@@ -41,7 +46,6 @@ SAVE_FILTER = "CSV (*.csv);;TSV (*.tsv);;Parquet (*.parquet);;Excel (*.xlsx);;JS
 """A file-dialog name filter listing the export formats."""
 
 EXCEL_MAX_ROWS = 1_048_576  # including the header row
-METRICS = ("euclidean", "cosine", "manhattan")
 
 Source = LoadedTable | str | os.PathLike[str] | None
 
@@ -66,7 +70,7 @@ def assigned_distances(
         with np.errstate(invalid="ignore", divide="ignore"):
             similarity = np.where(norms > 0, dots / norms, 0.0)
         return 1.0 - np.clip(similarity, -1.0, 1.0)
-    raise ValueError(f"unknown metric {metric!r}: choose one of {', '.join(METRICS)}")
+    raise ValueError(f"unknown metric {metric!r}: choose one of {', '.join(METRIC_NAMES)}")
 
 
 def labelled_frame(
@@ -205,6 +209,66 @@ def check_export_path(
     return target, fmt
 
 
+@dataclass(frozen=True, eq=False)
+class PlannedWrite:
+    """A table checked and ready to be written to ``target``: see :func:`plan_write`."""
+
+    frame: pd.DataFrame
+    target: Path
+    format: str
+    style: CsvStyle
+    sheet_name: str
+
+    def write(self, tmp: Path) -> None:
+        """Write the table to ``tmp`` in this plan's format (no atomicity here)."""
+        frame, style = self.frame, self.style
+        if self.format == "csv":
+            # a .csv is comma or semicolon separated, whatever the source (tabs go in .tsv)
+            delimiter = style.delimiter if style.delimiter in (",", ";") else ","
+            _write_delimited(frame, tmp, style, delimiter)
+        elif self.format == "tsv":
+            _write_delimited(frame, tmp, style, "\t")
+        elif self.format == "parquet":
+            _parquet_ready(frame).to_parquet(tmp, index=False)
+        elif self.format == "excel":
+            frame.to_excel(tmp, index=False, sheet_name=self.sheet_name, engine="openpyxl")
+        else:
+            lines = self.format == "jsonl"
+            frame.to_json(
+                tmp,
+                orient="records",
+                lines=lines,
+                force_ascii=False,
+                date_format="iso",
+                indent=None if lines else 1,
+            )
+
+
+def plan_write(
+    frame: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    source: Source = None,
+    overwrite_input: bool = False,
+    csv_style: CsvStyle | None = None,
+    sheet_name: str = "data",
+) -> PlannedWrite:
+    """Check that ``frame`` can go to ``path`` (see :func:`check_export_path`) without writing.
+
+    A CSV/TSV export reuses the source table's decimal mark and, for .csv, its delimiter when
+    that is a comma or semicolon, unless ``csv_style`` says otherwise.
+    """
+    target, fmt = check_export_path(path, source=source, overwrite_input=overwrite_input)
+    if csv_style is None and isinstance(source, LoadedTable):
+        csv_style = source.csv_style
+    if fmt == "excel" and len(frame) >= EXCEL_MAX_ROWS:
+        raise DataError(
+            f"Excel sheets hold at most {EXCEL_MAX_ROWS - 1:,} data rows and this table has "
+            f"{len(frame):,}; export to CSV or Parquet instead."
+        )
+    return PlannedWrite(frame, target, fmt, csv_style or CsvStyle(), sheet_name)
+
+
 def write_table(
     frame: pd.DataFrame,
     path: str | os.PathLike[str],
@@ -215,60 +279,108 @@ def write_table(
     sheet_name: str = "data",
 ) -> Path:
     """Write ``frame`` (no index) atomically in the format ``path``'s extension names."""
-    target, fmt = check_export_path(path, source=source, overwrite_input=overwrite_input)
-    if csv_style is None and isinstance(source, LoadedTable):
-        csv_style = source.csv_style
-    style = csv_style or CsvStyle()
-    if fmt == "excel" and len(frame) >= EXCEL_MAX_ROWS:
-        raise DataError(
-            f"Excel sheets hold at most {EXCEL_MAX_ROWS - 1:,} data rows and this table has "
-            f"{len(frame):,}; export to CSV or Parquet instead."
-        )
-    writers: dict[str, Callable[[Path], None]] = {
-        "csv": lambda tmp: _write_delimited(frame, tmp, style, style.delimiter),
-        "tsv": lambda tmp: _write_delimited(frame, tmp, style, "\t"),
-        "parquet": lambda tmp: _parquet_ready(frame).to_parquet(tmp, index=False),
-        "excel": lambda tmp: frame.to_excel(
-            tmp, index=False, sheet_name=sheet_name, engine="openpyxl"
-        ),
-        "json": lambda tmp: frame.to_json(
-            tmp, orient="records", force_ascii=False, date_format="iso", indent=1
-        ),
-        "jsonl": lambda tmp: frame.to_json(
-            tmp, orient="records", lines=True, force_ascii=False, date_format="iso"
-        ),
-    }
+    planned = plan_write(
+        frame,
+        path,
+        source=source,
+        overwrite_input=overwrite_input,
+        csv_style=csv_style,
+        sheet_name=sheet_name,
+    )
+    return write_all([planned])[0]
+
+
+def write_all(planned: Sequence[PlannedWrite]) -> list[Path]:
+    """Write every planned table, all or nothing, and return their paths.
+
+    Each table first goes to a temporary file beside its target; only when all of them are
+    complete are they renamed over their targets, so a failure in any (a full disk, a value
+    the format refuses) leaves every target as it was and no temporary file behind. Any error
+    while writing becomes a :class:`DataError` naming the file; KeyboardInterrupt propagates.
+    """
+    targets = [p.target.resolve() for p in planned]
+    if len(set(targets)) != len(targets):
+        raise DataError("Two exports name the same file; give each its own name.")
+    staged: list[Path] = []
+    current = planned[0].target if planned else None
     try:
-        atomic_write(target, writers[fmt])
-    except OSError as exc:
-        raise DataError(f"Could not write {target}: {exc.strerror or exc}.") from None
-    except (ValueError, TypeError) as exc:  # pyarrow / openpyxl refusing a value
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
-        raise DataError(f"Could not write {target}: {reason}.") from None
-    return target
+        for plan in planned:
+            current = plan.target
+            staged.append(_stage(plan))
+        # the renames are all that is left; each is atomic, and in one folder they do not fail
+        # short of the disk being pulled
+        for tmp, plan in zip(staged, planned, strict=True):
+            current = plan.target
+            os.replace(tmp, plan.target)
+    except BaseException as exc:
+        for tmp in staged:
+            with suppress(OSError):
+                tmp.unlink()
+        if isinstance(exc, Exception) and not isinstance(exc, DataError):
+            raise DataError(f"Could not write {current}: {_reason(exc)}.") from exc
+        raise
+    return [p.target for p in planned]
 
 
 def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp)`` on a fresh file beside ``target``, then rename it over ``target``.
 
     On any failure (including KeyboardInterrupt) the temporary file is removed and ``target``
-    is left exactly as it was.
+    is left exactly as it was; the exception propagates unchanged.
     """
-    tmp = target.with_name(f".{target.stem}.{secrets.token_hex(4)}.partial{target.suffix}")
-    descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # honours umask
-    os.close(descriptor)
+    tmp = _temporary(target)
     try:
-        if target.exists():
-            with suppress(OSError):
-                shutil.copymode(target, tmp)
-        write(tmp)
-        with tmp.open("rb+") as handle:
-            os.fsync(handle.fileno())
+        _fill(tmp, target, write)
         os.replace(tmp, target)
     except BaseException:
         with suppress(OSError):
             tmp.unlink()
         raise
+
+
+def _stage(plan: PlannedWrite) -> Path:
+    """Write ``plan`` to a complete, synced temporary file beside its target."""
+    tmp = _temporary(plan.target)
+    try:
+        _fill(tmp, plan.target, plan.write)
+    except BaseException:
+        with suppress(OSError):
+            tmp.unlink()
+        raise
+    return tmp
+
+
+def _temporary(target: Path) -> Path:
+    tmp = target.with_name(f".{target.stem}.{secrets.token_hex(4)}.partial{target.suffix}")
+    descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # honours umask
+    os.close(descriptor)
+    return tmp
+
+
+def _fill(tmp: Path, target: Path, write: Callable[[Path], None]) -> None:
+    if target.exists():
+        with suppress(OSError):
+            shutil.copymode(target, tmp)
+    write(tmp)
+    with tmp.open("rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def _reason(exc: BaseException) -> str:
+    """One readable line for why a write failed, whatever raised it."""
+    if type(exc).__name__ == "IllegalCharacterError":  # openpyxl: "<value> cannot be used ..."
+        value = str(exc).removesuffix(" cannot be used in worksheets.")
+        shown = repr(value if len(value) <= 40 else value[:37] + "...")
+        return (
+            f"the cell {shown} holds a control character that Excel files cannot store; "
+            "remove it or export to CSV or Parquet instead"
+        )
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    lines = str(exc).strip().splitlines()
+    text = lines[0].rstrip(".") if lines else ""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text or type(exc).__name__
 
 
 def free_name(name: str, taken: object) -> str:
@@ -286,7 +398,7 @@ def _write_delimited(frame: pd.DataFrame, tmp: Path, style: CsvStyle, delimiter:
         tmp,
         index=False,
         sep=delimiter,
-        decimal=style.decimal,
+        decimal=style.decimal if delimiter != "," else ".",  # 1,5 would need quotes in a CSV
         encoding="utf-8-sig" if style.bom else "utf-8",
         lineterminator="\n",
     )

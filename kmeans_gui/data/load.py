@@ -5,9 +5,10 @@ Parquet, Excel .xlsx (needs the optional ``openpyxl``) and JSON (records, column
 Text must be UTF-8 (a BOM is fine) or UTF-16/32 with a BOM; anything else is read as
 Windows-1252/Latin-1 and the fallback is reported in ``LoadedTable.notes``, never silently.
 
-CSV is parsed with pandas' pyarrow engine (multithreaded) whenever the file allows it, and with the
-C engine otherwise (thousands separators, or anything pyarrow rejects). Every problem a user can
-fix surfaces as :class:`DataError` with one sentence naming the file and, where known, the line.
+CSV is parsed as text with pandas' pyarrow engine (multithreaded) whenever the file allows it, and
+with the C engine otherwise; ``column_types`` then types each column without losing what was
+written (IDs such as '007', big integers, dates). Every problem a user can fix surfaces as
+:class:`DataError` with one sentence naming the file and, where known, the line.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Any
 
 import pandas as pd
 
+from .column_types import type_columns
 from .errors import DataError
 
 ProgressCallback = Callable[[float, str], None]
@@ -145,9 +147,9 @@ def load_table(
         dialect = _sniff_dialect(file, head, encoding, size, forced_tab=fmt == "tsv")
         fmt = "tsv" if dialect.delimiter == "\t" else "csv"
         report(0.3, f"Parsing {file.name}")
-        frame, engine = _parse_delimited(file, encoding, dialect)
+        frame, engine, decimal = _parse_delimited(file, encoding, dialect)
         has_header = dialect.header
-        style = CsvStyle(dialect.delimiter, dialect.decimal, bom=encoding == "utf-8-sig")
+        style = CsvStyle(dialect.delimiter, decimal, bom=encoding == "utf-8-sig")
         if not has_header:
             frame.columns = [f"column_{i + 1}" for i in range(frame.shape[1])]
             notes.append(
@@ -395,46 +397,53 @@ def _all_numbers(record: list[str]) -> bool:
     return bool(cells) and all(_NUMBER.fullmatch(f) for f in cells)
 
 
-def _parse_delimited(file: Path, encoding: str, dialect: _Dialect) -> tuple[pd.DataFrame, str]:
-    """Parse with the pyarrow engine when possible, else the C engine; ragged rows raise."""
+def _parse_delimited(file: Path, encoding: str, dialect: _Dialect) -> tuple[pd.DataFrame, str, str]:
+    """(frame, engine, decimal mark) for a delimited file; ragged rows raise.
+
+    Every cell is read as text (pyarrow engine when possible, else the C engine) and each column
+    is then typed by :func:`column_types.type_columns`, which keeps IDs, big integers and dates
+    exactly as written and finds decimal commas anywhere in the file.
+    """
     options: dict[str, Any] = {
         "sep": dialect.delimiter,
-        "decimal": dialect.decimal,
         "header": 0 if dialect.header else None,
         "skiprows": dialect.skip_rows,
+        "dtype": str,
         # both engines skip a UTF-8 BOM themselves
         "encoding": "utf-8" if encoding == "utf-8-sig" else encoding,
     }
-    if dialect.thousands is None and _has_pyarrow():
+    frame: pd.DataFrame | None = None
+    engine = "pyarrow"
+    if _has_pyarrow():
         try:
-            return pd.read_csv(file, engine="pyarrow", **options), "pyarrow"
+            frame = pd.read_csv(file, engine="pyarrow", **options)
         except pd.errors.EmptyDataError:
             raise DataError(f"{file.name} holds no table (only blank lines).") from None
         except Exception as exc:  # pyarrow is the fast path; the C engine is the reference
             if _RAGGED_PYARROW.search(str(exc)):
                 _raise_ragged(file, encoding, dialect)
-    try:
-        with warnings.catch_warnings():
-            # index_col=False: a long first row must not silently become the index
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(
-                file,
-                engine="c",
-                index_col=False,
-                thousands=dialect.thousands,
-                low_memory=False,  # one dtype per column, inferred from all of it
-                **options,
-            )
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{file.name} holds no table (only blank lines).") from None
-    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
-        _raise_ragged(file, encoding, dialect)
-        raise DataError(f"{file.name} cannot be read as a table: {_first_line(exc)}.") from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{file.name} has bytes that are not {encoding}: {exc.reason}.") from None
-    except OSError as exc:
-        raise DataError(f"Cannot read {file}: {exc.strerror or exc}.") from None
-    return frame, "c"
+    if frame is None:
+        engine = "c"
+        try:
+            with warnings.catch_warnings():
+                # index_col=False: a long first row must not silently become the index
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                frame = pd.read_csv(file, engine="c", index_col=False, **options)
+        except pd.errors.EmptyDataError:
+            raise DataError(f"{file.name} holds no table (only blank lines).") from None
+        except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+            _raise_ragged(file, encoding, dialect)
+            raise DataError(f"{file.name} cannot be read as a table: {_first_line(exc)}.") from None
+        except UnicodeDecodeError as exc:
+            raise DataError(
+                f"{file.name} has bytes that are not {encoding}: {exc.reason}."
+            ) from None
+        except OSError as exc:
+            raise DataError(f"Cannot read {file}: {exc.strerror or exc}.") from None
+    typed, decimal = type_columns(
+        frame, decimal=dialect.decimal, thousands=dialect.thousands, delimiter=dialect.delimiter
+    )
+    return typed, engine, decimal
 
 
 def _has_pyarrow() -> bool:
@@ -493,13 +502,25 @@ def _load_parquet(file: Path, report: _Reporter) -> pd.DataFrame:
             tables.append(parquet.read_row_group(i))
             report(0.05 + 0.85 * (i + 1) / groups, f"Reading row group {i + 1} of {groups}")
         table = pa.concat_tables(tables) if tables else parquet.schema_arrow.empty_table()
-        frame = table.to_pandas()  # restores a saved index from the pandas metadata
+        # integers stay integers where a cell is empty (Int64), as for CSV; a saved index is
+        # restored from the pandas metadata
+        frame = table.to_pandas(types_mapper=_nullable_integer)
     except (pa.ArrowException, OSError, ValueError) as exc:
         reason = _first_line(exc)
         raise DataError(f"{file.name} is not a readable Parquet file: {reason}.") from None
     if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
         frame = frame.reset_index()  # a saved index is data the user had: keep it as columns
     return frame
+
+
+def _nullable_integer(arrow_type: Any) -> Any:
+    """pandas' nullable integer dtype for an Arrow integer type (int64 -> Int64), else None."""
+    import pyarrow as pa
+
+    if not pa.types.is_integer(arrow_type):
+        return None
+    name = str(arrow_type)  # "int64", "uint8", ...
+    return pd.api.types.pandas_dtype(name.replace("uint", "UInt").replace("int", "Int"))
 
 
 def _load_excel(file: Path, report: _Reporter, notes: list[str]) -> pd.DataFrame:

@@ -214,3 +214,29 @@ def test_argument_and_data_errors_never_import_tensorflow(table_csv) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
     )
     assert done.stdout.strip().endswith("[2, 0] False")
+
+
+def test_unexpected_errors_are_one_line_exit_1(capsys, table_csv, monkeypatch) -> None:
+    def broken(*args, **kwargs):
+        raise RuntimeError("the loader\nbroke")
+
+    monkeypatch.setattr(cli, "load_table", broken)
+    monkeypatch.delenv("KMEANS_GUI_DEBUG", raising=False)
+    code, out, err = run(["cluster", str(table_csv), "-k", "2"], capsys)
+    assert (code, out) == (1, "")
+    assert err == "error: internal error: RuntimeError: the loader broke\n"
+
+
+@pytest.mark.parametrize("how", ["--debug", "KMEANS_GUI_DEBUG=1"])
+def test_debug_shows_the_traceback_of_unexpected_errors(table_csv, monkeypatch, how) -> None:
+    def broken(*args, **kwargs):
+        raise RuntimeError("the loader broke")
+
+    monkeypatch.setattr(cli, "load_table", broken)
+    argv = ["cluster", str(table_csv), "-k", "2"]
+    if how == "--debug":
+        argv.append("--debug")
+    else:
+        monkeypatch.setenv("KMEANS_GUI_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="the loader broke"):
+        cli.main(argv)

@@ -254,3 +254,45 @@ def test_the_installed_command_runs_without_traceback(iris, tmp_path) -> None:
         "choose numeric columns.\n"
     )
     assert not bad_out.exists()
+
+
+def test_an_output_that_fails_leaves_no_output_at_all(tmp_path, capsys) -> None:
+    source = tmp_path / "ctrl.csv"
+    source.write_bytes(b"name,x,y\na\x01b,1,2\nc,3,4\nd,5,6\n")
+    centroids, labelled = tmp_path / "cc.csv", tmp_path / "lab.xlsx"
+    centroids.write_text("previous centroids\n")
+    argv = ["cluster", source, "-k", 2, "--seed", 0, "--centroids-out", centroids]
+    code, stdout, err = run([*argv, "--out", labelled], capsys)
+    assert (code, stdout) == (2, "")
+    assert err == (
+        f"error: Could not write {labelled}: the cell 'a\\x01b' holds a control character that "
+        "Excel files cannot store; remove it or export to CSV or Parquet instead.\n"
+    )
+    assert centroids.read_text() == "previous centroids\n"  # the first output was not replaced
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cc.csv", "ctrl.csv"]
+
+
+def test_fewer_distinct_points_than_k_is_a_warning(tmp_path, capsys) -> None:
+    source = tmp_path / "dup.csv"
+    source.write_text("a,b\n1,1\n1,1\n2,2\n2,2\n1,1\n")
+    out = tmp_path / "o.csv"
+    code, stdout, err = run(
+        ["cluster", source, "-k", 3, "--seed", 0, "--json", "-q", "--out", out], capsys
+    )
+    assert code == 0, err
+    assert err == "warning: only 2 distinct points, fewer than k = 3; clustering with k = 2\n"
+    report = json.loads(stdout)
+    assert (report["k"], report["k_requested"]) == (2, 3)
+    assert sorted(report["sizes"]) == [2, 3]
+    assert report["warnings"] == [err.removeprefix("warning: ").strip()]
+    labels = pd.read_csv(out)["cluster"]
+    assert labels[0] == labels[1] == labels[4] != labels[2] == labels[3]
+
+    init = tmp_path / "init.csv"
+    init.write_text("a,b\n1,1\n2,2\n3,3\n")
+    code, stdout, err = run(["cluster", source, "-k", 3, "--init", init, "--out", out], capsys)
+    assert (code, stdout) == (2, "")
+    assert err == (
+        "error: The data have only 2 distinct point(s), fewer than the 3 initial centroids in "
+        "init.csv; give at most 2 centroids.\n"
+    )

@@ -14,7 +14,9 @@ from kmeans_gui.data import (
     export_centroids,
     export_labelled,
     load_table,
+    plan_write,
     prepare_features,
+    write_all,
 )
 from kmeans_gui.data import export as export_module
 
@@ -215,3 +217,67 @@ def test_assigned_distances_per_metric() -> None:
     np.testing.assert_allclose(assigned_distances(X, centroids, labels), [5.0, np.sqrt(2)])
     np.testing.assert_allclose(assigned_distances(X, centroids, labels, "manhattan"), [7.0, 2.0])
     np.testing.assert_allclose(assigned_distances(X, centroids, labels, "cosine"), [1.0, 1.0])
+
+
+def test_any_error_mid_write_leaves_the_previous_file_and_no_temp_file(
+    loaded, tmp_path, monkeypatch
+) -> None:
+    table, features, labels, distances = loaded
+    target = tmp_path / "out.csv"
+    target.write_text("previous export\n")
+    real_to_csv = pd.DataFrame.to_csv
+
+    def half_then_fail(self, path, *args, **kwargs):
+        real_to_csv(self.head(1), path, *args, **kwargs)  # something is on disk
+        raise RuntimeError("the writer\nbroke")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", half_then_fail)
+    with pytest.raises(DataError) as caught:
+        export_labelled(table, features, labels, distances, target)
+    assert str(caught.value) == f"Could not write {target}: the writer."
+    assert target.read_text() == "previous export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "source.csv"]
+
+
+def test_a_value_excel_refuses_is_one_sentence_naming_file_and_cell(tmp_path) -> None:
+    frame = pd.DataFrame({"name": ["a\x01b", "c"], "x": [1.0, 2.0]})
+    features = prepare_features(frame, ["x"])
+    target = tmp_path / "out.xlsx"
+    with pytest.raises(DataError) as caught:
+        export_labelled(frame, features, np.array([0, 1]), None, target)
+    assert str(caught.value) == (
+        f"Could not write {target}: the cell 'a\\x01b' holds a control character that Excel "
+        "files cannot store; remove it or export to CSV or Parquet instead."
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_all_writes_every_file_or_none(tmp_path) -> None:
+    good = plan_write(pd.DataFrame({"a": [1, 2]}), tmp_path / "first.csv")
+    bad = plan_write(pd.DataFrame({"a": ["\x02"]}), tmp_path / "second.xlsx")
+    (tmp_path / "first.csv").write_text("old first\n")
+    with pytest.raises(DataError, match=r"^Could not write .*second\.xlsx: the cell"):
+        write_all([good, bad])
+    assert (tmp_path / "first.csv").read_text() == "old first\n"  # not replaced: second failed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["first.csv"]
+    written = write_all([good, plan_write(pd.DataFrame({"b": [3]}), tmp_path / "second.csv")])
+    assert [p.read_text() for p in written] == ["a\n1\n2\n", "b\n3\n"]
+
+
+@pytest.mark.parametrize(
+    ("source", "ext", "expected"),
+    [
+        ("a\tb\n1\t2,5\n", ".csv", "a,b,cluster\n1,2.5,0\n"),  # tabs never go in a .csv
+        ("a\tb\n1\t2,5\n", ".tsv", "a\tb\tcluster\n1\t2,5\t0\n"),
+        ("a|b\n1|2.5\n", ".csv", "a,b,cluster\n1,2.5,0\n"),
+        ("a;b\n1;2,5\n", ".csv", "a;b;cluster\n1;2,5;0\n"),  # a semicolon CSV stays one
+        ("a,b\n1,2.5\n", ".tsv", "a\tb\tcluster\n1\t2.5\t0\n"),
+    ],
+)
+def test_export_delimiter_follows_the_extension(tmp_path, source, ext, expected) -> None:
+    path = tmp_path / "in.txt"
+    path.write_text(source)
+    table = load_table(path)
+    features = prepare_features(table.frame, ["b"])
+    out = export_labelled(table, features, np.array([0]), None, tmp_path / f"out{ext}")
+    assert out.read_text() == expected

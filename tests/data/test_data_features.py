@@ -108,6 +108,23 @@ def test_boolean_and_nullable_integer_columns_can_be_chosen() -> None:
     np.testing.assert_array_equal(features.X, [[1, 1], [1, 3]])
 
 
+def test_nullable_columns_treat_na_as_missing() -> None:
+    frame = pd.DataFrame(
+        {
+            "i": pd.array([1, None, 3, 4], dtype="Int64"),
+            "f": pd.array([0.5, 1.5, None, 2.5], dtype="Float64"),
+            "b": pd.array([True, False, True, None], dtype="boolean"),
+        }
+    )
+    assert numeric_columns(frame) == ["i", "f"]
+    features = prepare_features(frame, ["i", "f", "b"])
+    assert features.row_mask.tolist() == [True, False, False, False]
+    assert features.missing_counts == {"i": 1, "f": 1, "b": 1}
+    np.testing.assert_array_equal(features.X, [[1.0, 0.5, 1.0]])
+    filled = prepare_features(frame, ["i", "f"], missing="mean")
+    np.testing.assert_allclose(filled.X, [[1, 0.5], [8 / 3, 1.5], [3, 1.5], [4, 2.5]])
+
+
 def test_dates_are_refused() -> None:
     frame = pd.DataFrame({"d": pd.to_datetime(["2020-01-01", "2021-01-01"])})
     with pytest.raises(DataError, match="'d' holds dates or times, not numbers"):

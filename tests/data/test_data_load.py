@@ -59,11 +59,29 @@ def test_semicolon_and_decimal_comma_are_sniffed(tmp_path: Path) -> None:
     assert table.frame["Breite"].tolist() == [2.25, 4.0]
 
 
-def test_decimal_comma_with_thousands_dots_uses_the_c_engine(tmp_path: Path) -> None:
+def test_decimal_comma_with_thousands_dots(tmp_path: Path) -> None:
     path = write(tmp_path, "de.csv", "a;b\n1.234,5;2\n3,5;4\n")
     table = load_table(path)
-    assert table.engine == "c"
     assert table.frame["a"].tolist() == [1234.5, 3.5]
+    assert table.csv_style is not None and table.csv_style.decimal == ","
+
+
+def test_decimal_comma_first_seen_after_the_sniffed_sample(tmp_path: Path) -> None:
+    rows = "".join(f"{i};{i + 1}\n" for i in range(20_000))  # far beyond the first 64 KB
+    path = write(tmp_path, "late.csv", f"a;b\n{rows}1,5;2,5\n")
+    table = load_table(path)
+    assert numeric_columns(table.frame) == ["a", "b"]
+    assert table.frame.iloc[-1].tolist() == [1.5, 2.5]
+    assert table.frame["a"].iloc[:3].tolist() == [0.0, 1.0, 2.0]
+    assert table.csv_style is not None and table.csv_style.decimal == ","
+
+
+def test_comma_column_that_is_not_all_numbers_stays_text(tmp_path: Path) -> None:
+    table = load_table(write(tmp_path, "t.csv", "a;b;c\n1,5;x;1\n2,5;1,5;2\n"))
+    assert table.frame["a"].tolist() == [1.5, 2.5]
+    assert table.frame["b"].tolist() == ["x", "1,5"]
+    comma_separated = load_table(write(tmp_path, "c.csv", 'a,b\n"1,5",1\n"2,5",2\n'))
+    assert comma_separated.frame["a"].tolist() == ["1,5", "2,5"]  # a comma file: no guessing
 
 
 def test_tab_separated_by_extension_and_by_sniffing(tmp_path: Path) -> None:
