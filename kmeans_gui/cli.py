@@ -36,7 +36,6 @@ from kmeans_gui.data import (
     DataError,
     FeatureMatrix,
     LoadedTable,
-    assigned_distances,
     centroid_frame,
     check_export_path,
     column_as_float,
@@ -53,6 +52,7 @@ from kmeans_gui.engine.choices import (  # plain data: importing it does not loa
     METRIC_NAMES,
     OPTIMIZERS,
 )
+from kmeans_gui.engine.distances import assigned_distances
 from kmeans_gui.engine.errors import DeviceError, KMeansInputError
 
 EXIT_OK = 0

@@ -50,8 +50,8 @@ def export_labelled(
     table: Any, features: Any, labels: np.ndarray, centroids: np.ndarray, metric: str, path: str
 ) -> str:
     """Every row of the table plus ``cluster`` and ``distance`` (to its centroid, fit units)."""
-    from kmeans_gui.data import assigned_distances
     from kmeans_gui.data import export_labelled as write
+    from kmeans_gui.engine import assigned_distances
 
     distances = assigned_distances(features.X, centroids, labels, metric)
     return str(write(table, features, labels, distances, path))

@@ -24,6 +24,7 @@ from .choices import (
     METRICS,
     PARAMETERS,
 )
+from .distances import assigned_distances
 from .errors import DeviceError, KMeansInputError
 from .state import IterationState, SweepPoint
 
@@ -70,6 +71,7 @@ __all__ = [
     "KMeansInputError",
     "SampledMedoidsWarning",
     "SweepPoint",
+    "assigned_distances",
     "available_devices",
     "iterate",
     "principal_components",

@@ -10,7 +10,6 @@ import pytest
 
 from kmeans_gui.data import (
     DataError,
-    assigned_distances,
     export_centroids,
     export_labelled,
     load_table,
@@ -208,15 +207,6 @@ def test_mixed_number_and_text_column_still_exports_to_parquet(tmp_path) -> None
     back = pd.read_parquet(out)
     assert back["code"].tolist()[:2] == ["1", "A7"]
     assert pd.isna(back["code"][2])
-
-
-def test_assigned_distances_per_metric() -> None:
-    X = np.array([[3.0, 4.0], [1.0, 0.0]])
-    centroids = np.array([[0.0, 0.0], [0.0, 1.0]])
-    labels = np.array([0, 1])
-    np.testing.assert_allclose(assigned_distances(X, centroids, labels), [5.0, np.sqrt(2)])
-    np.testing.assert_allclose(assigned_distances(X, centroids, labels, "manhattan"), [7.0, 2.0])
-    np.testing.assert_allclose(assigned_distances(X, centroids, labels, "cosine"), [1.0, 1.0])
 
 
 def test_any_error_mid_write_leaves_the_previous_file_and_no_temp_file(
