@@ -114,7 +114,10 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         self._update_plot_options()
         if warm_up_engine:
             self.pool.run_call(
-                engine_info, on_result=self._on_engine_info, on_error=self._on_engine_failed
+                engine_info,
+                on_result=self._on_engine_info,
+                on_error=self._on_engine_failed,
+                engine=True,
             )
 
     # ------------------------------------------------------------------ construction
@@ -479,6 +482,7 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
             X,
             on_result=lambda result: self._on_projection(generation, result),
             on_error=self._on_worker_error,
+            engine=True,
         )
 
     def _on_projection(self, generation: int, result: tuple[np.ndarray, np.ndarray]) -> None:

@@ -6,6 +6,11 @@ and a stop request takes effect between two yields (within one iteration). The e
 it TensorFlow, is imported inside the worker, never on the GUI thread. One-shot jobs (loading a
 file, preparing features, principal components, exports) run as ``FunctionWorker``s.
 
+Everything that runs TensorFlow goes to one long-lived engine thread, in order; only
+TensorFlow-free jobs (loading, exports) use the thread pool. TensorFlow keeps per-thread Python
+state (``threading.local``); a pooled Qt thread gets a fresh Python thread state for every job,
+and TensorFlow then crashes (double free, segfault) on the second run it sees there.
+
 Every worker is tracked by a :class:`WorkerPool`, so the window can stop them all and wait for
 them when it closes (no thread is left running Python while the interpreter shuts down).
 """
@@ -13,6 +18,7 @@ them when it closes (no thread is left running Python while the interpreter shut
 from __future__ import annotations
 
 import os
+import queue
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -146,21 +152,65 @@ class _Progress(QObject):
     progressed = Signal(float, str)
 
 
+class EngineThread:
+    """One Python thread, alive for the window's lifetime, that runs the engine's jobs in order.
+
+    A worker's ``run()`` emits its signals from here; Qt queues them to the GUI thread.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[WorkerBase | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, worker: WorkerBase) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._loop, name="kmeans-engine", daemon=True)
+            self._thread.start()
+        self._jobs.put(worker)
+
+    def _loop(self) -> None:
+        while (worker := self._jobs.get()) is not None:
+            worker.run()
+
+    def close(self, timeout_ms: int = -1) -> bool:
+        """Drop the jobs not yet started, finish the current one, end the thread."""
+        while True:
+            try:
+                self._jobs.get_nowait()
+            except queue.Empty:
+                break
+        if self._thread is None:
+            return True
+        self._jobs.put(None)
+        self._thread.join(None if timeout_ms < 0 else timeout_ms / 1000)
+        return not self._thread.is_alive()
+
+
 class WorkerPool(QObject):
-    """Starts workers on a dedicated thread pool and stops/awaits them all on shutdown."""
+    """Starts workers (TensorFlow jobs on the engine thread, others on a thread pool) and
+    stops/awaits them all on shutdown."""
 
     def __init__(self, parent: QObject | None = None, max_threads: int = 4) -> None:
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
+        self.engine_thread = EngineThread()
         self._live: set[WorkerBase] = set()
 
-    def _track(self, worker: WorkerBase, on_error: Callable[[Exception], None] | None) -> None:
+    def _track(
+        self,
+        worker: WorkerBase,
+        on_error: Callable[[Exception], None] | None,
+        engine: bool,
+    ) -> None:
         self._live.add(worker)
         if on_error is not None:
             worker.errored.connect(on_error)
         worker.finished.connect(lambda: self._live.discard(worker))
-        self.pool.start(worker)
+        if engine:
+            self.engine_thread.submit(worker)
+        else:
+            self.pool.start(worker)
 
     def run_stream(
         self,
@@ -170,12 +220,13 @@ class WorkerPool(QObject):
         on_done: Callable[[], None] | None = None,
         on_error: Callable[[Exception], None] | None = None,
     ) -> ClosingGeneratorWorker:
-        """Run a generator: ``on_item`` per yield, ``on_done`` once it stops for any reason."""
+        """Run an engine generator on the engine thread: ``on_item`` per yield, ``on_done`` once
+        it stops for any reason."""
         worker = ClosingGeneratorWorker(generator, *args)
         worker.yielded.connect(on_item)
         if on_done is not None:
             worker.finished.connect(on_done)
-        self._track(worker, on_error)
+        self._track(worker, on_error, engine=True)
         return worker
 
     def run_call(
@@ -185,9 +236,13 @@ class WorkerPool(QObject):
         on_result: Callable[[Any], None],
         on_error: Callable[[Exception], None] | None = None,
         on_progress: Callable[[float, str], None] | None = None,
+        engine: bool = False,
         **kwargs: Any,
     ) -> FunctionWorker:
-        """Run ``function(*args, **kwargs)``; with ``on_progress`` it also gets ``progress=``."""
+        """Run ``function(*args, **kwargs)``; with ``on_progress`` it also gets ``progress=``.
+
+        ``engine=True`` for anything that runs TensorFlow: it then runs on the engine thread.
+        """
         if on_progress is not None:
             relay = _Progress(self)
             relay.progressed.connect(on_progress)
@@ -196,7 +251,7 @@ class WorkerPool(QObject):
         worker.returned.connect(on_result)
         if on_progress is not None:
             worker.finished.connect(relay.deleteLater)
-        self._track(worker, on_error)
+        self._track(worker, on_error, engine)
         return worker
 
     @property
@@ -207,4 +262,5 @@ class WorkerPool(QObject):
         """Ask every worker to stop at its next yield and wait for the threads to finish."""
         for worker in list(self._live):
             worker.quit()
-        return self.pool.waitForDone(timeout_ms)
+        engine_done = self.engine_thread.close(timeout_ms)
+        return self.pool.waitForDone(timeout_ms) and engine_done

@@ -349,3 +349,39 @@ def test_open_by_dialog_and_by_drop_then_space_runs(qtbot, window, monkeypatch):
     with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT_MS):
         qtbot.keyClick(window, Qt.Key.Key_Space)  # Space starts a run when none is going
     assert window.playback.history.frames[window.playback.index].final
+
+
+def test_repeated_runs_and_projections_share_one_engine_thread(qtbot, window, dialogs, monkeypatch):
+    """TensorFlow keeps per-thread Python state: every engine job must run on the same thread
+    (on a pooled Qt thread, the second run used to crash TensorFlow)."""
+    import threading
+
+    from kmeans_gui.app import run_actions
+    from kmeans_gui.app import window as window_module
+
+    threads: list[int] = []
+
+    iterate_states, plot_projection = run_actions.iterate_states, window_module.plot_projection
+
+    def recorded_iterate(*args):
+        threads.append(threading.get_ident())
+        yield from iterate_states(*args)
+
+    def recorded_projection(*args):
+        threads.append(threading.get_ident())
+        return plot_projection(*args)
+
+    monkeypatch.setattr(run_actions, "iterate_states", recorded_iterate)
+    monkeypatch.setattr(window_module, "plot_projection", recorded_projection)
+
+    load(qtbot, window, DATA / "iris.csv")
+    for algorithm in ("lloyd", "gradient", "lloyd"):
+        set_params(window, k=3, seed=0, max_iter=15, algorithm=algorithm)
+        click_run(qtbot, window)
+    panel = window.data_panel
+    with qtbot.waitSignal(window.dataReady, timeout=RUN_TIMEOUT_MS):
+        panel.plot_combo.setCurrentIndex(panel.plot_combo.findData("pca"))
+    click_run(qtbot, window)
+    assert dialogs == []
+    assert len(threads) == 5
+    assert len(set(threads)) == 1 and threads[0] != threading.get_ident()
