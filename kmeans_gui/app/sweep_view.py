@@ -70,16 +70,23 @@ class SweepView(QWidget):
             plot.plotItem.addItem(plot.chosen)
         self.silhouette_plot.setXLink(self.inertia_plot)
 
+        # Two short rows rather than one long one: the dock's minimum width is this view's,
+        # and a wide minimum squeezes the data and algorithm docks on a small screen.
         row = QHBoxLayout()
         row.addWidget(QLabel("k from"))
         row.addWidget(self.k_from)
         row.addWidget(QLabel("to"))
         row.addWidget(self.k_to)
-        row.addWidget(self.run_button)
-        row.addWidget(self.cancel_button)
+        row.addStretch(1)
+        actions = QHBoxLayout()
+        for button in (self.run_button, self.cancel_button):
+            button.setMinimumWidth(56)
+            actions.addWidget(button)
+        self.progress.setMinimumWidth(60)
+        actions.addWidget(self.progress, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
-        layout.addWidget(self.progress)
+        layout.addLayout(actions)
         layout.addWidget(self.inertia_plot, 1)
         layout.addWidget(self.silhouette_plot, 1)
         layout.addWidget(self.note)

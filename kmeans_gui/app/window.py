@@ -21,6 +21,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QKeySequence,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -51,6 +52,8 @@ from .sweep_view import SweepView
 from .worker import WorkerPool, engine_info, error_text, plot_projection
 
 SIDE_VIEW_INTERVAL_MS = 120
+LEFT_DOCK_MIN = 250  # the data and algorithm panels' width without clipping
+RIGHT_DOCK_MIN = 250
 
 
 class MainWindow(RunActions, ExportActions, QMainWindow):
@@ -101,6 +104,7 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         self._step_pending = False
         self._closing = False
         self._placing: list[tuple[float, float]] = []
+        self._layout_restored = False
         self._side_index = -1
         self._side_timer = QTimer(self, singleShot=True, interval=SIDE_VIEW_INTERVAL_MS)
         self._side_timer.timeout.connect(self._update_side_views)
@@ -165,10 +169,27 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         self.sweep_dock = dock("Choose k", self.sweep_view, right)
         self.tabifyDockWidget(self.sizes_dock, self.sweep_dock)
         self.sizes_dock.raise_()
-        self.resizeDocks([self.inertia_dock, self.sizes_dock], [380, 420], Qt.Orientation.Vertical)
-        self.resizeDocks([self.data_dock, self.inertia_dock], [330, 360], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.data_dock, self.algorithm_dock], [360, 420], Qt.Orientation.Vertical)
         self.resize(1440, 900)
+        self._size_docks()
+        self._docks_sized = False  # sized again for the window's real width when first shown
+
+    def _size_docks(self) -> None:
+        """Share the width out: ~23% left (at least its panels' width), ~25% right."""
+        width = self.width()
+        left = max(LEFT_DOCK_MIN, round(0.23 * width))
+        right = max(RIGHT_DOCK_MIN, round(0.25 * width))
+        self.resizeDocks([self.inertia_dock, self.sizes_dock], [380, 420], Qt.Orientation.Vertical)
+        self.resizeDocks(
+            [self.data_dock, self.inertia_dock], [left, right], Qt.Orientation.Horizontal
+        )
+        self.resizeDocks([self.data_dock, self.algorithm_dock], [360, 420], Qt.Orientation.Vertical)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._docks_sized:
+            self._docks_sized = True
+            if not self._layout_restored:
+                self._size_docks()
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -294,7 +315,7 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
             self.restoreGeometry(geometry)
         state = self.settings.window_state()
         if state is not None:
-            self.restoreState(state)
+            self._layout_restored = self.restoreState(state)
         self.algorithm_panel.restore(self.settings.parameters())
         self.controls.set_speed(self.settings.speed(10))
 

@@ -171,7 +171,7 @@ def test_restarts_show_each_inertia_and_end_on_the_best(qtbot, window):
     assert shown.final and shown.restart == best
     combo = window.controls.restart_combo
     assert combo.isVisibleTo(window) and combo.count() == 4
-    assert "best" in combo.itemText(best)
+    assert "★" in combo.itemText(best)
     other = (best + 1) % 4
     with qtbot.waitSignal(window.playback.ended, timeout=10_000):
         combo.activated.emit(other)  # pick another restart: it is replayed to its end
