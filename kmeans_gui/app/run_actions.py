@@ -69,6 +69,7 @@ class RunActions:
         self.run_params = params
         self.run_prepared = self.prepared
         self._stopped = False
+        self._run_failed = False
         self._finished_emitted = False
         self._step_pending = False  # a paused start shows the initial state when it arrives
         kwargs = params.engine_kwargs()
@@ -120,6 +121,7 @@ class RunActions:
 
     def _on_run_error(self, run_id: int, exc: Exception) -> None:
         if run_id == self._run_id and not self._closing:
+            self._run_failed = True
             self.show_error(error_text(exc))
 
     def _on_run_done(self, run_id: int) -> None:
@@ -127,7 +129,11 @@ class RunActions:
             return
         self.run_worker = None
         self._step_pending = False
-        self.statusBar().showMessage("Stopped." if self._stopped else "Run complete.", 5000)
+        if self._stopped:
+            self.statusBar().showMessage("Stopped.", 5000)
+        elif not self._run_failed:
+            # "complete" only once the animation has caught up (see _on_playback_ended)
+            self.statusBar().showMessage("Engine done; playing back…")
         self.playback.mark_complete()
         self._update_restarts()
         self._update_history_controls()
@@ -139,8 +145,15 @@ class RunActions:
         if len(history) and history.frames[-1].n_restarts > 1 and not self._stopped:
             best = history.best_restart()
             if best is not None and best != self.playback.restart and not self._finished_emitted:
-                self.playback.show_restart(best, from_start=False)
+                # every restart has been shown as it arrived: now animate the winner again
+                self.statusBar().showMessage(
+                    f"Replaying the best of {history.frames[-1].n_restarts} restarts (#{best + 1})…"
+                )
+                self.playback.show_restart(best, from_start=True)
+                self._update_restarts()
                 return
+        if not self._finished_emitted and not self._stopped and not self._run_failed:
+            self.statusBar().showMessage("Run complete.", 5000)
         self._update_restarts()
         self._update_pause_button()
         self._emit_finished()
@@ -200,8 +213,11 @@ class RunActions:
     def _on_seek(self, index: int) -> None:
         self.playback.pause()
         self.playback.seek(index)
+        self._update_pause_button()  # scrubbed back from the end: Resume, not Replay
 
     def _update_pause_button(self) -> None:
+        """The pause button names what a click does: Pause, Resume (from the frame shown) or
+        Replay (from the restart's first frame, when the shown one is its last)."""
         # Stop is live while the engine computes or the animation still has frames to show.
         self.controls.set_running(self.run_worker is not None or not self._finished_emitted)
         playing = self.playback.playing

@@ -100,6 +100,7 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         self.run_params: RunParameters | None = None
         self.run_prepared: jobs.PreparedFeatures | None = None
         self._stopped = False
+        self._run_failed = False
         self._finished_emitted = True
         self._step_pending = False
         self._closing = False

@@ -159,16 +159,25 @@ def test_step_from_nothing_starts_a_paused_run(qtbot, window):
     assert window.playback.history.frames[window.playback.index].iteration == 1
 
 
-def test_restarts_show_each_inertia_and_end_on_the_best(qtbot, window):
+def test_restarts_show_each_inertia_and_animate_the_best(qtbot, window):
     load(qtbot, window, DATA / "spreads.csv")
     set_params(window, k=6, seed=5, init="random", n_init=4, max_iter=100)
+    shown_indices: list[int] = []
+    window.playback.frameChanged.connect(shown_indices.append)
     click_run(qtbot, window)
     history = window.playback.history
     finals = history.final_inertias()
     assert sorted(finals) == [0, 1, 2, 3]
     best = min(finals, key=finals.get)
+    assert best != 3  # else there is nothing to replay: pick another seed
     shown = history.frames[window.playback.index]
     assert shown.final and shown.restart == best
+    # each restart was animated as it arrived, then the best one again from its first frame
+    first, last = history.restart_range(best)
+    n = last - first + 1
+    assert shown_indices[-n:] == list(range(first, last + 1))
+    assert shown_indices[-n - 1] == len(history) - 1
+    assert window.statusBar().currentMessage() == "Run complete."
     combo = window.controls.restart_combo
     assert combo.isVisibleTo(window) and combo.count() == 4
     assert "★" in combo.itemText(best)
@@ -385,3 +394,40 @@ def test_repeated_runs_and_projections_share_one_engine_thread(qtbot, window, di
     assert dialogs == []
     assert len(threads) == 5
     assert len(set(threads)) == 1 and threads[0] != threading.get_ident()
+
+
+def test_status_says_complete_only_when_the_playback_has_caught_up(qtbot, window):
+    load(qtbot, window, DATA / "spreads.csv")
+    set_params(window, k=6, seed=1, init="random", max_iter=200)
+    window.controls.set_speed(10)
+    qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.run_worker is None, timeout=RUN_TIMEOUT_MS)
+    assert window.playback.playing and not window.playback.at_end()  # the engine is ahead
+    assert window.statusBar().currentMessage() == "Engine done; playing back…"
+    window.controls.set_speed(0)
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT_MS):
+        pass
+    assert window.playback.at_end()
+    assert window.statusBar().currentMessage() == "Run complete."
+
+
+def test_pause_button_names_its_action_after_scrubbing(qtbot, window):
+    load(qtbot, window, DATA / "spreads.csv")
+    set_params(window, k=6, seed=1, init="random", max_iter=200)
+    click_run(qtbot, window)
+    button = window.controls.pause_button
+    assert button.text() == "Replay"  # at the last frame: a click starts over
+    slider = window.controls.history_slider
+    middle = (slider.minimum() + slider.maximum()) // 2
+    slider.setValue(middle)
+    assert window.playback.index == middle
+    assert button.text() == "Resume"  # scrubbed back: a click goes on from here
+    window.controls.set_speed(5)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert window.playback.playing and button.text() == "Pause"
+    qtbot.waitUntil(lambda: window.playback.index > middle, timeout=5_000)
+    assert window.playback.index == middle + 1  # resumed from the scrubbed frame
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert not window.playback.playing and button.text() == "Resume"
+    slider.setValue(slider.maximum())
+    assert button.text() == "Replay"
