@@ -75,6 +75,7 @@ class RunActions:
         kwargs = params.engine_kwargs()
         if init is not None:
             kwargs["init"] = init
+        self.scatter.clear_placed()  # the clicked points are now the run's first centroids
         if features.weights is not None:
             kwargs["sample_weight"] = features.weights
         self.controls.set_restarts({}, 0, params.n_init)
@@ -191,6 +192,17 @@ class RunActions:
         self.run_params = None
         self._finished_emitted = True
         self._update_pause_button()
+        self._forget_placed()
+
+    def _forget_placed(self) -> None:
+        """Clicked centroids belong to one data set and one run: drop them and their markers."""
+        self._placing = []
+        self.scatter.clear_placed()
+        if self.scatter.place_mode:
+            self.algorithm_panel.set_place_hint(
+                f"Click {self.algorithm_panel.k_spin.value()} points on the plot for the "
+                "initial centroids."
+            )
 
     def step(self) -> None:
         """Right arrow: one more iteration (starting a paused run if there is none)."""

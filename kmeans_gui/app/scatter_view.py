@@ -240,6 +240,11 @@ class ScatterView(pg.PlotWidget):
     def placed_points(self) -> list[tuple[float, float]]:
         return list(self._placed)
 
+    def clear_placed(self) -> None:
+        """Remove the × markers (place mode stays as it is)."""
+        self._placed = []
+        self._paint_placed()
+
     def add_placed_point(self, x: float, y: float) -> None:
         self._placed.append((x, y))
         self._paint_placed()

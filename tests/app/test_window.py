@@ -281,6 +281,23 @@ def test_click_to_place_uses_the_clicked_points(qtbot, window):
     first = window.playback.history.frames[0]
     assert first.iteration == 0
     np.testing.assert_allclose(first.centroids, targets, atol=0.2)  # a click is a pixel wide
+    # the × markers went when the run started: the clicked points became its first centroids
+    assert window.scatter.placed_points() == [] and len(window.scatter.placed_item.data) == 0
+
+    scene = vb.mapViewToScene(QPointF(0.0, 0.0))
+    qtbot.mouseClick(
+        window.scatter.viewport(), Qt.MouseButton.LeftButton, pos=window.scatter.mapFromScene(scene)
+    )
+    assert len(window.scatter.placed_item.data) == 1  # starting over: one marker
+    qtbot.mouseClick(window.controls.reset_button, Qt.MouseButton.LeftButton)
+    assert len(window.scatter.placed_item.data) == 0 and window._placing == []
+    for x, y in targets[:1]:
+        scene = vb.mapViewToScene(QPointF(x, y))
+        pos = window.scatter.mapFromScene(scene)
+        qtbot.mouseClick(window.scatter.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert len(window.scatter.placed_item.data) == 1
+    load(qtbot, window, DATA / "spreads.csv")  # new data: old clicks mean nothing there
+    assert len(window.scatter.placed_item.data) == 0 and window._placing == []
 
 
 def test_click_to_place_is_disabled_for_principal_components(qtbot, window):
