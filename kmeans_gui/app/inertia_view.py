@@ -11,6 +11,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
+from .axes import IntegerAxisItem
+
 MAX_GHOSTS = 3
 MAX_SYMBOLS = 60
 GHOST_PENS = ((150, 150, 150), (190, 150, 110), (120, 160, 190))
@@ -20,7 +22,7 @@ class InertiaView(pg.PlotWidget):
     """Call :meth:`set_curve` with the shown restart's inertias, :meth:`set_current` per frame."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background="w")
+        super().__init__(parent, background="w", axisItems={"bottom": IntegerAxisItem("bottom")})
         self.plotItem.setLabel("bottom", "iteration")
         self.plotItem.setLabel("left", "inertia")
         self.plotItem.setMenuEnabled(False)

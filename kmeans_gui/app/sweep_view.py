@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .axes import IntegerAxisItem
+
 
 class SweepView(QWidget):
     """Emits ``sweepRequested(ks)``, ``cancelRequested()`` and ``kChosen(k)`` (a plot click)."""
@@ -46,8 +48,14 @@ class SweepView(QWidget):
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #555;")
 
-        self.inertia_plot = pg.PlotWidget(background="w")
-        self.silhouette_plot = pg.PlotWidget(background="w")
+        self.inertia_plot = pg.PlotWidget(
+            background="w", axisItems={"bottom": IntegerAxisItem("bottom")}
+        )
+        self.silhouette_plot = pg.PlotWidget(
+            background="w", axisItems={"bottom": IntegerAxisItem("bottom")}
+        )
+        # silhouette lies in [-1, 1]: an SI prefix would label 0.45 as 450 "(x0.001)"
+        self.silhouette_plot.getAxis("left").enableAutoSIPrefix(False)
         for plot, label, colour in (
             (self.inertia_plot, "inertia", "#0072B2"),
             (self.silhouette_plot, "silhouette", "#D55E00"),
