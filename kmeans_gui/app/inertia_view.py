@@ -76,3 +76,5 @@ class InertiaView(pg.PlotWidget):
         self._ghosts.clear()
         self.set_curve(np.empty(0), np.empty(0), "this run")
         self.set_current(None, None)
+        self.plotItem.vb.setRange(xRange=(0, 10), yRange=(0, 1), padding=0)  # no stale axes
+        self.plotItem.enableAutoRange()

@@ -141,6 +141,15 @@ class RunControls(QWidget):
     def speed(self) -> float:
         return float(SPEEDS[self.speed_slider.value()])
 
+    def set_runnable(self, runnable: bool, why_not: str = "") -> None:
+        """Run and Step need features to cluster; ``why_not`` becomes their tooltip."""
+        for button, tip in (
+            (self.run_button, "Start a new run with the current settings (Space)"),
+            (self.step_button, "Show one more iteration (Right arrow)"),
+        ):
+            button.setEnabled(runnable)
+            button.setToolTip(tip if runnable else why_not)
+
     def set_running(self, running: bool) -> None:
         """Enable Stop while the engine computes."""
         self.stop_button.setEnabled(running)

@@ -183,6 +183,8 @@ class ScatterView(pg.PlotWidget):
             self.scatter_item.setData(pos=self.xy)
         self._paint_labels()
         self._paint_centroids()
+        if self.xy is None:
+            self.plotItem.vb.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.05)
         self.auto_range()
 
     def auto_range(self) -> None:

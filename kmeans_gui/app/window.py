@@ -86,6 +86,7 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         self.devices: list[str] = []
 
         self.table: Any = None  # LoadedTable
+        self._numeric: list[str] = []  # its numeric columns
         self.table_path: str | None = None
         self.sample: Sample | None = None
         self.prepared: jobs.PreparedFeatures | None = None
@@ -394,6 +395,7 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         self.sample = sample_for(path)
         frame = table.frame
         numeric = jobs.numeric_columns(frame)
+        self._numeric = numeric
         columns = [str(c) for c in frame.columns]
         chosen = list(self.sample.features) if self.sample and self.sample.features else None
         notes = list(getattr(table, "notes", []) or [])
@@ -445,11 +447,14 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         if weight is not None:
             self.data_panel.uncheck_column(weight)  # a weight cannot also be a feature
         choice = self.data_panel.feature_choice()
+        # No numeric column at all: let the data layer pick (and refuse with the sentence the
+        # command line shows), rather than "choose at least one column" from an empty list.
+        columns = list(choice.columns) if choice.columns or self._numeric else None
         self.reset_run()
         self.pool.run_call(
             jobs.prepare,
             self.table.frame,
-            list(choice.columns),
+            columns,
             choice.missing,
             choice.scale,
             weight,
@@ -460,16 +465,30 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
     def _on_prepare_failed(self, generation: int, exc: Exception) -> None:
         if generation != self._generation or self._closing:
             return
+        message = error_text(exc)
         self.prepared = None
         self.plot_xy = None
+        self._project = None
+        self.reset_run()
         self.scatter.set_points(None)
-        self.data_panel.set_left_out(0, [], ["No usable features: see the message."])
-        self.show_error(error_text(exc))
+        self.inertia_view.clear_all()
+        self.sweep_view.reset()
+        self.status_fields["device"].setText("")
+        self.data_panel.set_left_out(0, [], [message])
+        self._set_runnable(False, message)
+        self.show_error(message)
+
+    def _set_runnable(self, runnable: bool, why_not: str = "") -> None:
+        """Run and Step only with features to cluster."""
+        self.controls.set_runnable(runnable, why_not)
+        self.step_action.setEnabled(runnable)
+        self.run_action.setEnabled(runnable or self.run_in_progress())
 
     def _on_prepared(self, generation: int, prepared: jobs.PreparedFeatures) -> None:
         if generation != self._generation or self._closing:
             return
         self.prepared = prepared
+        self._set_runnable(True)
         features = prepared.features
         self.data_panel.set_left_out(
             features.n_used, prepared.left_out_rows.tolist(), features.notes()

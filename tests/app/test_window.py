@@ -448,3 +448,37 @@ def test_pause_button_names_its_action_after_scrubbing(qtbot, window):
     assert not window.playback.playing and button.text() == "Resume"
     slider.setValue(slider.maximum())
     assert button.text() == "Replay"
+
+
+def test_text_only_table_clears_the_views_and_says_what_the_cli_says(
+    qtbot, window, dialogs, tmp_path
+):
+    from kmeans_gui.data import DataError, load_table, prepare_features
+
+    load(qtbot, window, DATA / "blobs.csv")
+    set_params(window, k=4, seed=0, max_iter=20)
+    click_run(qtbot, window)
+    text_only = tmp_path / "names.csv"
+    text_only.write_text("name,city\nann,paris\nbob,rome\ncy,oslo\n")
+    with qtbot.waitSignal(window.errorShown, timeout=30_000):
+        window.open_file(str(text_only))
+    with pytest.raises(DataError) as refused:  # what `kmeans-gui cluster names.csv` prints
+        prepare_features(load_table(text_only).frame)
+    assert dialogs == [str(refused.value)]
+    assert "no numeric column" in dialogs[0]
+    assert dialogs[0] in window.data_panel.left_out_label.text()
+
+    # nothing of blobs.csv stays on screen
+    assert window.scatter.xy is None and window.scatter.centroids is None
+    assert len(window.scatter.scatter_item.data) == 0
+    assert window.inertia_view.iterations.size == 0 and not window.inertia_view._ghosts
+    assert window.sizes_view.bars is None
+    assert window.scatter.plotItem.vb.viewRange()[0][1] < 2  # axes no longer span blobs.csv
+    assert window.controls.history_label.text() == "no run yet"
+    assert not window.controls.run_button.isEnabled()
+    assert not window.controls.step_button.isEnabled()
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert window.run_worker is None and len(dialogs) == 1
+
+    load(qtbot, window, DATA / "blobs.csv")
+    assert window.controls.run_button.isEnabled()
