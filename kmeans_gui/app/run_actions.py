@@ -79,6 +79,7 @@ class RunActions:
         if features.weights is not None:
             kwargs["sample_weight"] = features.weights
         self.controls.set_restarts({}, 0, params.n_init)
+        self.algorithm_panel.set_run_note("")
         self.statusBar().showMessage(
             "Running…" if self.devices else "Loading TensorFlow, then running…"
         )
@@ -90,6 +91,7 @@ class RunActions:
             on_item=lambda state: self._on_state(run_id, state),
             on_done=lambda: self._on_run_done(run_id),
             on_error=lambda exc: self._on_run_error(run_id, exc),
+            on_warning=lambda text: self._on_run_warning(run_id, text),
         )
         if not paused:
             self.playback.play()
@@ -119,6 +121,15 @@ class RunActions:
         if self._step_pending and self.playback.step():
             self._step_pending = False
         self._update_history_controls()
+
+    def _on_run_warning(self, run_id: int, text: str) -> None:
+        """An engine warning (e.g. sampled k-medoids): kept under the algorithm settings for
+        the rest of the run, and flashed in the status bar."""
+        if run_id != self._run_id or self._closing:
+            return
+        self.warnings.append(text)
+        self.algorithm_panel.set_run_note(text)
+        self.statusBar().showMessage(text, 15_000)
 
     def _on_run_error(self, run_id: int, exc: Exception) -> None:
         if run_id == self._run_id and not self._closing:
@@ -193,6 +204,7 @@ class RunActions:
         self._finished_emitted = True
         self._update_pause_button()
         self._forget_placed()
+        self.algorithm_panel.set_run_note("")
 
     def _forget_placed(self) -> None:
         """Clicked centroids belong to one data set and one run: drop them and their markers."""
@@ -411,6 +423,7 @@ class RunActions:
             on_item=self._on_sweep_point,
             on_done=lambda: self._on_sweep_done(worker),
             on_error=self._on_worker_error,
+            on_warning=lambda text: self.statusBar().showMessage(text, 15_000),
         )
         self.sweep_worker = worker
 

@@ -111,3 +111,19 @@ def test_sweep_can_be_cancelled(qtbot, window):
     assert len(view.points) < 59
     assert "cancelled" in view.progress.format()
     assert view.run_button.isEnabled()
+
+
+def test_sampled_medoids_warning_is_shown(qtbot, window, dialogs):
+    load(qtbot, window, DATA / "blobs.csv")
+    set_params(window, k=4, seed=0, max_iter=10, algorithm="kmedoids")
+    window.algorithm_panel.candidates_spin.setValue(50)  # clusters of ~200 rows: sampled
+    click_run(qtbot, window)
+    assert dialogs == []
+    assert len(window.warnings) == 1 and "sampled medoid" in window.warnings[0]
+    note = window.algorithm_panel.run_note
+    assert note.isVisibleTo(window) and note.text() == window.warnings[0]
+    assert note.text()[0] == "K" and note.text().endswith(".")
+
+    window.algorithm_panel.candidates_spin.setValue(4000)  # exact medoids: nothing to say
+    click_run(qtbot, window)
+    assert len(window.warnings) == 1 and not note.isVisibleTo(window)
