@@ -482,3 +482,33 @@ def test_text_only_table_clears_the_views_and_says_what_the_cli_says(
 
     load(qtbot, window, DATA / "blobs.csv")
     assert window.controls.run_button.isEnabled()
+
+
+@pytest.mark.parametrize(("n_points", "images"), [(800, 0), (6_000, 0), (30_000, 1)])
+def test_svg_export_draws_points_as_shapes_or_one_image(qtbot, window, tmp_path, n_points, images):
+    rng = np.random.default_rng(3)
+    path = tmp_path / "points.csv"
+    pd.DataFrame(rng.normal(size=(n_points, 2)), columns=["a", "b"]).to_csv(path, index=False)
+    load(qtbot, window, path)
+    set_params(window, k=3, seed=0, max_iter=5)
+    click_run(qtbot, window)
+    out = tmp_path / "plot.svg"
+    items = list(window.scatter.plotItem.items)
+    window.export_plot(str(out))
+    svg = out.read_text()
+    assert svg.count("<image") == images  # never one bitmap per point
+    shapes = svg.count("<path")
+    assert shapes >= (n_points if images == 0 else 3)  # centroids are shapes either way
+    assert window.scatter.raster_item.isVisible() and window.scatter.plotItem.items == items
+    assert window.scatter.scatter_item._exportOpts is False  # back to screen drawing
+
+
+def test_plot_export_failure_is_one_sentence(qtbot, window, dialogs, tmp_path):
+    load(qtbot, window, DATA / "blobs.csv")
+    for name in ("plot.svg", "plot.png"):
+        target = tmp_path / "missing" / name
+        window.export_plot(str(target))
+        message = dialogs[-1]
+        assert message.startswith("Could not write the plot to") and message.endswith(".")
+        assert message.lower().count("could not") == 1 and "does not exist" in message
+    assert len(dialogs) == 2
