@@ -320,11 +320,13 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         if state is not None:
             self._layout_restored = self.restoreState(state)
         self.algorithm_panel.restore(self.settings.parameters())
+        self.data_panel.restore(self.settings.data_choices())
         self.controls.set_speed(self.settings.speed(10))
 
     def save_settings(self) -> None:
         self.settings.set_layout(self.saveGeometry(), self.saveState())
         self.settings.set_parameters(self.algorithm_panel.snapshot())
+        self.settings.set_data_choices(self.data_panel.snapshot())
         self.settings.set_speed(self.controls.speed())
         self.settings.sync()
 

@@ -337,8 +337,16 @@ def test_settings_persist_between_launches(qtbot, make_window):
     load(qtbot, first, DATA / "iris.csv")
     set_params(first, k=5, seed=42)
     first.controls.set_speed(30)
+    panel = first.data_panel
+    panel.missing_combo.setCurrentIndex(panel.missing_combo.findData("mean"))
+    panel.scale_combo.setCurrentIndex(panel.scale_combo.findData("standard"))
+    panel.plot_combo.setCurrentIndex(panel.plot_combo.findData("pca"))
+    qtbot.waitUntil(lambda: not first.pool.busy, timeout=RUN_TIMEOUT_MS)
     first.close()
     second = make_window(restore=True)
+    assert second.data_panel.feature_choice().missing == "mean"
+    assert second.data_panel.feature_choice().scale == "standard"
+    assert second.data_panel.plot_choice().mode == "pca"
     assert second.algorithm_panel.k_spin.value() == 5
     assert second.algorithm_panel.seed_spin.value() == 42
     assert second.controls.speed() == 30
