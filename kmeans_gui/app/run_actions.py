@@ -83,6 +83,7 @@ class RunActions:
         self.statusBar().showMessage(
             "Running…" if self.devices else "Loading TensorFlow, then running…"
         )
+        self.warm_up_engine()  # device names for the panel, if not asked for yet
         self.run_worker = self.pool.run_stream(
             iterate_states,
             self.prepared.features.X,

@@ -52,6 +52,8 @@ from .sweep_view import SweepView
 from .worker import WorkerPool, engine_info, error_text, plot_projection
 
 SIDE_VIEW_INTERVAL_MS = 120
+WARM_UP_AFTER_DATA_MS = 200  # let the first points paint before TensorFlow loads
+WARM_UP_WITHOUT_DATA_MS = 3000
 LEFT_DOCK_MIN = 250  # the data and algorithm panels' width without clipping
 RIGHT_DOCK_MIN = 250
 
@@ -119,13 +121,16 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         if restore:
             self._restore_settings()
         self._update_plot_options()
+        self._warm_up_pending = warm_up_engine
         if warm_up_engine:
-            self.pool.run_call(
-                engine_info,
-                on_result=self._on_engine_info,
-                on_error=self._on_engine_failed,
-                engine=True,
+            # Importing TensorFlow holds the GIL for up to half a second at a time (loading its
+            # shared libraries): done at start-up, it stalls the first paint and the loading of
+            # the first table. It starts once the first points are on screen (or after a while
+            # without data), when a stall costs nothing a user could see.
+            self.dataReady.connect(
+                lambda: QTimer.singleShot(WARM_UP_AFTER_DATA_MS, self.warm_up_engine)
             )
+            QTimer.singleShot(WARM_UP_WITHOUT_DATA_MS, self.warm_up_engine)
 
     # ------------------------------------------------------------------ construction
     def _build_views(self) -> None:
@@ -603,6 +608,18 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         return nearest
 
     # ------------------------------------------------------------------ engine start-up
+    def warm_up_engine(self) -> None:
+        """Load TensorFlow on the engine thread (once) and learn which devices it has."""
+        if not self._warm_up_pending or self._closing:
+            return
+        self._warm_up_pending = False
+        self.pool.run_call(
+            engine_info,
+            on_result=self._on_engine_info,
+            on_error=self._on_engine_failed,
+            engine=True,
+        )
+
     def _on_engine_info(self, info: dict[str, Any]) -> None:
         if self._closing:
             return

@@ -520,3 +520,27 @@ def test_plot_export_failure_is_one_sentence(qtbot, window, dialogs, tmp_path):
         assert message.startswith("Could not write the plot to") and message.endswith(".")
         assert message.lower().count("could not") == 1 and "does not exist" in message
     assert len(dialogs) == 2
+
+
+def test_tensorflow_loads_only_once_the_first_points_are_drawn(qtbot, make_window, monkeypatch):
+    """Importing TensorFlow stalls the GUI thread (GIL) for up to ~0.5 s: not before the
+    first table is on screen."""
+    from kmeans_gui.app import window as window_module
+
+    calls: list[bool] = []
+    engine_info = window_module.engine_info
+
+    def recorded():
+        calls.append(True)
+        return engine_info()
+
+    monkeypatch.setattr(window_module, "engine_info", recorded)
+    window = make_window()
+    plotted: list[bool] = []
+    window.dataReady.connect(lambda: plotted.append(not calls))
+    qtbot.wait(100)
+    assert calls == []
+    load(qtbot, window, DATA / "blobs.csv")
+    assert plotted == [True]  # the points were drawn before the engine was asked to load
+    qtbot.waitUntil(lambda: bool(window.devices), timeout=RUN_TIMEOUT_MS)
+    assert calls == [True]
