@@ -25,7 +25,7 @@ RASTER_THRESHOLD = 5_000  # more points than this are drawn as an image (per-poi
 SVG_VECTOR_POINTS = 20_000  # up to this many points an SVG gets one vector shape per point;
 # beyond, the points are the one raster image the screen shows (centroids stay vectors)
 VORONOI_GRID = 200  # cells along each axis of the Voronoi image
-VORONOI_ALPHA = 46
+VORONOI_ALPHA = 64  # faint enough for the points to stay readable; 46 made tints look alike
 
 
 def _qcolor(rgba: np.ndarray | tuple[int, ...], alpha: int | None = None) -> QColor:
