@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -24,6 +24,7 @@ from PySide6.QtGui import (
     QShowEvent,
 )
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -56,6 +57,25 @@ WARM_UP_AFTER_DATA_MS = 200  # let the first points paint before TensorFlow load
 WARM_UP_WITHOUT_DATA_MS = 3000
 LEFT_DOCK_MIN = 250  # the data and algorithm panels' width without clipping
 RIGHT_DOCK_MIN = 250
+
+
+class SpaceRunsNotTypes(QObject):
+    """Event filter for number fields: Space is Run/Pause there, not a character.
+
+    A focused spin box or line edit claims Space (ShortcutOverride) to type it, so the Space
+    shortcut never fired while, say, k had focus. A space is never valid in a number; this
+    filter declines the override, and the shortcut gets the key. Arrows keep editing the text.
+    """
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and event.key() == Qt.Key.Key_Space
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+        ):
+            event.ignore()
+            return True
+        return False
 
 
 class MainWindow(RunActions, ExportActions, QMainWindow):
@@ -118,6 +138,9 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         self._build_menus()
         self._build_status_bar()
         self._connect()
+        self._space_filter = SpaceRunsNotTypes(self)
+        for field in (*self.findChildren(QAbstractSpinBox), self.algorithm_panel.tol_edit):
+            field.installEventFilter(self._space_filter)
         if restore:
             self._restore_settings()
         self._update_plot_options()
@@ -236,7 +259,8 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         self.reset_action = QAction("Reset", self)
         self.reset_action.triggered.connect(self.reset_run)
         for action in (self.run_action, self.step_action, self.stop_action, self.reset_action):
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            # also from a floating dock (a window of its own)
+            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
             run_menu.addAction(action)
             self.addAction(action)
 

@@ -544,3 +544,25 @@ def test_tensorflow_loads_only_once_the_first_points_are_drawn(qtbot, make_windo
     assert plotted == [True]  # the points were drawn before the engine was asked to load
     qtbot.waitUntil(lambda: bool(window.devices), timeout=RUN_TIMEOUT_MS)
     assert calls == [True]
+
+
+def test_space_runs_even_when_a_number_field_has_focus(qtbot, window):
+    load(qtbot, window, DATA / "blobs.csv")
+    set_params(window, k=4, seed=0, max_iter=20)
+    spin = window.algorithm_panel.k_spin
+    window.activateWindow()
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus, timeout=2_000)
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT_MS):
+        qtbot.keyClick(spin, Qt.Key.Key_Space)
+    assert window.playback.history.frames[window.playback.index].final
+    assert spin.value() == 4 and spin.hasFocus()
+    qtbot.keyClick(spin, Qt.Key.Key_Up)  # the field still edits
+    assert spin.value() == 5
+
+    window.algorithm_dock.setFloating(True)  # a window of its own: the shortcut still works
+    window.algorithm_dock.activateWindow()
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus, timeout=2_000)
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT_MS):
+        qtbot.keyClick(spin, Qt.Key.Key_Space)
