@@ -231,6 +231,15 @@ class ScatterView(pg.PlotWidget):
         self._voronoi_on = on
         self._paint_voronoi()
 
+    def set_equal_aspect(self, on: bool) -> None:
+        """One unit is as long on the x axis as on the y axis (a map stays a map)."""
+        self.plotItem.vb.setAspectLocked(on, ratio=1.0)
+        self.auto_range()
+
+    @property
+    def equal_aspect(self) -> bool:
+        return bool(self.plotItem.vb.state["aspectLocked"])
+
     def set_place_mode(self, on: bool) -> None:
         self._place_mode = on
         self._placed = []

@@ -271,8 +271,16 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         self.trails_action.toggled.connect(lambda _: self._redraw_current())
         self.zoom_action = QAction("Reset zoom", self)
         self.zoom_action.triggered.connect(self.scatter.auto_range)
-        for action in (self.voronoi_action, self.trails_action, self.zoom_action):
+        self.aspect_action = QAction("Equal aspect", self, checkable=True)
+        self.aspect_action.setToolTip(
+            "Same scale on both axes, for columns in the same unit (on for the GPS sample)"
+        )
+        self.aspect_action.toggled.connect(self.scatter.set_equal_aspect)
+        self.aspect_action.triggered.connect(self._on_aspect_chosen)
+        self._user_equal_aspect = False  # the user's own choice, kept across tables
+        for action in (self.voronoi_action, self.trails_action, self.aspect_action):
             view_menu.addAction(action)
+        view_menu.addAction(self.zoom_action)
         view_menu.addSeparator()
         for d in (self.data_dock, self.algorithm_dock, self.inertia_dock, self.sizes_dock):
             view_menu.addAction(d.toggleViewAction())
@@ -438,6 +446,8 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
             self.algorithm_panel.k_spin.setValue(self.sample.k)
             if self.sample.plot:
                 self.data_panel.set_plot_choice(PLOT_FEATURES, *self.sample.plot)
+        equal = self._user_equal_aspect or bool(self.sample and self.sample.equal_aspect)
+        self.aspect_action.setChecked(equal)
         self.setWindowTitle(f"{Path(path).name} — kmeans-gui")
         self.settings.add_recent_file(path)
         self._refresh_recent_menu()
@@ -610,6 +620,9 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         )
         if not exact and self.voronoi_action.isChecked():
             self.voronoi_action.setChecked(False)
+
+    def _on_aspect_chosen(self, on: bool) -> None:
+        self._user_equal_aspect = on
 
     def _on_voronoi_toggled(self, on: bool) -> None:
         self.scatter.set_voronoi(on)

@@ -566,3 +566,23 @@ def test_space_runs_even_when_a_number_field_has_focus(qtbot, window):
     qtbot.waitUntil(spin.hasFocus, timeout=2_000)
     with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT_MS):
         qtbot.keyClick(spin, Qt.Key.Key_Space)
+
+
+def test_equal_aspect_for_the_gps_sample_and_on_request(qtbot, window):
+    vb = window.scatter.plotItem.vb
+
+    def units_per_pixel() -> tuple[float, float]:
+        (x0, x1), (y0, y1) = vb.viewRange()
+        return (x1 - x0) / vb.width(), (y1 - y0) / vb.height()
+
+    load(qtbot, window, DATA / "gps.csv")  # longitude and latitude: both in degrees
+    assert window.aspect_action.isChecked() and window.scatter.equal_aspect
+    qtbot.wait(50)
+    x, y = units_per_pixel()
+    assert x == pytest.approx(y, rel=1e-3)
+    load(qtbot, window, DATA / "blobs.csv")
+    assert not window.aspect_action.isChecked() and not window.scatter.equal_aspect
+    window.aspect_action.trigger()  # View > Equal aspect
+    assert window.scatter.equal_aspect
+    load(qtbot, window, DATA / "iris.csv")
+    assert window.scatter.equal_aspect  # the user's choice stays
