@@ -90,11 +90,11 @@ class SweepView(QWidget):
         for button in (self.run_button, self.cancel_button):
             button.setMinimumWidth(56)
             actions.addWidget(button)
-        self.progress.setMinimumWidth(60)
-        actions.addWidget(self.progress, 1)
+        actions.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addLayout(actions)
+        layout.addWidget(self.progress)  # full width: "cancelled after 12 values of k" fits
         layout.addWidget(self.inertia_plot, 1)
         layout.addWidget(self.silhouette_plot, 1)
         layout.addWidget(self.note)
