@@ -53,11 +53,8 @@ class RunControls(QWidget):
         self.reset_button = QPushButton("Reset")
         self.reset_button.setToolTip("Stop and forget the run")
         self.run_button.setDefault(True)
-        for button in (self.run_button, self.pause_button, self.step_button):
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space/Right go to the shortcuts
-        for button in (self.stop_button, self.reset_button):
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         for button in self._buttons():
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space/Right go to the shortcuts
             button.setMinimumWidth(BUTTON_MIN_WIDTH)  # may shrink below the style's 80 px
 
         self.speed_slider = QSlider(Qt.Orientation.Horizontal)
@@ -82,7 +79,7 @@ class RunControls(QWidget):
             "Pick another to replay it."
         )
         # Sized by a minimum number of characters, not by its longest item: the items grow
-        # ("#3: 19382.7  ★ best") and would otherwise widen the bar and squeeze the docks.
+        # with the inertias and would otherwise widen the bar and squeeze the docks.
         self.restart_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
