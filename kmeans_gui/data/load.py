@@ -88,7 +88,9 @@ class CsvStyle:
 class LoadedTable:
     """A table as loaded: ``frame`` holds every original column and row in file order.
 
-    ``frame`` has a fresh RangeIndex (row position = row number - 1) and string column names.
+    ``frame`` has a fresh RangeIndex (row position = row number - 1) and unique, stripped
+    string column names; ``header`` keeps each column's header cell exactly as the file has it
+    (' x ', a repeated 'id', an empty cell), so exports can write the header back unchanged.
     ``notes`` are sentences worth showing the user (encoding fallback, sheets skipped, no header
     row found, ...). ``csv_style`` is set for CSV/TSV input only.
     """
@@ -99,7 +101,8 @@ class LoadedTable:
     encoding: str | None = None  # e.g. "utf-8", "utf-8-sig", "utf-16", "cp1252"; None for binary
     csv_style: CsvStyle | None = None
     has_header: bool = True
-    engine: str | None = None  # pandas CSV engine used: "pyarrow" or "c"
+    engine: str | None = None  # CSV parser used: "pyarrow" or "c"
+    header: tuple[str, ...] = ()  # each column's header cell exactly as in the file
     notes: tuple[str, ...] = ()
     seconds: float = 0.0
 
@@ -119,6 +122,7 @@ class _Dialect:
     thousands: str | None
     header: bool
     skip_rows: int  # 1 when the file starts with Excel's "sep=;" line
+    width: int  # fields in the first record
 
 
 def load_table(
@@ -143,19 +147,12 @@ def load_table(
     engine: str | None = None
     has_header = True
     if fmt in ("csv", "tsv"):
-        encoding = _detect_encoding(file, head, size, report, notes)
-        dialect = _sniff_dialect(file, head, encoding, size, forced_tab=fmt == "tsv")
+        frame, encoding, dialect, engine, decimal = _load_delimited(
+            file, head, size, fmt, report, notes
+        )
         fmt = "tsv" if dialect.delimiter == "\t" else "csv"
-        report(0.3, f"Parsing {file.name}")
-        frame, engine, decimal = _parse_delimited(file, encoding, dialect)
         has_header = dialect.header
         style = CsvStyle(dialect.delimiter, decimal, bom=encoding == "utf-8-sig")
-        if not has_header:
-            frame.columns = [f"column_{i + 1}" for i in range(frame.shape[1])]
-            notes.append(
-                f"{file.name} has no header row (its first line is all numbers); "
-                f"the columns are named column_1 to column_{frame.shape[1]}."
-            )
     elif fmt == "parquet":
         frame = _load_parquet(file, report)
     elif fmt == "excel":
@@ -163,7 +160,7 @@ def load_table(
     else:
         frame, encoding = _load_json(file, report, notes)
     report(0.95, f"Checking {file.name}")
-    frame = _tidy(frame, file, fmt, notes, style)
+    frame, header = _tidy(frame, file, fmt, notes, style)
     report(1.0, f"Loaded {len(frame):,} rows × {frame.shape[1]} columns from {file.name}")
     return LoadedTable(
         frame=frame,
@@ -173,6 +170,7 @@ def load_table(
         csv_style=style,
         has_header=has_header,
         engine=engine,
+        header=header,
         notes=tuple(notes),
         seconds=time.perf_counter() - started,
     )
@@ -253,73 +251,165 @@ def _detect_format(file: Path, head: bytes) -> str:
 # Encodings
 
 
-def _detect_encoding(
-    file: Path, head: bytes, size: int, report: _Reporter, notes: list[str]
-) -> str:
-    """The encoding to read ``file`` with, after checking every byte decodes in it."""
+class _NotDecodable(Exception):
+    """The parser met bytes that are not in the encoding it was given."""
+
+
+def _bom_encoding(file: Path, head: bytes) -> str:
+    """The encoding a byte-order mark announces, else UTF-8 (after refusing binary content)."""
     if head.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    elif head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        encoding = "utf-32"
-    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    else:
-        zero = head.find(b"\x00")
-        if zero >= 0:
-            raise DataError(
-                f"{file.name} is not a text table: it holds binary data (a zero byte at offset "
-                f"{zero}); open a CSV, TSV, Parquet, Excel or JSON file."
-            )
-        encoding = "utf-8"
-    bad = _first_undecodable(file, encoding, size, report)
-    if bad is None:
-        return encoding
-    offset, line = bad
-    if encoding != "utf-8":
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    zero = head.find(b"\x00")
+    if zero >= 0:
         raise DataError(
-            f"{file.name} starts with a {encoding.upper()} byte-order mark but line {line} holds "
-            f"bytes that are not {encoding.upper()} (offset {offset}); re-save it as UTF-8."
+            f"{file.name} is not a text table: it holds binary data (a zero byte at offset "
+            f"{zero}); open a CSV, TSV, Parquet, Excel or JSON file."
         )
+    return "utf-8"
+
+
+def _check_decodes(file: Path, encoding: str, size: int, report: _Reporter) -> None:
+    """Raise if ``file`` has bytes its byte-order mark's encoding cannot decode."""
+    bad = _first_undecodable(file, encoding, size, report)
+    if bad is not None:
+        name = {"utf-8-sig": "UTF-8"}.get(encoding, encoding.upper())
+        raise DataError(
+            f"{file.name}: line {bad.line} is not valid {name} ({bad.describe()}), although the "
+            f"file starts with a {name} byte-order mark; re-save it as UTF-8."
+        )
+
+
+def _fallback_encoding(file: Path, size: int, report: _Reporter, notes: list[str]) -> str:
+    """Windows-1252 or Latin-1 for a file that is not UTF-8, with a note saying where it failed."""
+    bad = _first_undecodable(file, "utf-8", size, report)
     fallback = "cp1252" if _first_undecodable(file, "cp1252", size, None) is None else "latin-1"
+    where = f": line {bad.line} is not valid UTF-8 ({bad.describe()})" if bad else ""
     notes.append(
-        f"{file.name} is not valid UTF-8 (first bad byte on line {line}); it was read as "
-        f"{_ENCODING_LABELS[fallback]}, so check accented characters."
+        f"{file.name}{where}; it was read as {_ENCODING_LABELS[fallback]}, "
+        "so check accented characters."
     )
     return fallback
 
 
+@dataclass(frozen=True)
+class _BadByte:
+    offset: int  # from the start of the file
+    line: int  # 1-based
+    column: int  # 1-based, in characters
+    byte: int
+
+    def describe(self) -> str:
+        return f"byte 0x{self.byte:02X} at column {self.column}"
+
+
 def _first_undecodable(
     file: Path, encoding: str, size: int, report: _Reporter | None
-) -> tuple[int, int] | None:
-    """(byte offset, line number) of the first byte that does not decode, or None if all do."""
+) -> _BadByte | None:
+    """Where the first byte that does not decode in ``encoding`` is, or None if all do."""
+    skip = len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0
+    if skip:  # decode after the BOM so offsets and columns count from the file's real start
+        encoding = "utf-8"
     decoder = codecs.getincrementaldecoder(encoding)()
-    ascii_safe = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig", "cp1252", "iso8859-1")
-    done = 0
+    ascii_safe = codecs.lookup(encoding).name in ("utf-8", "cp1252", "iso8859-1")
+    done = skip
     lines = 1
+    line_start = skip
+    bad: int | None = None
     try:
         with file.open("rb") as handle:
+            handle.seek(skip)
             while block := handle.read(_BLOCK_BYTES):
                 pending = len(decoder.getstate()[0])  # bytes of a character cut by the block
                 try:
                     if pending or not (ascii_safe and block.isascii()):
                         decoder.decode(block)
                 except UnicodeDecodeError as exc:
-                    where = max(exc.start - pending, 0)
-                    return done + where, lines + block.count(b"\n", 0, where)
-                done += len(block)
+                    bad = done + exc.start - pending
+                    break
                 lines += block.count(b"\n")
+                newline = block.rfind(b"\n")
+                if newline >= 0:
+                    line_start = done + newline + 1
+                done += len(block)
                 if report is not None:
-                    report(0.3 * done / max(size, 1), f"Checking the text encoding of {file.name}")
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return done, lines
+                    report(0.05 + 0.25 * done / max(size, 1), f"Checking the text of {file.name}")
+            else:
+                try:
+                    decoder.decode(b"", final=True)
+                except UnicodeDecodeError:
+                    bad = done - len(decoder.getstate()[0])
+            if bad is None:
+                return None
+            handle.seek(line_start)
+            before = handle.read(bad - line_start) if bad > line_start else b""
+            lines += before.count(b"\n")
+            before = before[before.rfind(b"\n") + 1 :]
+            handle.seek(bad)
+            byte = handle.read(1)
     except OSError as exc:
         raise DataError(f"Cannot read {file}: {exc.strerror or exc}.") from None
-    return None
+    column = len(before.decode(encoding, errors="replace")) + 1
+    return _BadByte(bad, lines, column, byte[0] if byte else 0)
 
 
 # ---------------------------------------------------------------------------------------------
 # Delimited text
+
+
+def _load_delimited(
+    file: Path, head: bytes, size: int, fmt: str, report: _Reporter, notes: list[str]
+) -> tuple[pd.DataFrame, str, _Dialect, str, str]:
+    """(frame, encoding, dialect, engine, decimal mark) for a CSV/TSV file.
+
+    The frame's column names are the header cells exactly as written (or column_1...).
+    UTF-8 is not checked in a pass of its own: the parser validates every cell as it reads,
+    and only when it finds a bad byte is the file scanned to say where, then read again as
+    Windows-1252/Latin-1.
+    """
+    encoding = _bom_encoding(file, head)
+    if encoding not in ("utf-8", "utf-8-sig"):
+        _check_decodes(file, encoding, size, report)
+    dialect = _sniff_dialect(file, head, encoding, size, forced_tab=fmt == "tsv")
+    report(0.05, f"Parsing {file.name}")
+    try:
+        columns, header, engine = _read_text_columns(file, encoding, dialect)
+    except _NotDecodable:
+        if encoding != "utf-8":
+            _check_decodes(file, encoding, size, report)
+            raise DataError(f"{file.name} is not valid {encoding} text.") from None
+        encoding = _fallback_encoding(file, size, report, notes)
+        report(0.3, f"Parsing {file.name} as {encoding}")
+        columns, header, engine = _read_text_columns(file, encoding, dialect)
+    report(0.5, f"Typing the columns of {file.name}")
+    n = max(len(columns), 1)
+
+    def done(i: int) -> None:
+        report(0.5 + 0.45 * (i + 1) / n, f"Typing column {i + 1} of {n} of {file.name}")
+
+    typed, decimal = type_columns(
+        columns,
+        decimal=dialect.decimal,
+        thousands=dialect.thousands,
+        delimiter=dialect.delimiter,
+        done=done,
+    )
+    if engine == "pyarrow":  # see _check_last_row: a swallowed tail also hides mid-file
+        text = [c for c, t in zip(columns, typed, strict=True) if not _is_numeric(t)]
+        if any(_has_line_break(column) for column in text):
+            _raise_unclosed_quote(file, encoding, dialect)
+    frame = pd.concat(typed, axis=1, ignore_index=True) if typed else pd.DataFrame()
+    if header is None:
+        header = [f"column_{i + 1}" for i in range(frame.shape[1])]
+        notes.append(
+            f"{file.name} has no header row (its first line is all numbers); "
+            f"the columns are named column_1 to column_{frame.shape[1]}."
+        )
+    frame.columns = header
+    return frame, encoding, dialect, engine, decimal
 
 
 def _sniff_dialect(file: Path, head: bytes, encoding: str, size: int, forced_tab: bool) -> _Dialect:
@@ -343,7 +433,8 @@ def _sniff_dialect(file: Path, head: bytes, encoding: str, size: int, forced_tab
     records = _records(text, delimiter)
     decimal, thousands = _decimal_mark((f for record in records for f in record), delimiter)
     header = not (records and _all_numbers(records[0]))
-    return _Dialect(delimiter, decimal, thousands, header, skip_rows)
+    width = len(records[0]) if records else 1
+    return _Dialect(delimiter, decimal, thousands, header, skip_rows, width)
 
 
 def _records(text: str, delimiter: str) -> list[list[str]]:
@@ -397,53 +488,123 @@ def _all_numbers(record: list[str]) -> bool:
     return bool(cells) and all(_NUMBER.fullmatch(f) for f in cells)
 
 
-def _parse_delimited(file: Path, encoding: str, dialect: _Dialect) -> tuple[pd.DataFrame, str, str]:
-    """(frame, engine, decimal mark) for a delimited file; ragged rows raise.
+def _read_text_columns(
+    file: Path, encoding: str, dialect: _Dialect
+) -> tuple[list[Any], list[str] | None, str]:
+    """(every column as text, the header cells as written or None, engine name).
 
-    Every cell is read as text (pyarrow engine when possible, else the C engine) and each column
-    is then typed by :func:`column_types.type_columns`, which keeps IDs, big integers and dates
-    exactly as written and finds decimal commas anywhere in the file.
+    Empty cells are null; every other cell is kept as written ('NA' too: only a column that
+    turns out numeric reads such tokens as missing). The header row is read as a data row so
+    its cells come back untouched (no stripping, no 'a.1' for a repeat, no 'Unnamed: 0').
+    Raises :class:`_NotDecodable` on bytes that are not ``encoding``, DataError for a ragged
+    row or a quote that is never closed.
     """
-    options: dict[str, Any] = {
-        "sep": dialect.delimiter,
-        "header": 0 if dialect.header else None,
-        "skiprows": dialect.skip_rows,
-        "dtype": str,
-        # both engines skip a UTF-8 BOM themselves
-        "encoding": "utf-8" if encoding == "utf-8-sig" else encoding,
-    }
-    frame: pd.DataFrame | None = None
-    engine = "pyarrow"
     if _has_pyarrow():
         try:
-            frame = pd.read_csv(file, engine="pyarrow", **options)
-        except pd.errors.EmptyDataError:
-            raise DataError(f"{file.name} holds no table (only blank lines).") from None
+            columns = _read_with_pyarrow(file, encoding, dialect)
+        except _NotDecodable:
+            raise
+        except DataError:
+            raise
         except Exception as exc:  # pyarrow is the fast path; the C engine is the reference
-            if _RAGGED_PYARROW.search(str(exc)):
+            message = str(exc)
+            if "Empty CSV file" in message:
+                raise DataError(f"{file.name} holds no table (only blank lines).") from None
+            _raise_unclosed_quote(file, encoding, dialect)
+            if _RAGGED_PYARROW.search(message):
                 _raise_ragged(file, encoding, dialect)
-    if frame is None:
-        engine = "c"
-        try:
-            with warnings.catch_warnings():
-                # index_col=False: a long first row must not silently become the index
-                warnings.simplefilter("error", pd.errors.ParserWarning)
-                frame = pd.read_csv(file, engine="c", index_col=False, **options)
-        except pd.errors.EmptyDataError:
-            raise DataError(f"{file.name} holds no table (only blank lines).") from None
-        except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
-            _raise_ragged(file, encoding, dialect)
-            raise DataError(f"{file.name} cannot be read as a table: {_first_line(exc)}.") from None
-        except UnicodeDecodeError as exc:
-            raise DataError(
-                f"{file.name} has bytes that are not {encoding}: {exc.reason}."
-            ) from None
-        except OSError as exc:
-            raise DataError(f"Cannot read {file}: {exc.strerror or exc}.") from None
-    typed, decimal = type_columns(
-        frame, decimal=dialect.decimal, thousands=dialect.thousands, delimiter=dialect.delimiter
+        else:
+            _check_last_row(file, encoding, dialect, columns)
+            if _every_record_read(file, encoding, dialect, columns):
+                header = _split_header(columns, dialect)
+                return columns, header, "pyarrow"
+            _raise_unclosed_quote(file, encoding, dialect)  # else the C engine decides
+    columns = _read_with_c_engine(file, encoding, dialect)
+    header = _split_header(columns, dialect)
+    return columns, header, "c"
+
+
+def _read_with_pyarrow(file: Path, encoding: str, dialect: _Dialect) -> list[Any]:
+    import pyarrow as pa
+    import pyarrow.csv as pv
+
+    names = [f"f{i}" for i in range(dialect.width)]
+    read = pv.ReadOptions(
+        encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
+        skip_rows=dialect.skip_rows,
+        column_names=names,
     )
-    return typed, engine, decimal
+    parse = pv.ParseOptions(delimiter=dialect.delimiter)
+    convert = pv.ConvertOptions(
+        column_types=dict.fromkeys(names, pa.string()),
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+    )
+    try:
+        table = pv.read_csv(file, read_options=read, parse_options=parse, convert_options=convert)
+    except pa.ArrowInvalid as exc:
+        if "invalid UTF8" in str(exc) or "UnicodeDecodeError" in str(exc):
+            raise _NotDecodable from None
+        raise
+    except UnicodeDecodeError:
+        raise _NotDecodable from None
+    return list(table.columns)
+
+
+def _read_with_c_engine(file: Path, encoding: str, dialect: _Dialect) -> list[Any]:
+    try:
+        with warnings.catch_warnings():
+            # index_col=False: a long first row must not silently become the index
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                file,
+                engine="c",
+                sep=dialect.delimiter,
+                header=None,
+                skiprows=dialect.skip_rows,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                index_col=False,
+                # the C engine skips a UTF-8 BOM itself
+                encoding="utf-8" if encoding == "utf-8-sig" else encoding,
+            )
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{file.name} holds no table (only blank lines).") from None
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+        _raise_unclosed_quote(file, encoding, dialect)
+        _raise_ragged(file, encoding, dialect)
+        raise DataError(f"{file.name} cannot be read as a table: {_first_line(exc)}.") from None
+    except UnicodeDecodeError:
+        raise _NotDecodable from None
+    except OSError as exc:
+        raise DataError(f"Cannot read {file}: {exc.strerror or exc}.") from None
+    return [frame.iloc[:, i] for i in range(frame.shape[1])]
+
+
+def _split_header(columns: list[Any], dialect: _Dialect) -> list[str] | None:
+    """Take the header row off ``columns`` (in place) and return its cells, '' for empty ones."""
+    if not dialect.header:
+        return None
+    header = []
+    for i, column in enumerate(columns):
+        first = column[0] if len(column) else None
+        value = first.as_py() if hasattr(first, "as_py") else first
+        header.append("" if value is None or value != value else str(value))  # NaN: empty
+        columns[i] = column[1:]
+    return header
+
+
+def _is_numeric(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype)
+
+
+def _has_line_break(column: Any) -> bool:
+    """True if a cell of this Arrow text column holds a line break (only quoted cells can)."""
+    import pyarrow.compute as pc
+
+    return bool(pc.any(pc.match_substring_regex(column, "[\\r\\n]")).as_py())
 
 
 def _has_pyarrow() -> bool:
@@ -452,6 +613,125 @@ def _has_pyarrow() -> bool:
     except ImportError:
         return False
     return True
+
+
+def _every_record_read(file: Path, encoding: str, dialect: _Dialect, columns: list[Any]) -> bool:
+    """True if pyarrow returned a row for every record of the file.
+
+    pyarrow's fast parser can silently drop rows around a quote that is never closed. In a
+    UTF-8 file without quotes the cells, delimiters and line breaks add up to the file size,
+    which costs nothing to check; otherwise the line breaks are counted (one pass over the
+    bytes) and compared with the rows, blank lines and line breaks inside quoted cells.
+    """
+    import pyarrow.compute as pc
+
+    rows = len(columns[0]) if columns else 0
+    try:
+        size = file.stat().st_size
+        with file.open("rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except OSError:
+        return True
+    if encoding in ("utf-8", "utf-8-sig"):
+        eol = 2 if b"\r\n" in head else 1
+        prefix = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+        for _ in range(dialect.skip_rows):
+            prefix = head.index(b"\n", prefix) + 1 if b"\n" in head[prefix:] else prefix
+        cells = sum(_text_bytes(column) for column in columns)
+        expected = prefix + cells + rows * (len(columns) - 1 + eol)
+        if size - expected in (0, -eol):
+            return True
+    breaks_in_cells = sum(
+        int(pc.sum(pc.count_substring(column, "\n")).as_py() or 0) for column in columns
+    )
+    lines, blank = _count_lines(file)
+    return lines - blank - dialect.skip_rows - breaks_in_cells == rows
+
+
+def _text_bytes(column: Any) -> int:
+    """Bytes of text in an Arrow string column, read from its offsets (no pass over the data)."""
+    import numpy as np
+    import pyarrow as pa
+
+    total = 0
+    for chunk in column.chunks:
+        if len(chunk) == 0:
+            continue
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=width)
+        total += int(offsets[chunk.offset + len(chunk)] - offsets[chunk.offset])
+    return total
+
+
+def _count_lines(file: Path) -> tuple[int, int]:
+    """(lines, blank lines) of ``file``; a last line without a line break counts too."""
+    lines = blank = 0
+    carry = b""
+    last = b"\n"
+    with file.open("rb") as handle:
+        while block := handle.read(_BLOCK_BYTES):
+            lines += block.count(b"\n")
+            joined = carry + block
+            blank += sum(joined.count(p) - carry.count(p) for p in (b"\n\n", b"\n\r\n"))
+            carry, last = joined[-2:], block[-1:]
+    if last != b"\n":
+        lines += 1
+    with file.open("rb") as handle:
+        start = handle.read(2)
+    if start.startswith((b"\n", b"\r\n")):
+        blank += 1
+    return lines, blank
+
+
+def _check_last_row(file: Path, encoding: str, dialect: _Dialect, columns: list[Any]) -> None:
+    """Raise if a quote is never closed: pyarrow then reads the rest of the file as one cell.
+
+    Such a cell holds a line break, which :func:`_load_delimited` looks for in the text columns
+    (numbers cannot hold one); the one case it cannot see is a quote opened on the last line of
+    a file without a final line break, looked for here.
+    """
+    if columns and len(columns[0]) and _last_line_has_quote(file):
+        _raise_unclosed_quote(file, encoding, dialect)
+
+
+def _last_line_has_quote(file: Path) -> bool:
+    try:
+        with file.open("rb") as handle:
+            handle.seek(max(file.stat().st_size - _SNIFF_BYTES, 0))
+            tail = handle.read().rstrip(b"\r\n")
+    except OSError:
+        return False
+    last = tail[tail.rfind(b"\n") + 1 :]
+    return b'"' in last and last.count(b'"') % 2 == 1
+
+
+def _raise_unclosed_quote(file: Path, encoding: str, dialect: _Dialect) -> None:
+    """Raise DataError naming the line of a quote that is never closed, if there is one."""
+    limit = csv.field_size_limit(2**31 - 1)  # a swallowed tail is one huge field
+    try:
+        with file.open(encoding=encoding, errors="replace", newline="") as handle:
+            for _ in range(dialect.skip_rows):
+                handle.readline()
+            reader = csv.reader(handle, delimiter=dialect.delimiter, strict=True)
+            start = 1 + dialect.skip_rows
+            while True:
+                try:
+                    next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    if "unexpected end of data" in str(exc):
+                        raise DataError(
+                            f"{file.name}: the quote opened on line {start} is never closed, so "
+                            "the rest of the file would be read as one cell; close it, or write "
+                            'a quote inside quoted text as "".'
+                        ) from None
+                    # strict mode's other complaints are not ours: go on with the next record
+                start = reader.line_num + 1 + dialect.skip_rows
+    except (OSError, UnicodeError):
+        return
+    finally:
+        csv.field_size_limit(limit)
 
 
 def _raise_ragged(file: Path, encoding: str, dialect: _Dialect) -> None:
@@ -633,20 +913,24 @@ def _frame_from_json(data: Any, name: str) -> pd.DataFrame:
 
 def _tidy(
     frame: pd.DataFrame, file: Path, fmt: str, notes: list[str], style: CsvStyle | None
-) -> pd.DataFrame:
-    """String column names, a fresh RangeIndex, and no empty artefact columns; rows untouched."""
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """(frame with unique stripped names and a fresh RangeIndex, the original header cells).
+
+    Empty columns without a header (often from trailing delimiters) are dropped, with a note;
+    rows are untouched.
+    """
     if frame.shape[1] == 0:
         raise DataError(f"{file.name} holds no columns.")
-    names = [str(c).strip() or f"Unnamed: {i}" for i, c in enumerate(frame.columns)]
+    original = [str(c) for c in frame.columns]
+    names = [name.strip() or f"Unnamed: {i}" for i, name in enumerate(original)]
     empty_unnamed = [
-        i
-        for i, name in enumerate(names)
-        if name.startswith("Unnamed: ") and frame.iloc[:, i].isna().all()
+        i for i, name in enumerate(original) if not name.strip() and frame.iloc[:, i].isna().all()
     ]
     if empty_unnamed and len(empty_unnamed) < len(names):
         keep = [i for i in range(len(names)) if i not in set(empty_unnamed)]
         frame = frame.iloc[:, keep]
         names = [names[i] for i in keep]
+        original = [original[i] for i in keep]
         origin = (
             f" (often trailing {_DELIMITER_NAMES.get(style.delimiter, 'delimiter')}s)"
             if style
@@ -660,7 +944,7 @@ def _tidy(
         if fmt == "json":
             raise DataError(f"{file.name} has no records.")
         raise DataError(f"{file.name} has a header row but no data rows.")
-    return frame.reset_index(drop=True)
+    return frame.reset_index(drop=True), tuple(original)
 
 
 def _unique(names: list[str]) -> list[str]:

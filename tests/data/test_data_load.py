@@ -80,8 +80,14 @@ def test_comma_column_that_is_not_all_numbers_stays_text(tmp_path: Path) -> None
     table = load_table(write(tmp_path, "t.csv", "a;b;c\n1,5;x;1\n2,5;1,5;2\n"))
     assert table.frame["a"].tolist() == [1.5, 2.5]
     assert table.frame["b"].tolist() == ["x", "1,5"]
-    comma_separated = load_table(write(tmp_path, "c.csv", 'a,b\n"1,5",1\n"2,5",2\n'))
-    assert comma_separated.frame["a"].tolist() == ["1,5", "2,5"]  # a comma file: no guessing
+
+
+def test_quoted_decimal_comma_in_a_comma_file_is_a_number_unless_it_may_be_thousands(
+    tmp_path: Path,
+) -> None:
+    table = load_table(write(tmp_path, "c.csv", 'a,b,c\n"1,5",1,"1,234"\n"2,25",2,"5,678"\n'))
+    assert table.frame["a"].tolist() == [1.5, 2.25]
+    assert table.frame["c"].tolist() == ["1,234", "5,678"]  # 1234 or 1.234? left as written
 
 
 def test_tab_separated_by_extension_and_by_sniffing(tmp_path: Path) -> None:
@@ -131,7 +137,7 @@ def test_encoding_check_reads_in_blocks_without_false_alarms(tmp_path, monkeypat
     assert table.frame["name"].tolist() == ["Étienne", "Zoë", "€uro"]
     bad = "name,v\nÉtienne,1\nZoë,2\n".encode() + b"M\xfcller,3\n"
     table = load_table(write(tmp_path, "bad.csv", bad))
-    assert "first bad byte on line 4" in table.notes[0]
+    assert "line 4 is not valid UTF-8 (byte 0xFC at column 2)" in table.notes[0]
     assert table.frame["name"].tolist()[-1] == "Müller"
 
 
@@ -339,3 +345,67 @@ def test_header_only_excel_sheet(tmp_path: Path) -> None:
     pd.DataFrame({"a": [], "b": []}).to_excel(path, index=False)
     with pytest.raises(DataError, match=r"^h.xlsx has a header row but no data rows\.$"):
         load_table(path)
+
+
+# --- a quote never closed, missing-value tokens, blanks, encodings -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        ('id,name,x\n1,a,2\n2,b,"3\n3,c,4\n4,d,5\n', 3),  # pyarrow alone returns 3 rows
+        ('id,name,x\n1,"abc,2\n2,b,3\n', 2),
+        ('id,name,x\n1,a,2\n2,b,"3', 3),  # on the last line, no final line break
+    ],
+)
+def test_a_quote_never_closed_is_an_error_naming_its_line(tmp_path, content, line) -> None:
+    with pytest.raises(DataError) as caught:
+        load_table(write(tmp_path, "q.csv", content))
+    assert str(caught.value).startswith(f"q.csv: the quote opened on line {line} is never closed")
+
+
+def test_a_quote_never_closed_mid_file_loses_no_rows_silently(tmp_path: Path) -> None:
+    rows = [f"{i},name{i},{i * 0.5}\n" for i in range(200_000)]  # several parser blocks
+    rows[100_000] = '100000,"oops,3\n'
+    path = write(tmp_path, "big.csv", "id,name,x\n" + "".join(rows))
+    with pytest.raises(DataError, match=r"quote opened on line 100002 is never closed"):
+        load_table(path)
+
+
+def test_an_odd_quote_inside_an_unquoted_cell_is_text(tmp_path: Path) -> None:
+    table = load_table(write(tmp_path, "t.csv", 'id,size\n1,12" pipe\n2,3" pipe\n'))
+    assert table.frame["size"].tolist() == ['12" pipe', '3" pipe']
+
+
+def test_missing_value_tokens_stay_text_in_text_columns(tmp_path: Path) -> None:
+    tokens = ["NA", "None", "nan", "n/a", "null", "NULL", "#N/A"]
+    body = "".join(f"{i},{t},{t}\n" for i, t in enumerate(tokens)) + "9,Bob,1.5\n"
+    table = load_table(write(tmp_path, "t.csv", "id,name,x\n" + body))
+    assert table.frame["name"].tolist() == [*tokens, "Bob"]  # a name column keeps 'NA' and all
+    assert table.frame["x"].dtype == np.float64  # a number column reads them as missing
+    assert table.frame["x"].isna().sum() == len(tokens)
+    only_tokens = load_table(write(tmp_path, "u.csv", "a,b\nNA,1\nNone,2\n"))
+    assert only_tokens.frame["a"].tolist() == ["NA", "None"]
+
+
+def test_whitespace_only_cells_are_missing_in_a_numeric_column(tmp_path: Path) -> None:
+    table = load_table(write(tmp_path, "t.csv", "a,b,c\n1,2.5,x\n  ,\t,  \n4, 5.5 ,z\n"))
+    assert str(table.frame["a"].dtype) == "Int64"
+    assert table.frame["a"].tolist() == [1, pd.NA, 4]
+    assert table.frame["b"].tolist()[::2] == [2.5, 5.5] and np.isnan(table.frame["b"][1])
+    assert table.frame["c"].tolist() == ["x", "  ", "z"]  # text keeps its blanks
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_bad_byte_is_located_by_line_and_column(tmp_path: Path, bom: bytes) -> None:
+    content = bom + "id,name\n1,Zoë\n2,ab".encode() + b"\xe9\n3,c\n"
+    path = write(tmp_path, "t.csv", content)
+    where = "t.csv: line 3 is not valid UTF-8 (byte 0xE9 at column 5)"
+    if bom:
+        with pytest.raises(DataError) as caught:
+            load_table(path)
+        assert str(caught.value).startswith(where)
+    else:
+        table = load_table(path)
+        assert table.notes[0].startswith(where + "; it was read as Windows-1252")
+        assert table.frame["name"].tolist() == ["ZoÃ«", "abé", "c"]
