@@ -74,6 +74,8 @@ def type_columns(
     used: set[str] = set()
 
     def one(column: Column) -> tuple[pd.Series, str | None]:
+        if isinstance(column, pa.ChunkedArray) and pa.types.is_floating(column.type):
+            return pd.Series(column.to_numpy()), None  # the parser read it as numbers already
         return _typed(_as_text(column), decimal, thousands, delimiter)
 
     # Arrow's kernels release the GIL: columns are typed side by side on every core

@@ -17,6 +17,7 @@ import codecs
 import csv
 import io
 import json
+import mmap
 import os
 import re
 import stat
@@ -70,6 +71,9 @@ _NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?|[+-]?(inf|inf
 _DOT_DECIMAL = re.compile(r"[+-]?\d*\.\d+([eE][+-]?\d+)?")
 _COMMA_DECIMAL = re.compile(r"[+-]?\d*,\d+([eE][+-]?\d+)?")
 _DOT_GROUPED = re.compile(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?")  # 1.234.567,89
+_PLAIN_FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_FRACTION = re.compile(r"[.eE]")
+_LEADING_ZERO = re.compile(r"[+-]?0\d")
 _SEP_HINT = re.compile(r"sep=(.)\r?\n?")  # Excel's first-line delimiter hint
 _RAGGED_PYARROW = re.compile(r"Expected (\d+) columns, got (\d+)")
 _RAGGED_C = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
@@ -123,6 +127,8 @@ class _Dialect:
     header: bool
     skip_rows: int  # 1 when the file starts with Excel's "sep=;" line
     width: int  # fields in the first record
+    floats: tuple[bool, ...] = ()  # per column: the sample shows plain decimal numbers only
+    header_cells: tuple[str, ...] | None = None  # the first line split, when it has no quotes
 
 
 def load_table(
@@ -434,7 +440,39 @@ def _sniff_dialect(file: Path, head: bytes, encoding: str, size: int, forced_tab
     decimal, thousands = _decimal_mark((f for record in records for f in record), delimiter)
     header = not (records and _all_numbers(records[0]))
     width = len(records[0]) if records else 1
-    return _Dialect(delimiter, decimal, thousands, header, skip_rows, width)
+    first_line = text.split("\n", 1)[0].removesuffix("\r")
+    cells = tuple(first_line.split(delimiter))
+    plain_start = records and list(cells) == records[0] and '"' not in first_line
+    floats: tuple[bool, ...] = ()
+    if plain_start and decimal == "." and "\ufffd" not in text:
+        data = records[1:] if header else records
+        floats = tuple(_plain_decimals([r[j] for r in data if j < len(r)]) for j in range(width))
+    return _Dialect(
+        delimiter,
+        decimal,
+        thousands,
+        header,
+        skip_rows,
+        width,
+        floats,
+        cells if plain_start and header else None,
+    )
+
+
+def _plain_decimals(values: list[str]) -> bool:
+    """True if these sampled cells look like a measurement column: decimal numbers only.
+
+    Such a column is handed to the parser as float64 (see :func:`_read_with_pyarrow`); anything
+    an ID or a big integer could be (whole numbers only, leading zeros, beyond 2**53) is not.
+    """
+    filled = [v for v in values if v != ""]
+    if not filled or not all(_PLAIN_FLOAT.fullmatch(v) for v in filled):
+        return False
+    if any(_LEADING_ZERO.match(v) for v in filled):
+        return False
+    if any(not _FRACTION.search(v) and abs(float(v)) > 2**53 for v in filled):
+        return False
+    return any(_FRACTION.search(v) for v in filled)
 
 
 def _records(text: str, delimiter: str) -> list[list[str]]:
@@ -501,7 +539,7 @@ def _read_text_columns(
     """
     if _has_pyarrow():
         try:
-            columns = _read_with_pyarrow(file, encoding, dialect)
+            columns, header = _read_with_pyarrow(file, encoding, dialect)
         except _NotDecodable:
             raise
         except DataError:
@@ -515,8 +553,9 @@ def _read_text_columns(
                 _raise_ragged(file, encoding, dialect)
         else:
             _check_last_row(file, encoding, dialect, columns)
-            if _every_record_read(file, encoding, dialect, columns):
-                header = _split_header(columns, dialect)
+            if _every_record_read(file, encoding, dialect, columns, header is None):
+                if header is None:
+                    header = _split_header(columns, dialect)
                 return columns, header, "pyarrow"
             _raise_unclosed_quote(file, encoding, dialect)  # else the C engine decides
     columns = _read_with_c_engine(file, encoding, dialect)
@@ -524,32 +563,56 @@ def _read_text_columns(
     return columns, header, "c"
 
 
-def _read_with_pyarrow(file: Path, encoding: str, dialect: _Dialect) -> list[Any]:
+def _read_with_pyarrow(
+    file: Path, encoding: str, dialect: _Dialect
+) -> tuple[list[Any], list[str] | None]:
+    """(columns, header cells if already taken off, else None: the header is the first row).
+
+    Columns are text, except those whose sample shows plain decimal numbers: the parser reads
+    those as float64 itself, on all cores, which is most of the time a numeric file takes. A
+    value that is not a number further down makes the parser fail, and the file is read again
+    all as text; whole-number columns are always read as text, so IDs keep their zeros.
+    """
     import pyarrow as pa
     import pyarrow.csv as pv
 
     names = [f"f{i}" for i in range(dialect.width)]
-    read = pv.ReadOptions(
-        encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
-        skip_rows=dialect.skip_rows,
-        column_names=names,
-    )
-    parse = pv.ParseOptions(delimiter=dialect.delimiter)
-    convert = pv.ConvertOptions(
-        column_types=dict.fromkeys(names, pa.string()),
-        null_values=[""],
-        strings_can_be_null=True,
-        quoted_strings_can_be_null=True,
-    )
-    try:
-        table = pv.read_csv(file, read_options=read, parse_options=parse, convert_options=convert)
-    except pa.ArrowInvalid as exc:
-        if "invalid UTF8" in str(exc) or "UnicodeDecodeError" in str(exc):
+    guess = dialect.header_cells is not None or not dialect.header
+    for speculate in (True, False) if guess and any(dialect.floats) else (False,):
+        types = {
+            name: pa.float64() if speculate and is_float else pa.string()
+            for name, is_float in zip(names, dialect.floats or [False] * len(names), strict=True)
+        }
+        skip_header = speculate and dialect.header
+        read = pv.ReadOptions(
+            encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
+            skip_rows=dialect.skip_rows + skip_header,
+            column_names=names,
+        )
+        convert = pv.ConvertOptions(
+            column_types=types,
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+        )
+        parse = pv.ParseOptions(delimiter=dialect.delimiter)
+        try:
+            table = pv.read_csv(
+                file, read_options=read, parse_options=parse, convert_options=convert
+            )
+        except pa.ArrowInvalid as exc:
+            if "invalid UTF8" in str(exc) or "UnicodeDecodeError" in str(exc):
+                raise _NotDecodable from None
+            if speculate and "conversion error" in str(exc).lower():
+                continue  # a column guessed numeric holds text further down
+            raise
+        except UnicodeDecodeError:
             raise _NotDecodable from None
-        raise
-    except UnicodeDecodeError:
-        raise _NotDecodable from None
-    return list(table.columns)
+        header = list(dialect.header_cells or ()) if skip_header else None
+        if header is not None and header and encoding == "utf-8-sig":
+            header[0] = header[0].removeprefix("\ufeff")
+        return list(table.columns), header
+    raise AssertionError("unreachable: the all-text read either returns or raises")
 
 
 def _read_with_c_engine(file: Path, encoding: str, dialect: _Dialect) -> list[Any]:
@@ -615,7 +678,9 @@ def _has_pyarrow() -> bool:
     return True
 
 
-def _every_record_read(file: Path, encoding: str, dialect: _Dialect, columns: list[Any]) -> bool:
+def _every_record_read(
+    file: Path, encoding: str, dialect: _Dialect, columns: list[Any], header_in_columns: bool
+) -> bool:
     """True if pyarrow returned a row for every record of the file.
 
     pyarrow's fast parser can silently drop rows around a quote that is never closed. In a
@@ -623,6 +688,7 @@ def _every_record_read(file: Path, encoding: str, dialect: _Dialect, columns: li
     which costs nothing to check; otherwise the line breaks are counted (one pass over the
     bytes) and compared with the rows, blank lines and line breaks inside quoted cells.
     """
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     rows = len(columns[0]) if columns else 0
@@ -632,7 +698,11 @@ def _every_record_read(file: Path, encoding: str, dialect: _Dialect, columns: li
             head = handle.read(_SNIFF_BYTES)
     except OSError:
         return True
-    if encoding in ("utf-8", "utf-8-sig"):
+    text = [c for c in columns if pa.types.is_string(c.type) or pa.types.is_large_string(c.type)]
+    if len(text) < len(columns) or not header_in_columns:  # cells not all text: no byte sum
+        if not _has_quote(file):
+            return True  # without quotes every line is a record, and pyarrow drops none
+    elif encoding in ("utf-8", "utf-8-sig"):
         eol = 2 if b"\r\n" in head else 1
         prefix = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
         for _ in range(dialect.skip_rows):
@@ -642,10 +712,20 @@ def _every_record_read(file: Path, encoding: str, dialect: _Dialect, columns: li
         if size - expected in (0, -eol):
             return True
     breaks_in_cells = sum(
-        int(pc.sum(pc.count_substring(column, "\n")).as_py() or 0) for column in columns
+        int(pc.sum(pc.count_substring(column, "\n")).as_py() or 0) for column in text
     )
     lines, blank = _count_lines(file)
-    return lines - blank - dialect.skip_rows - breaks_in_cells == rows
+    header = 0 if header_in_columns or not dialect.header else 1
+    return lines - blank - dialect.skip_rows - header - breaks_in_cells == rows
+
+
+def _has_quote(file: Path) -> bool:
+    """True if the file holds a double quote anywhere (one memchr pass, no copy)."""
+    try:
+        with file.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            return m.find(b'"') >= 0
+    except (OSError, ValueError):
+        return True
 
 
 def _text_bytes(column: Any) -> int:

@@ -409,3 +409,15 @@ def test_a_bad_byte_is_located_by_line_and_column(tmp_path: Path, bom: bytes) ->
         table = load_table(path)
         assert table.notes[0].startswith(where + "; it was read as Windows-1252")
         assert table.frame["name"].tolist() == ["ZoÃ«", "abé", "c"]
+
+
+def test_a_decimal_column_with_text_beyond_the_sample_is_read_again_as_text(tmp_path) -> None:
+    rows = "".join(f"{i},{i}.5\n" for i in range(20_000))  # far beyond the first 64 KB
+    path = write(tmp_path, "late.csv", f"id,x\n{rows}20000,n/a\n20001,oops\n20002, 7.25 \n")
+    table = load_table(path)
+    assert table.engine == "pyarrow"
+    assert len(table.frame) == 20_003
+    assert table.frame["x"].tolist()[-3:] == ["n/a", "oops", " 7.25 "]  # as written
+    missing = load_table(write(tmp_path, "na.csv", f"id,x\n{rows}20000,NA\n20001,  \n"))
+    assert missing.frame["x"].dtype == np.float64
+    assert missing.frame["x"].isna().sum() == 2 and missing.frame["x"].iloc[1] == 1.5
