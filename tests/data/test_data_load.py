@@ -421,3 +421,26 @@ def test_a_decimal_column_with_text_beyond_the_sample_is_read_again_as_text(tmp_
     missing = load_table(write(tmp_path, "na.csv", f"id,x\n{rows}20000,NA\n20001,  \n"))
     assert missing.frame["x"].dtype == np.float64
     assert missing.frame["x"].isna().sum() == 2 and missing.frame["x"].iloc[1] == 1.5
+
+
+def test_excel_cells_are_typed_like_csv_text(tmp_path: Path) -> None:
+    import datetime
+
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["id", " x ", "n", "name", "when", "id"])
+    sheet.append(["007", 1.5, 1, "NA", datetime.datetime(2020, 1, 1), "a"])
+    sheet.append(["010", 2.5, None, "Bob", datetime.datetime(2021, 6, 30), "b"])
+    sheet.append(["011", None, 3, "  ", None, "c"])
+    path = tmp_path / "t.xlsx"
+    book.save(path)
+    table = load_table(path)
+    frame = table.frame
+    assert frame["id"].tolist() == ["007", "010", "011"]  # an ID typed as text keeps its zeros
+    assert str(frame["n"].dtype) == "Int64" and frame["n"].tolist() == [1, pd.NA, 3]  # not 1.0
+    assert frame["x"].dtype == np.float64
+    assert frame["name"].tolist() == ["NA", "Bob", "  "]  # text exactly as typed
+    assert pd.api.types.is_datetime64_any_dtype(frame["when"])
+    assert table.header == ("id", " x ", "n", "name", "when", "id")
+    assert table.columns == ["id", "x", "n", "name", "when", "id.1"]
