@@ -39,6 +39,7 @@ from kmeans_gui.data import (
     centroid_frame,
     check_export_path,
     column_as_float,
+    final_centroids,
     labelled_frame,
     load_table,
     plan_write,
@@ -65,6 +66,9 @@ CENTROID_TABLE_LIMIT = 20  # print the centroids when k is at most this
 PROGRESS_AFTER_S = 1.0  # quick runs print no progress at all
 PROGRESS_EVERY_S = {True: 0.2, False: 5.0}  # on a terminal (rewritten line) / in a log
 DEBUG_HELP = "show the traceback of an internal error (also: KMEANS_GUI_DEBUG=1)"
+
+
+_SCALE_ADVICE = "rerun with --scale standard (or --scale minmax) to cluster them"
 
 
 class UsageError(Exception):
@@ -644,6 +648,7 @@ def _cluster(args: argparse.Namespace) -> int:
     reporter = _Progress(enabled=not args.quiet)
     table, features, notes = _load_features(args, reporter)
     features.check_k(args.k)
+    features.check_float32_range(args.metric, advice=_SCALE_ADVICE)
     outputs = [p for p in (args.out, args.centroids_out) if p is not None]
     checked = [
         check_export_path(p, source=table, overwrite_input=args.overwrite_input)[0] for p in outputs
@@ -683,11 +688,20 @@ def _cluster(args: argparse.Namespace) -> int:
         _warn(message)
         notes.append(message)
 
-    distances = assigned_distances(features.X, fit.centroids, fit.labels, args.metric)
+    # the centres of the final labels in float64 (the engine's carry float32 noise), and each
+    # row's distance to its own, in the units the fit ran in (the user's for --scale none)
+    centroids = final_centroids(
+        features,
+        fit.labels,
+        fit.centroids,
+        algorithm=args.algorithm,
+        metric=args.metric,
+        frame=table.frame,
+    )
+    fit_units = features.to_fit_units(centroids) if args.scale != "none" else centroids
+    distances = assigned_distances(features.X, fit_units, fit.labels, args.metric)
     sizes = np.bincount(fit.labels, minlength=k)
-    written = _write_outputs(args, table, features, fit, distances, sizes)
-
-    centroids = features.to_user_units(fit.centroids)
+    written = _write_outputs(args, table, features, fit, centroids, distances, sizes)
     if args.json:
         report = {
             "file": str(table.path),
@@ -738,7 +752,7 @@ def _cluster(args: argparse.Namespace) -> int:
         f"cluster sizes: {', '.join(f'{int(s):,}' for s in sizes)}",
     ]
     if k <= CENTROID_TABLE_LIMIT:
-        frame = centroid_frame(features, fit.centroids, sizes)
+        frame = centroid_frame(features, centroids, sizes, user_units=True)
         lines += ["centroids:", frame.to_string(index=False, float_format=lambda v: f"{v:.6g}")]
     for kind, path_text in written.items():
         lines.append(f"wrote {kind} to {path_text}")
@@ -751,6 +765,7 @@ def _write_outputs(
     table: LoadedTable,
     features: FeatureMatrix,
     fit: _Fit,
+    centroids: np.ndarray,
     distances: np.ndarray,
     sizes: np.ndarray,
 ) -> dict[str, str]:
@@ -766,7 +781,7 @@ def _write_outputs(
         )
     if args.centroids_out:
         planned["centroids"] = plan_write(
-            centroid_frame(features, fit.centroids, sizes),
+            centroid_frame(features, centroids, sizes, user_units=True),
             args.centroids_out,
             source=table,
             overwrite_input=args.overwrite_input,
@@ -784,6 +799,7 @@ def _sweep(args: argparse.Namespace) -> int:
     reporter = _Progress(enabled=not args.quiet)
     _, features, _ = _load_features(args, reporter)
     features.check_k(max(args.ks))
+    features.check_float32_range(args.metric, advice=_SCALE_ADVICE)
     engine = _import_engine()
     options = _engine_options(args)
     points = []

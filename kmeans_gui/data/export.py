@@ -84,17 +84,22 @@ def labelled_frame(
 
 
 def centroid_frame(
-    features: FeatureMatrix, centroids: np.ndarray, sizes: np.ndarray
+    features: FeatureMatrix,
+    centroids: np.ndarray,
+    sizes: np.ndarray,
+    *,
+    user_units: bool = False,
 ) -> pd.DataFrame:
     """One row per cluster: ``cluster``, ``size`` (rows) and the features in the user's units.
 
-    ``centroids`` are in the units of ``features.X`` (what the engine returns).
+    ``centroids`` are in the units of ``features.X`` (what the engine returns), or already in
+    the user's units with ``user_units=True`` (what :func:`final_centroids` returns).
     """
     centroids = np.asarray(centroids, dtype=np.float64)
     k, d = centroids.shape
     if d != len(features.columns):
         raise ValueError(f"centroids have {d} columns but there are {len(features.columns)}")
-    user = features.to_user_units(centroids)
+    user = centroids if user_units else features.to_user_units(centroids)
     out = pd.DataFrame(
         {
             free_name("cluster", features.columns): np.arange(k, dtype=np.int64),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import types
+import warnings
 from pathlib import Path
 
 import pytest
@@ -240,3 +241,23 @@ def test_debug_shows_the_traceback_of_unexpected_errors(table_csv, monkeypatch, 
         monkeypatch.setenv("KMEANS_GUI_DEBUG", "1")
     with pytest.raises(RuntimeError, match="the loader broke"):
         cli.main(argv)
+
+
+@pytest.mark.parametrize("command", [["cluster", "-k", "2"], ["sweep", "--k", "2:3"]])
+def test_values_too_large_for_float32_name_the_column_and_the_remedy(
+    capsys, tmp_path, command
+) -> None:
+    path = tmp_path / "huge.csv"
+    path.write_text("a,b,c\n1e39,1,2\n2e39,2,3\n3e39,5,1\n1,4,4\n")
+    out = tmp_path / "o.csv"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NumPy overflow warning on the way
+        argv = [command[0], str(path), *command[1:]]
+        argv += ["--out", str(out)] if command[0] == "cluster" else []
+        code, _, err = run(argv, capsys)
+    assert code == 2
+    assert error_line(err) == (
+        "error: Column 'a' holds values too large for the engine's float32 arithmetic "
+        "(up to 3e+39); rerun with --scale standard (or --scale minmax) to cluster them."
+    )
+    assert not out.exists()

@@ -296,3 +296,33 @@ def test_fewer_distinct_points_than_k_is_a_warning(tmp_path, capsys) -> None:
         "error: The data have only 2 distinct point(s), fewer than the 3 initial centroids in "
         "init.csv; give at most 2 centroids.\n"
     )
+
+
+def test_values_beyond_float32_cluster_with_standard_scaling(tmp_path, capsys) -> None:
+    path = tmp_path / "huge.csv"
+    path.write_text("a,b\n1e39,1\n1.1e39,1.2\n5e39,8\n5.2e39,8.5\n")
+    code, out, err = run(["cluster", path, "-k", "2", "--scale", "standard", "--json"], capsys)
+    assert code == 0, err
+    report = json.loads(out)
+    assert sorted(report["sizes"]) == [2, 2]
+    assert sorted(c[0] for c in report["centroids"]) == [1.05e39, 5.1e39]  # exact means
+
+
+def test_exported_centroids_are_exact_means_and_match_scikit_learn(tmp_path, capsys) -> None:
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.normal(5000, 0.5, (300, 2)), rng.normal(5003, 0.5, (300, 2))]).round(6)
+    path = tmp_path / "near5000.csv"
+    pd.DataFrame(X, columns=["a", "b"]).to_csv(path, index=False)
+    out, cent = tmp_path / "o.csv", tmp_path / "c.csv"
+    init = X[[0, 300]]
+    pd.DataFrame(init, columns=["a", "b"]).to_csv(tmp_path / "init.csv", index=False)
+    argv = ["cluster", path, "-k", "2", "--init", tmp_path / "init.csv", "--out", out]
+    code, _, err = run([*argv, "--centroids-out", cent, "-q"], capsys)
+    assert code == 0, err
+    sk = SkKMeans(2, init=init, n_init=1).fit(X)
+    labels = pd.read_csv(out)["cluster"].to_numpy()
+    assert (labels == sk.labels_).all()
+    written = pd.read_csv(cent)[["a", "b"]].to_numpy()
+    expected = np.vstack([X[labels == j].mean(axis=0) for j in (0, 1)])
+    np.testing.assert_array_equal(written, expected)  # every digit, no float32 noise
+    np.testing.assert_allclose(written, sk.cluster_centers_, rtol=0, atol=1e-9)
