@@ -177,6 +177,7 @@ def check_export_path(
     folder = target.parent
     if not folder.is_dir():
         raise DataError(f"Cannot write {target.name}: the folder {folder} does not exist.")
+    _check_writable(target)
     source_path = source.path if isinstance(source, LoadedTable) else source
     if source_path is not None and not overwrite_input and _same_file(target, Path(source_path)):
         raise DataError(
@@ -191,6 +192,24 @@ def check_export_path(
                 "pip install 'kmeans-gui[excel]'."
             ) from None
     return target, fmt
+
+
+def _check_writable(target: Path) -> None:
+    """Raise DataError unless a file can be created beside ``target`` (as the export will).
+
+    Permissions, read-only disks and ACLs are all answered by trying: a probe file is created
+    and removed at once.
+    """
+    try:
+        probe = _temporary(target)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise DataError(
+            f"Cannot write {target.name} in {target.parent}: {reason.lower()}; "
+            "choose a folder you can write to."
+        ) from None
+    with suppress(OSError):
+        probe.unlink()
 
 
 @dataclass(frozen=True, eq=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import types
@@ -261,3 +262,43 @@ def test_values_too_large_for_float32_name_the_column_and_the_remedy(
         "(up to 3e+39); rerun with --scale standard (or --scale minmax) to cluster them."
     )
     assert not out.exists()
+
+
+@pytest.mark.parametrize("flag", ["--out", "--centroids-out"])
+def test_an_output_folder_that_cannot_be_written_fails_before_the_fit(
+    capsys, table_csv, tmp_path, monkeypatch, flag
+) -> None:
+    from kmeans_gui.data import export as export_module
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real = export_module._temporary
+
+    def refuse(target: Path) -> Path:
+        if target.parent == locked:
+            raise PermissionError(13, "Permission denied", str(target))
+        return real(target)
+
+    monkeypatch.setattr(export_module, "_temporary", refuse)  # as a read-only folder would
+    monkeypatch.setattr(cli, "_import_engine", lambda: pytest.fail("the fit must not start"))
+    code, _, err = run(["cluster", str(table_csv), "-k", "2", flag, str(locked / "o.csv")], capsys)
+    assert code == 2
+    assert error_line(err) == (
+        f"error: Cannot write o.csv in {locked}: permission denied; "
+        "choose a folder you can write to."
+    )
+    assert list(locked.iterdir()) == []
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes anywhere")
+def test_a_read_only_output_folder_fails_before_the_fit(capsys, table_csv, tmp_path) -> None:
+    locked = tmp_path / "ro"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        code, _, err = run(
+            ["cluster", str(table_csv), "-k", "2", "--out", str(locked / "o.csv")], capsys
+        )
+    finally:
+        locked.chmod(0o755)
+    assert code == 2 and "permission denied" in error_line(err)
