@@ -16,6 +16,7 @@ import json
 import math
 import os
 import re
+import signal
 import sys
 import tempfile
 import time
@@ -59,7 +60,8 @@ from kmeans_gui.engine.errors import DeviceError, KMeansInputError
 EXIT_OK = 0
 EXIT_FAILURE = 1  # the environment failed us (no GUI, out of memory)
 EXIT_USAGE = 2  # bad arguments or data: the user can fix it
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 COMMANDS = ("cluster", "sweep")
 CENTROID_TABLE_LIMIT = 20  # print the centroids when k is at most this
@@ -80,8 +82,40 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
+class Terminated(BaseException):
+    """Raised in the main thread on SIGTERM, so cleanup (``finally``) runs as for Ctrl-C.
+
+    Without it, ``kill`` during an export would end the process at once and leave the hidden
+    temporary file behind. A BaseException, like KeyboardInterrupt, so ``except Exception``
+    does not swallow it.
+    """
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM into :class:`Terminated` inside (main thread only), then restore."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):  # not the main thread, or no SIGTERM on this platform
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
+    with _sigterm_raises():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_list or os.environ.get("KMEANS_GUI_DEBUG", "") not in ("", "0")
     try:
@@ -96,6 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _print_error("interrupted; no output was written")
         return EXIT_INTERRUPTED
+    except Terminated:
+        _print_error("terminated; no output was written")
+        return EXIT_TERMINATED
     except BrokenPipeError:  # e.g. `kmeans-gui cluster ... | head`: the reader left early
         with suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

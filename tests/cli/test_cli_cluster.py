@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -326,3 +329,32 @@ def test_exported_centroids_are_exact_means_and_match_scikit_learn(tmp_path, cap
     expected = np.vstack([X[labels == j].mean(axis=0) for j in (0, 1)])
     np.testing.assert_array_equal(written, expected)  # every digit, no float32 noise
     np.testing.assert_allclose(written, sk.cluster_centers_, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "line"),
+    [
+        (signal.SIGTERM, 143, "error: terminated; no output was written"),
+        (signal.SIGINT, 130, "error: interrupted; no output was written"),
+    ],
+)
+def test_a_signal_during_the_export_leaves_no_temporary_file(
+    iris, tmp_path, capsys, monkeypatch, signum, code, line
+) -> None:
+    from kmeans_gui.data import export as export_module
+
+    real = export_module._write_delimited
+
+    def write_then_get_killed(frame, tmp, *args) -> None:
+        real(frame, tmp, *args)  # the temporary file is complete on disk...
+        os.kill(os.getpid(), signum)  # ...when the signal arrives
+        time.sleep(5)  # the handler raises before this ends
+
+    monkeypatch.setattr(export_module, "_write_delimited", write_then_get_killed)
+    out = tmp_path / "out" / "o.csv"
+    out.parent.mkdir()
+    status, _, err = run(["cluster", iris[0], "-k", "3", "--seed", "0", "--out", out], capsys)
+    assert status == code
+    assert "Traceback" not in err and err.splitlines()[-1] == line
+    assert list(out.parent.iterdir()) == []  # neither o.csv nor a hidden .partial file
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handler restored
