@@ -12,6 +12,7 @@ unexpected prints ``error: internal error: <type>: <message>`` and exits with st
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import math
 import os
@@ -49,6 +50,7 @@ from kmeans_gui.data import (
 )
 from kmeans_gui.engine.choices import (  # plain data: importing it does not load TensorFlow
     ALGORITHM_NAMES,
+    DEFAULT_MAX_CANDIDATES,
     DEVICE_CHOICES,
     INIT_CHOICES,
     METRIC_NAMES,
@@ -235,9 +237,22 @@ def build_command_parser() -> argparse.ArgumentParser:
     group.add_argument("--metric", choices=METRIC_NAMES, default="euclidean")
     group.add_argument("--batch-size", type=_positive_int, metavar="N", help="minibatch only")
     group.add_argument(
-        "--learning-rate", type=_positive_float, metavar="LR", help="gradient/minibatch only"
+        "--learning-rate",
+        type=_positive_float,
+        metavar="LR",
+        help="gradient only: the optimiser's step size. With sgd each step moves a centroid "
+        "2 x LR x (its cluster's share of the weight) of the way to its cluster's mean "
+        "(default 0.5); with adam steps are about LR standard deviations of the data "
+        "(default 0.05). minibatch has none: each centre moves at 1 / (weight it has absorbed)",
     )
     group.add_argument("--optimizer", choices=OPTIMIZERS, help="gradient only")
+    group.add_argument(
+        "--max-candidates",
+        type=_positive_int,
+        metavar="N",
+        help="kmedoids only: a cluster with more members tries a seeded sample of N of them "
+        f"as its medoid instead of all (default {DEFAULT_MAX_CANDIDATES})",
+    )
 
     output = _Parser(add_help=False)
     group = output.add_argument_group("output")
@@ -261,7 +276,13 @@ def build_command_parser() -> argparse.ArgumentParser:
         help="k-means++ (default), random, uniform, or a table with the feature columns as "
         "header and K rows, in the data's units",
     )
-    cluster.add_argument("--out", metavar="LABELLED.csv", help="write the table with labels")
+    cluster.add_argument(
+        "--out",
+        metavar="LABELLED.csv",
+        help="write the table with two more columns: cluster, and distance (from each row to "
+        "its centroid, in the units the clustering ran in: the data's own with --scale none, "
+        "else the scaled ones)",
+    )
     cluster.add_argument("--centroids-out", metavar="CENTROIDS.csv", help="write the centroids")
     cluster.add_argument(
         "--overwrite-input",
@@ -284,7 +305,13 @@ def build_command_parser() -> argparse.ArgumentParser:
         metavar="RANGE",
         help="e.g. 2:12 (both ends included), 2:20:2 or 2,3,5,8",
     )
-    sweep.add_argument("--init", choices=INIT_CHOICES, default="k-means++")
+    sweep.add_argument(
+        "--init",
+        type=_init_method,
+        default="k-means++",
+        metavar="METHOD",
+        help=f"{', '.join(INIT_CHOICES)} (default k-means++)",
+    )
     sweep.add_argument(
         "--silhouette-sample",
         type=_positive_int,
@@ -338,6 +365,25 @@ def _float(text: str) -> float:
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a finite number, not {text}")
     return value
+
+
+def _init_method(text: str) -> str:
+    """One of INIT_CHOICES; a near miss such as 'kmeans++' is answered with the right name."""
+    if text in INIT_CHOICES:
+        return text
+    raise argparse.ArgumentTypeError(f"'{text}' is not an initialiser{_init_hint(text)}")
+
+
+def _init_hint(text: str) -> str:
+    """ "; did you mean 'k-means++'?" for a near miss, else the list of choices."""
+    squashed = {re.sub(r"[-_ ]", "", c.lower()): c for c in INIT_CHOICES}
+    match = squashed.get(re.sub(r"[-_ ]", "", text.lower()))
+    if match is None:
+        close = difflib.get_close_matches(text.lower(), INIT_CHOICES, n=1, cutoff=0.6)
+        match = close[0] if close else None
+    if match is not None:
+        return f"; did you mean '{match}'?"
+    return f"; choose {', '.join(INIT_CHOICES)}"
 
 
 def _column_list(text: str) -> list[str]:
@@ -432,7 +478,7 @@ def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
         "seed": args.seed,
         "device": args.device,
     }
-    for name in ("batch_size", "learning_rate", "optimizer"):
+    for name in ("batch_size", "learning_rate", "optimizer", "max_candidates"):
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
     return options
@@ -682,6 +728,16 @@ def _json_ready(value: Any) -> Any:
 
 
 def _cluster(args: argparse.Namespace) -> int:
+    typo = (  # a near miss of an initialiser, not a missing centroids file
+        args.init not in INIT_CHOICES
+        and not Path(args.init).expanduser().exists()
+        and "did you mean" in _init_hint(args.init)
+    )
+    if typo:
+        raise UsageError(
+            f"argument --init: '{args.init}' is neither an initialiser nor a file"
+            f"{_init_hint(args.init)}"
+        )
     reporter = _Progress(enabled=not args.quiet)
     table, features, notes = _load_features(args, reporter)
     features.check_k(args.k)

@@ -833,12 +833,17 @@ def _raise_ragged(file: Path, encoding: str, dialect: _Dialect) -> None:
                     continue
                 if len(record) != expected:
                     raise DataError(
-                        f"Line {line} of {file.name} has {len(record)} fields but the {first} "
-                        f"has {expected}; fix that row, or quote text that contains a "
+                        f"Line {line} of {file.name} has {_fields(len(record))} but the "
+                        f"{first} has {_fields(expected)}; fix that row, or quote text that "
+                        "contains a "
                         f"{_DELIMITER_NAMES.get(dialect.delimiter, repr(dialect.delimiter))}."
                     )
     except (OSError, csv.Error):
         return
+
+
+def _fields(n: int) -> str:
+    return f"{n} field" if n == 1 else f"{n} fields"
 
 
 def _first_line(exc: BaseException) -> str:

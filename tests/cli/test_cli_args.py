@@ -67,6 +67,7 @@ def test_cluster_help_lists_every_option(capsys) -> None:
         "--batch-size",
         "--learning-rate",
         "--optimizer",
+        "--max-candidates",
         "--missing",
     ):
         assert option in out
@@ -92,6 +93,10 @@ def test_version(capsys) -> None:
         (["sweep", "t.csv", "--k", "5:2"], "error: argument -k/--k: '5:2' is not a range of k"),
         (["sweep", "t.csv", "--k", "0:3"], "error: argument -k/--k: every k must be at least 1"),
         (["-k", "-3"], "error: argument -k/--k: must be a whole number of at least 1, not -3"),
+        (
+            ["sweep", "t.csv", "--k", "2:3", "--init", "kmeans++"],
+            "error: argument --init: 'kmeans++' is not an initialiser; did you mean 'k-means++'?",
+        ),
     ],
 )
 def test_argument_errors_are_one_line_exit_2(capsys, argv, message) -> None:
@@ -302,3 +307,39 @@ def test_a_read_only_output_folder_fails_before_the_fit(capsys, table_csv, tmp_p
     finally:
         locked.chmod(0o755)
     assert code == 2 and "permission denied" in error_line(err)
+
+
+def test_init_typo_suggests_the_initialiser_before_loading_anything(capsys, table_csv) -> None:
+    code, out, err = run(["cluster", str(table_csv), "-k", "2", "--init", "kmeans++"], capsys)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [  # no warning about the data first: nothing was loaded
+        "error: argument --init: 'kmeans++' is neither an initialiser nor a file; "
+        "did you mean 'k-means++'?"
+    ]
+
+
+def test_help_explains_learning_rate_max_candidates_and_distance_units(capsys) -> None:
+    _, out, _ = run(["cluster", "--help"], capsys)
+    text = " ".join(out.split())
+    assert "--learning-rate LR gradient only" in text
+    assert "minibatch has none" in text
+    assert "--max-candidates N kmedoids only" in text
+    assert "in the units the clustering ran in" in text
+
+
+def test_max_candidates_reaches_the_engine(capsys, table_csv, monkeypatch) -> None:
+    seen: dict[str, object] = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_fit(engine, features, k, init, options, reporter):
+        seen.update(options)
+        raise Stop
+
+    monkeypatch.setattr(cli, "_import_engine", lambda: None)
+    monkeypatch.setattr(cli, "_fit", fake_fit)
+    argv = ["cluster", str(table_csv), "-k", "2", "--algorithm", "kmedoids"]
+    with pytest.raises(Stop):
+        cli._cluster(cli.build_command_parser().parse_args([*argv, "--max-candidates", "50"]))
+    assert seen["max_candidates"] == 50 and seen["algorithm"] == "kmedoids"

@@ -288,9 +288,10 @@ def test_format_is_sniffed_when_the_extension_says_nothing(tmp_path: Path) -> No
         (
             "long.csv",
             b"a,b\n1,2\n3,4,5\n6,7\n",
-            "Line 3 of long.csv has 3 fields but the header has 2; fix that row, or quote "
-            "text that contains a comma.",
+            "Line 3 of long.csv has 3 fields but the header has 2 fields; fix that row, or "
+            "quote text that contains a comma.",
         ),
+        ("one.csv", b"a\n1\n2,3\n", "Line 3 of one.csv has 2 fields but the header has 1 field;"),
         ("short.csv", b"a;b;c\n1;2;3\n4;5\n", "Line 3 of short.csv has 2 fields but the header"),
         ("first.csv", b"a,b\n1,2,3\n4,5,6\n", "Line 2 of first.csv has 3 fields"),
         ("quoted.csv", b'a,b\n"x\ny",2\n3,4,5\n', "Line 4 of quoted.csv has 3 fields"),
