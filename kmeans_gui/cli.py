@@ -206,7 +206,11 @@ def build_command_parser() -> argparse.ArgumentParser:
 
     data = _Parser(add_help=False)
     group = data.add_argument_group("data")
-    group.add_argument("file", metavar="FILE", help="CSV, TSV, Parquet, Excel .xlsx or JSON")
+    group.add_argument(
+        "file",
+        metavar="FILE",
+        help="CSV, TSV (also .gz, .bz2, .xz or .zip compressed), Parquet, Excel .xlsx or JSON",
+    )
     group.add_argument(
         "--columns",
         action="append",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import io
 import json
 import mmap
@@ -55,7 +56,10 @@ EXTENSIONS: dict[str, str] = {
 }
 """File name endings ``load_table`` recognises, and the format each means."""
 
-OPEN_FILTER = f"Tables ({' '.join('*' + ext for ext in EXTENSIONS)})"
+COMPRESSIONS = {".gz": "gzip", ".gzip": "gzip", ".bz2": "bz2", ".xz": "xz", ".zip": "zip"}
+"""Compressed files ``load_table`` unpacks (a CSV/TSV/JSON inside, e.g. ``data.csv.gz``)."""
+
+OPEN_FILTER = f"Tables ({' '.join('*' + ext for ext in [*EXTENSIONS, *COMPRESSIONS])})"
 """A file-dialog name filter listing every readable extension."""
 
 _SNIFF_BYTES = 64 * 1024  # enough lines to sniff the dialect of any sensible table
@@ -146,6 +150,9 @@ def load_table(
     size = _check_readable(file)
     report(0.0, f"Opening {file.name}")
     head = _read_head(file)
+    compression = _compression(file, head)
+    if compression is not None:
+        return _load_compressed(file, compression, report, started)
     fmt = _detect_format(file, head)
     notes: list[str] = []
     encoding: str | None = None
@@ -223,6 +230,61 @@ def _read_head(file: Path) -> bytes:
         raise DataError(f"Cannot read {file}: {exc.strerror or exc}.") from None
 
 
+def _compression(file: Path, head: bytes) -> str | None:
+    """ "gzip", "bz2", "xz" or "zip" for a compressed table (by signature), else None."""
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith(b"BZh"):
+        return "bz2"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if head.startswith(b"PK\x03\x04") and file.suffix.lower() not in (".xlsx", ".xlsm"):
+        return "zip"
+    return None
+
+
+def _load_compressed(file: Path, kind: str, report: _Reporter, started: float) -> LoadedTable:
+    """Unpack ``file`` into a private temporary folder and load the table inside.
+
+    The table keeps the name it has inside (``t.csv`` for ``t.csv.gz``), so messages name it;
+    ``LoadedTable.path`` is the compressed file, which exports therefore never overwrite.
+    """
+    import bz2
+    import gzip
+    import lzma
+    import shutil
+    import tempfile
+
+    openers = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}
+    with tempfile.TemporaryDirectory(prefix="kmeans-gui-") as folder:
+        try:
+            if kind == "zip":
+                with zipfile.ZipFile(file) as archive:
+                    members = [m for m in archive.infolist() if not m.is_dir()]
+                    tables = [m for m in members if not Path(m.filename).name.startswith(".")]
+                    if len(tables) != 1:
+                        raise DataError(
+                            f"{file.name} holds {len(tables)} files; a zipped table must hold "
+                            "exactly one (unpack it and open the table you want)."
+                        )
+                    inner = Path(folder) / Path(tables[0].filename).name
+                    with archive.open(tables[0]) as source, inner.open("wb") as target:
+                        shutil.copyfileobj(source, target, 1 << 20)
+            else:
+                name = file.name
+                stem = name[: -len(file.suffix)] if file.suffix.lower() in COMPRESSIONS else name
+                inner = Path(folder) / (stem or "table")
+                with openers[kind](file, "rb") as source, inner.open("wb") as target:
+                    shutil.copyfileobj(source, target, 1 << 20)
+        except (OSError, EOFError, zipfile.BadZipFile, lzma.LZMAError) as exc:
+            raise DataError(
+                f"{file.name} cannot be unpacked ({kind}): {_first_line(exc)}."
+            ) from None
+        report(0.2, f"Unpacked {file.name}")
+        table = load_table(inner, progress=lambda f, m: report(0.2 + 0.8 * f, m))
+    return dataclasses.replace(table, path=file, seconds=time.perf_counter() - started)
+
+
 def _detect_format(file: Path, head: bytes) -> str:
     """The format from the file's signature first, then its extension, then its first character."""
     name = file.name
@@ -234,10 +296,6 @@ def _detect_format(file: Path, head: bytes) -> str:
             f"{name} is an old-style Excel .xls file, which is not supported; "
             "save it as .xlsx or CSV."
         )
-    if head.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")) or (
-        head.startswith(b"PK\x03\x04") and ext not in (".xlsx", ".xlsm") and ext in EXTENSIONS
-    ):
-        raise DataError(f"{name} is a compressed archive; unpack it and open the table inside.")
     if head.startswith(b"PK\x03\x04"):
         return "excel"
     if ext == ".xls":

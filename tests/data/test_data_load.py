@@ -299,7 +299,7 @@ def test_format_is_sniffed_when_the_extension_says_nothing(tmp_path: Path) -> No
         ("fake.parquet", b"hello", "fake.parquet is not a Parquet file"),
         ("fake.xlsx", b"hello", "fake.xlsx is not an Excel .xlsx file"),
         ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old.xls is an old-style Excel .xls"),
-        ("t.csv.gz", b"\x1f\x8b\x08\x00", "t.csv.gz is a compressed archive"),
+        ("t.csv.gz", b"\x1f\x8b\x08\x00", "t.csv.gz cannot be unpacked (gzip): Compressed"),
         ("bad.json", b'[{"a": 1},\n]', "bad.json is not valid JSON: Expecting value at line 2"),
         ("list.json", b"[1, 2]", "list.json must hold a list of records (JSON objects)"),
         ("none.json", b"[]", "none.json holds an empty list"),
@@ -445,3 +445,37 @@ def test_excel_cells_are_typed_like_csv_text(tmp_path: Path) -> None:
     assert pd.api.types.is_datetime64_any_dtype(frame["when"])
     assert table.header == ("id", " x ", "n", "name", "when", "id")
     assert table.columns == ["id", "x", "n", "name", "when", "id.1"]
+
+
+@pytest.mark.parametrize("ext", [".csv.gz", ".tsv.bz2", ".csv.xz", ".zip"])
+def test_compressed_tables_are_unpacked(tmp_path: Path, ext: str) -> None:
+    import bz2
+    import gzip
+    import lzma
+    import zipfile
+
+    delimiter = "\t" if ".tsv" in ext else ","
+    text = delimiter.join(["id", "x"]) + "\n" + delimiter.join(["007", "1.5"]) + "\n"
+    path = tmp_path / f"t{ext}"
+    if ext == ".zip":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("inner/t.csv", text)
+    else:
+        opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}[Path(ext).suffix]
+        with opener(path, "wb") as handle:
+            handle.write(text.encode())
+    table = load_table(path)
+    assert table.path == path and table.notes == ()
+    assert table.format == ("tsv" if ".tsv" in ext else "csv")
+    assert table.frame["id"].tolist() == ["007"] and table.frame["x"].tolist() == [1.5]
+
+
+def test_a_zip_with_several_files_is_refused(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "two.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a.csv", "x\n1\n")
+        archive.writestr("b.csv", "x\n2\n")
+    with pytest.raises(DataError, match=r"^two.zip holds 2 files; a zipped table must hold"):
+        load_table(path)
