@@ -1034,7 +1034,14 @@ def _load_json(file: Path, report: _Reporter, notes: list[str]) -> tuple[pd.Data
     encoding = json.detect_encoding(raw)
     try:
         text = raw.decode(encoding)
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        where = _BadByte(
+            exc.start,
+            raw.count(b"\n", 0, exc.start) + 1,
+            len(raw[line_start : exc.start].decode(encoding, errors="replace")) + 1,
+            raw[exc.start],
+        )
         encoding = "cp1252"
         try:
             text = raw.decode(encoding)
@@ -1042,8 +1049,8 @@ def _load_json(file: Path, report: _Reporter, notes: list[str]) -> tuple[pd.Data
             encoding = "latin-1"
             text = raw.decode(encoding)
         notes.append(
-            f"{file.name} is not valid UTF-8; it was read as {_ENCODING_LABELS[encoding]}, "
-            "so check accented characters."
+            f"{file.name}: line {where.line} is not valid UTF-8 ({where.describe()}); it was "
+            f"read as {_ENCODING_LABELS[encoding]}, so check accented characters."
         )
     text = text.lstrip("\ufeff")
     lines_format = file.suffix.lower() in (".jsonl", ".ndjson")

@@ -479,3 +479,11 @@ def test_a_zip_with_several_files_is_refused(tmp_path: Path) -> None:
         archive.writestr("b.csv", "x\n2\n")
     with pytest.raises(DataError, match=r"^two.zip holds 2 files; a zipped table must hold"):
         load_table(path)
+
+
+def test_a_bad_byte_in_json_is_located_too(tmp_path: Path) -> None:
+    content = '[{"name": "Zoë"},\n {"name": "ab'.encode() + b"\xe9" + b'"}]'
+    table = load_table(write(tmp_path, "t.json", content))
+    assert table.notes[0].startswith(
+        "t.json: line 2 is not valid UTF-8 (byte 0xE9 at column 14); it was read as"
+    )
