@@ -1,12 +1,15 @@
 """Write results back out: the labelled table and the centroids, atomically, by file extension.
 
-The labelled table is the original one (every column and row, in order) plus ``cluster``
-(nullable integer, empty for rows left out of the fit) and ``distance`` (to the assigned centroid,
-in the units the clustering ran in). Every write goes to a temporary file in the target folder
-and is renamed over the target only once complete, so a failed export leaves any previous file
-intact; :func:`write_all` does the same for several files at once (all of them or none), and
-any error while writing surfaces as :class:`DataError` naming the file. The input file is never
-overwritten unless the caller explicitly allows it.
+The labelled table is the original one (every column and row, in order, under its header cells
+exactly as in the source file) plus ``cluster`` (nullable integer, empty for rows left out of
+the fit) and ``distance`` (to the assigned centroid, in the units the clustering ran in: the
+user's own with no scaling, else the scaled ones, where every feature weighs alike).
+
+Every write goes to a temporary file in the target folder and is renamed over the target only
+once complete, so a failed export leaves any previous file intact; :func:`write_all` does the
+same for several files at once (all of them or none), and any error while writing surfaces as
+:class:`DataError` naming the file. The input file is never overwritten unless the caller
+explicitly allows it.
 """
 
 from __future__ import annotations

@@ -1,13 +1,17 @@
 """Open a table file into a DataFrame that keeps every original row and column, in order.
 
-Formats: CSV/TSV (delimiter, decimal mark and header sniffed from the start of the file),
-Parquet, Excel .xlsx (needs the optional ``openpyxl``) and JSON (records, columns or JSON Lines).
-Text must be UTF-8 (a BOM is fine) or UTF-16/32 with a BOM; anything else is read as
-Windows-1252/Latin-1 and the fallback is reported in ``LoadedTable.notes``, never silently.
+Formats: CSV/TSV (delimiter, decimal mark and header sniffed from the start of the file; also
+.gz, .bz2, .xz or single-file .zip compressed), Parquet, Excel .xlsx (needs the optional
+``openpyxl``) and JSON (records, columns or JSON Lines). Text must be UTF-8 (a BOM is fine) or
+UTF-16/32 with a BOM; anything else is read as Windows-1252/Latin-1 and the fallback is reported
+in ``LoadedTable.notes`` with the line and column of the first bad byte, never silently.
 
-CSV is parsed as text with pandas' pyarrow engine (multithreaded) whenever the file allows it, and
-with the C engine otherwise; ``column_types`` then types each column without losing what was
-written (IDs such as '007', big integers, dates). Every problem a user can fix surfaces as
+CSV is parsed by ``pyarrow.csv`` (multithreaded), with pandas' C engine as the fallback and
+reference. Columns whose sample shows decimal numbers are parsed as float64 by pyarrow itself;
+every other column is read as text and typed by ``column_types``, which keeps IDs such as '007',
+big integers, dates and 'NA' in names as written. The header cells are kept exactly as written
+in ``LoadedTable.header``. A quote that is never closed (which pyarrow would accept, swallowing
+rows) is an error naming its line; so is a ragged row. Every problem a user can fix surfaces as
 :class:`DataError` with one sentence naming the file and, where known, the line.
 """
 
