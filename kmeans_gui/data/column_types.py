@@ -24,7 +24,8 @@ typing a column costs about one cast.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -51,6 +52,11 @@ _COMMA_GROUPED = (  # 1.234.567,89 as well as 1234,5 and 12
 )
 _NOT_A_GROUP = r",(?:[0-9]{0,2}|[0-9]{4,})(?:[eE]|$)"  # '1,5' or '1,2345': not '1,234'
 _BOOLEANS = {"true": True, "false": False}
+_MISSING = frozenset(MISSING_TOKENS)
+_ANY_NUMBER = re.compile(  # any number the casts below accept, with either decimal mark
+    r"[+-]?(?:[0-9]{1,3}(?:[.,][0-9]{3})+|[0-9]+)?(?:[.,][0-9]*)?(?:[eE][+-]?[0-9]+)?"
+    r"|[+-]?(?i:inf|infinity|nan)"
+)
 _WHITESPACE = np.frombuffer(b" \t\r\n\v\f", dtype=np.uint8)
 
 Column = pa.ChunkedArray | pa.Array | pd.Series
@@ -63,25 +69,31 @@ def type_columns(
     thousands: str | None = None,
     delimiter: str = ",",
     done: Callable[[int], None] | None = None,
+    surely_text: Sequence[bool] = (),
 ) -> tuple[list[pd.Series], str]:
     """Each text column (missing cells null) typed as above, as a pandas Series.
 
     ``decimal`` and ``thousands`` are the marks sniffed from the start of the file. ``done(i)``
-    is called after column ``i`` is typed (for progress). Returns the typed columns and the
-    decimal mark their numbers actually use, for writing the file back alike.
+    is called after column ``i`` is typed (for progress). ``surely_text[i]`` says a sample of
+    column ``i`` already showed text (see :func:`looks_like_text`), which skips the casts.
+    Returns the typed columns and the decimal mark their numbers actually use, for writing the
+    file back alike.
     """
     out = []
     used: set[str] = set()
 
-    def one(column: Column) -> tuple[pd.Series, str | None]:
+    def one(position: int) -> tuple[pd.Series, str | None]:
+        column = columns[position]
         if isinstance(column, pa.ChunkedArray) and pa.types.is_floating(column.type):
             return pd.Series(column.to_numpy()), None  # the parser read it as numbers already
+        if position < len(surely_text) and surely_text[position]:
+            return _text_series(_as_text(column)), None
         return _typed(_as_text(column), decimal, thousands, delimiter)
 
     # Arrow's kernels release the GIL: columns are typed side by side on every core
     workers = min(len(columns), os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
-        for position, (typed, mark) in enumerate(pool.map(one, columns)):
+        for position, (typed, mark) in enumerate(pool.map(one, range(len(columns)))):
             out.append(typed)
             if mark is not None:
                 used.add(mark)
@@ -89,6 +101,18 @@ def type_columns(
                 done(position)
     decimal_out = next(iter(used)) if len(used) == 1 else decimal
     return out, decimal_out
+
+
+def looks_like_text(values: Iterable[str]) -> bool:
+    """True if a cell among ``values`` is text by every rule above: no number, no true/false,
+    not blank and no missing-value token. One such cell makes the whole column text."""
+    for value in values:
+        cell = value.strip()
+        if not cell or cell in _MISSING or cell.lower() in _BOOLEANS:
+            continue
+        if not _ANY_NUMBER.fullmatch(cell):
+            return True
+    return False
 
 
 def _as_text(column: Column) -> pa.ChunkedArray:

@@ -37,7 +37,7 @@ from typing import Any
 
 import pandas as pd
 
-from .column_types import type_columns
+from .column_types import looks_like_text, type_columns
 from .errors import DataError
 
 ProgressCallback = Callable[[float, str], None]
@@ -137,6 +137,7 @@ class _Dialect:
     width: int  # fields in the first record
     floats: tuple[bool, ...] = ()  # per column: the sample shows plain decimal numbers only
     header_cells: tuple[str, ...] | None = None  # the first line split, when it has no quotes
+    texts: tuple[bool, ...] = ()  # per column: the sample already shows text
 
 
 def load_table(
@@ -464,6 +465,7 @@ def _load_delimited(
         thousands=dialect.thousands,
         delimiter=dialect.delimiter,
         done=done,
+        surely_text=dialect.texts,
     )
     if engine == "pyarrow":  # see _check_last_row: a swallowed tail also hides mid-file
         text = [c for c, t in zip(columns, typed, strict=True) if not _is_numeric(t)]
@@ -505,10 +507,11 @@ def _sniff_dialect(file: Path, head: bytes, encoding: str, size: int, forced_tab
     first_line = text.split("\n", 1)[0].removesuffix("\r")
     cells = tuple(first_line.split(delimiter))
     plain_start = records and list(cells) == records[0] and '"' not in first_line
+    data = records[1:] if header else records
+    samples = [[r[j] for r in data if j < len(r)] for j in range(width)]
     floats: tuple[bool, ...] = ()
     if plain_start and decimal == "." and "\ufffd" not in text:
-        data = records[1:] if header else records
-        floats = tuple(_plain_decimals([r[j] for r in data if j < len(r)]) for j in range(width))
+        floats = tuple(_plain_decimals(sample) for sample in samples)
     return _Dialect(
         delimiter,
         decimal,
@@ -518,6 +521,7 @@ def _sniff_dialect(file: Path, head: bytes, encoding: str, size: int, forced_tab
         width,
         floats,
         cells if plain_start and header else None,
+        tuple(looks_like_text(sample) for sample in samples),
     )
 
 
@@ -729,7 +733,7 @@ def _has_line_break(column: Any) -> bool:
     """True if a cell of this Arrow text column holds a line break (only quoted cells can)."""
     import pyarrow.compute as pc
 
-    return bool(pc.any(pc.match_substring_regex(column, "[\\r\\n]")).as_py())
+    return any(pc.any(pc.match_substring(column, mark)).as_py() for mark in ("\n", "\r"))
 
 
 def _has_pyarrow() -> bool:
