@@ -595,20 +595,20 @@ def _all_numbers(record: list[str]) -> bool:
 def _read_text_columns(
     file: Path, encoding: str, dialect: _Dialect
 ) -> tuple[list[Any], list[str] | None, str]:
-    """(every column as text, the header cells as written or None, engine name).
+    """(every column, the header cells as written or None, engine name).
 
-    Empty cells are null; every other cell is kept as written ('NA' too: only a column that
-    turns out numeric reads such tokens as missing). The header row is read as a data row so
-    its cells come back untouched (no stripping, no 'a.1' for a repeat, no 'Unnamed: 0').
+    Columns are text (Arrow or pandas), except decimal columns pyarrow parsed as float64 (see
+    :func:`_read_with_pyarrow`). Empty cells are null; every other cell is kept as written
+    ('NA' too: only a column that turns out numeric reads such tokens as missing). The header
+    cells come back untouched (no stripping, no 'a.1' for a repeat, no 'Unnamed: 0'): read as
+    a data row, or split from a first line without quotes.
     Raises :class:`_NotDecodable` on bytes that are not ``encoding``, DataError for a ragged
     row or a quote that is never closed.
     """
     if _has_pyarrow():
         try:
             columns, header = _read_with_pyarrow(file, encoding, dialect)
-        except _NotDecodable:
-            raise
-        except DataError:
+        except (_NotDecodable, DataError):
             raise
         except Exception as exc:  # pyarrow is the fast path; the C engine is the reference
             message = str(exc)
