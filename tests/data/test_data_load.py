@@ -487,3 +487,12 @@ def test_a_bad_byte_in_json_is_located_too(tmp_path: Path) -> None:
     assert table.notes[0].startswith(
         "t.json: line 2 is not valid UTF-8 (byte 0xE9 at column 14); it was read as"
     )
+
+
+def test_progress_moves_while_the_columns_are_typed(tmp_path: Path) -> None:
+    path = write(tmp_path, "t.csv", "id,name,x\n" + "".join(f"{i},n{i},{i}.5\n" for i in range(50)))
+    seen: list[tuple[float, str]] = []
+    load_table(path, progress=lambda fraction, message: seen.append((fraction, message)))
+    typing = [f for f, m in seen if m.startswith("Typing column")]
+    assert len(typing) == 3 and all(0.3 < f <= 0.95 for f in typing)
+    assert [f for f, _ in seen] == sorted(f for f, _ in seen)
