@@ -113,17 +113,13 @@ def _sigterm_raises() -> Iterator[None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
-    with _sigterm_raises():
-        return _main(argv)
-
-
-def _main(argv: Sequence[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_list or os.environ.get("KMEANS_GUI_DEBUG", "") not in ("", "0")
     try:
         if args_list and args_list[0] in COMMANDS:
             args = build_command_parser().parse_args(args_list)
-            return _COMMAND_HANDLERS[args.command](args)
+            with _sigterm_raises():  # headless only: the GUI keeps Qt's own handling
+                return _COMMAND_HANDLERS[args.command](args)
         return _open_gui(build_gui_parser().parse_args(args_list))
     except SystemExit as exc:  # --help and --version end argparse with exit(0)
         return exc.code if isinstance(exc.code, int) else EXIT_OK
