@@ -77,6 +77,34 @@ def exact_inertia(data: PreparedData, labels: np.ndarray, centroids: np.ndarray)
     return total
 
 
+def exact_means(
+    data: PreparedData, labels: np.ndarray, centroids: np.ndarray, metric: str
+) -> np.ndarray:
+    """The centred centroids recomputed in float64 from the caller's own rows.
+
+    Passes sum float32 rows, so a reported centre of 9 reads 9.000000047; the final one is
+    recomputed once from the labels that produced it, as scikit-learn's float64 means are.
+    A cluster without weight keeps its given centre.
+    """
+    k, d = centroids.shape
+    weights = data.weight_array
+    total = np.bincount(labels, weights=weights, minlength=k)[:k]
+    sums = np.zeros((k, d))
+    for start in range(0, data.n, CONVERT_ROWS):
+        stop = min(data.n, start + CONVERT_ROWS)
+        rows, members, w = (
+            data.source_rows(slice(start, stop)),
+            labels[start:stop],
+            weights[start:stop],
+        )
+        for j in range(d):
+            sums[:, j] += np.bincount(members, weights=rows[:, j] * w, minlength=k)[:k]
+    filled = total > 0
+    out = np.array(centroids, dtype=np.float64)
+    out[filled] = sums[filled] / total[filled, np.newaxis]
+    return project(out, metric, fallback=centroids)
+
+
 def lloyd_states(
     data: PreparedData,
     centroids: np.ndarray,
@@ -100,6 +128,8 @@ def lloyd_states(
     shards = data.shards
     previous = data.unlabelled if shards is None else shards.unlabelled
     shift, relocated, tol_reached = 0.0, 0, False
+    producing_labels: np.ndarray | None = None  # the labels ``current`` is the mean of
+    prior = current  # the centroids before ``current``
     iteration = 0
     while True:
         start = time.perf_counter()
@@ -131,6 +161,10 @@ def lloyd_states(
             n_restarts=n_restarts,
         )
         if final:
+            if producing_labels is not None and relocated == 0:
+                current = exact_means(data, producing_labels, current, metric)
+                state_args["centroids"] = current + data.offset
+                state_args["shift"] = float(np.sum((current - prior) ** 2))
             state_args["inertia"] = cost_scale * exact_inertia(data, labels, current)
             # scikit-learn counts the no-op update of a strictly converged pass.
             n_iter = min(iteration + 1 if strict and not tol_reached else iteration, max_iter)
@@ -154,5 +188,5 @@ def lloyd_states(
             final=False,
             n_iter=iteration,
         )
-        previous, current = labels_b, updated
+        prior, previous, current, producing_labels = current, labels_b, updated, labels
         iteration += 1

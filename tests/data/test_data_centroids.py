@@ -1,4 +1,4 @@
-"""final_centroids: the reported centres follow exactly from the final labels, in float64."""
+"""final_centroids: the centres a run reports, in the user's units (medoids as written)."""
 
 from __future__ import annotations
 
@@ -10,23 +10,21 @@ from kmeans_gui.data import final_centroids, prepare_features
 
 
 @pytest.mark.parametrize("scale", ["none", "standard", "minmax"])
-def test_means_of_the_final_labels_in_user_units(scale: str) -> None:
+def test_mean_based_centres_are_the_engines_in_user_units(scale: str) -> None:
+    """Lloyd's centres are exact already (the engine's float64 means); they are only unscaled.
+
+    They are the means of the labels that produced them, not of the final labels (which can
+    differ after a tol stop), as scikit-learn reports them.
+    """
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"a": 5000 + rng.random(200), "b": rng.integers(0, 10, 200) * 0.1})
     features = prepare_features(frame, scale=scale)
     labels = (frame["a"] > 5000.5).to_numpy().astype(int)
-    noisy = np.vstack([features.X[labels == j].mean(axis=0) for j in (0, 1)]).astype(np.float32)
-    exact = final_centroids(features, labels, noisy, frame=frame)
-    expected = np.vstack([frame[labels == j].mean().to_numpy() for j in (0, 1)])
-    np.testing.assert_allclose(exact, expected, rtol=1e-14, atol=0)
-
-
-def test_weights_and_an_empty_cluster() -> None:
-    frame = pd.DataFrame({"x": [9.0, 9.0, 3.0], "w": [1.0, 3.0, 2.0]})
-    features = prepare_features(frame, ["x"], weight_column="w")
-    engine = np.array([[9.000000047], [3.0000001], [42.0]])
-    exact = final_centroids(features, np.array([0, 0, 1]), engine)
-    assert exact.tolist() == [[9.0], [3.0], [42.0]]  # no member: the engine's centre
+    engine = np.array([[0.5, -1.0], [0.25, 2.0]])
+    for algorithm in ("lloyd", "gradient", "minibatch"):
+        reported = final_centroids(features, labels, engine, algorithm=algorithm, frame=frame)
+        np.testing.assert_allclose(reported, features.to_user_units(engine), rtol=1e-15)
+        np.testing.assert_allclose(features.to_fit_units(reported), engine, atol=1e-12)
 
 
 @pytest.mark.parametrize("metric", ["euclidean", "manhattan", "cosine"])

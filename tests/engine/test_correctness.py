@@ -125,3 +125,21 @@ def test_k_equals_distinct_points_works() -> None:
         assert np.isfinite(km.cluster_centers_).all()
     km = KMeans(3, init="k-means++", seed=1).fit(X)
     assert km.inertia_ == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("tol", [0.0, 1e-2])
+def test_final_centroids_are_float64_means_as_scikit_learn_reports_them(tol) -> None:
+    """No float32 noise in the reported centres (9 is 9, not 9.000000047), and after a tol stop
+    they are the means of the labels that produced them, as scikit-learn's are."""
+    from sklearn.cluster import KMeans as SkKMeans
+
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(5000, 300, (500, 2)), rng.normal(6000, 300, (500, 2))])
+    init = X[[0, 600]]
+    ours = KMeans(2, init=init, tol=tol).fit(X)
+    ref = SkKMeans(2, init=init, n_init=1, tol=tol).fit(X)
+    assert ours.n_iter_ == ref.n_iter_
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-14)
+    small = KMeans(2, init=np.array([[8.0], [2.0]])).fit(np.array([[9.0], [9.0], [3.0], [3.0]]))
+    assert small.cluster_centers_.tolist() == [[9.0], [3.0]]
