@@ -91,7 +91,9 @@ def _minibatch_round(
         batch_inertia = tf.reduce_sum(w * tf.cast(dist, tf.float64)) / tf.maximum(
             tf.reduce_sum(w), 1e-300
         )
-        centres, counts = updated, new_counts
+        # Static shapes across the loop: with k = 1 the broadcasts above lose the (1, D) shape.
+        centres = tf.ensure_shape(updated, centres.shape)
+        counts = tf.ensure_shape(new_counts, counts.shape)
         step += 1
         done += 1
         if step > 1:  # the first batch measures the initial centres, not the algorithm
