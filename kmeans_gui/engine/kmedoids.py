@@ -59,17 +59,58 @@ class SampledMedoidsWarning(UserWarning):
 #: Up to this many features the L1 distance is unrolled feature by feature (measured: XLA on the
 #: CPU fuses |a - b| summed over a static loop ~14x faster than a reduce over a 3-D broadcast).
 _UNROLL_MAX_FEATURES = 64
+#: Wider data loops over groups of this many features (unrolled inside one loop step).
+_L1_GROUP = 16
+
+
+def l1_largest_intermediate(a_rows: int, b_rows: int, d: int) -> int:
+    """Elements of the largest tensor ``pairwise_l1`` builds for (a_rows, d) x (b_rows, d).
+
+    Both paths accumulate one (A, B) matrix feature by feature, plus a group of at most
+    ``_L1_GROUP`` feature columns of each input, so memory never grows with D (an A x B x D
+    broadcast at D = 300 and a 1024 x 2048 tile would be 5 GB in float64).
+    """
+    group = min(d, _UNROLL_MAX_FEATURES if d <= _UNROLL_MAX_FEATURES else _L1_GROUP)
+    return max(a_rows * b_rows, (a_rows + b_rows) * group)
 
 
 def pairwise_l1(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
     """(A, B) Manhattan distances between the rows of a (A, D) and b (B, D), in (A, B) memory."""
     d = a.shape[-1]
     if d is None or d > _UNROLL_MAX_FEATURES:
-        return tf.reduce_sum(tf.abs(a[:, tf.newaxis, :] - b[tf.newaxis]), axis=2)
+        return _pairwise_l1_looped(a, b)
     dist = tf.abs(a[:, 0, tf.newaxis] - b[tf.newaxis, :, 0])
     for j in range(1, d):
         dist += tf.abs(a[:, j, tf.newaxis] - b[tf.newaxis, :, j])
     return dist
+
+
+def _pairwise_l1_looped(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
+    """``pairwise_l1`` for wide data: a loop over groups of ``_L1_GROUP`` features.
+
+    The features are zero-padded to whole groups (|0 - 0| adds nothing) and laid out
+    group-major, so each step reads two (G, A) and (G, B) slices and adds G terms to the
+    (A, B) accumulator.
+    """
+    g = _L1_GROUP
+    d = tf.shape(a)[1]
+    groups = (d + g - 1) // g
+    pad = [[0, 0], [0, groups * g - d]]
+
+    def grouped(t: tf.Tensor) -> tf.Tensor:  # (N, D) -> (groups, G, N)
+        return tf.reshape(tf.transpose(tf.pad(t, pad)), (groups, g, tf.shape(t)[0]))
+
+    a_groups, b_groups = grouped(a), grouped(b)
+
+    def body(i, acc):
+        ag, bg = a_groups[i], b_groups[i]
+        for j in range(g):
+            acc += tf.abs(ag[j][:, tf.newaxis] - bg[j][tf.newaxis, :])
+        return i + 1, acc
+
+    acc = tf.zeros((tf.shape(a)[0], tf.shape(b)[0]), a.dtype)
+    _, acc = tf.while_loop(lambda i, _: i < groups, body, (tf.constant(0), acc))
+    return acc
 
 
 @tf.function(jit_compile=True)
