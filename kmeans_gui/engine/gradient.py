@@ -51,6 +51,7 @@ import tensorflow as tf
 from .choices import DEFAULT_LEARNING_RATE, OPTIMIZERS
 from .errors import KMeansInputError
 from .kernels import nearest
+from .lloyd import exact_inertia
 from .metric import farthest_rows, project, row_cost, weighted_sizes
 from .prepare import PreparedData
 from .state import IterationState
@@ -251,6 +252,10 @@ def gradient_states(
                 n_iter=iteration,
             )
             if final:  # the step just taken is discarded: this state is the result
+                # Summed in float64 from the caller's rows, as Lloyd's final inertia.
+                state_args["inertia"] = exact_inertia(data, labels, current) * (
+                    0.5 if metric == "cosine" else 1.0
+                )
                 yield IterationState(**state_args)
                 return
             updated = stepper.variable.numpy().astype(np.float64) * scale
