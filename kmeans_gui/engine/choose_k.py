@@ -14,7 +14,7 @@ the run's metric: Euclidean, Manhattan, or 1 - cos for cosine.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,7 @@ from .api import KMeans
 from .devices import resolve_device
 from .errors import KMeansInputError
 from .prepare import check_data, check_weights
-from .state import SweepPoint
+from .state import IterationState, SweepPoint
 
 #: Entries of one block x sample distance matrix (float64): 16 MiB.
 _BLOCK_ENTRIES = 1 << 21
@@ -129,6 +129,10 @@ def silhouette(
     return float(np.dot(w, score) / w.sum())
 
 
+class _Cancelled(Exception):
+    """Raised between iterations when the sweep's ``cancelled`` callable says so."""
+
+
 def _check_ks(ks: object) -> list[int]:
     try:
         values = list(ks)  # type: ignore[call-overload]
@@ -150,6 +154,7 @@ def sweep(
     device: str = "auto",
     sample_weight: Any = None,
     silhouette_sample: int = 10_000,
+    cancelled: Callable[[], bool] | None = None,
     **kmeans_kwargs: Any,
 ) -> Iterator[SweepPoint]:
     """Fit :class:`KMeans` for every k in ``ks`` and yield one :class:`SweepPoint` per k.
@@ -159,6 +164,11 @@ def sweep(
     at most ``silhouette_sample`` rows for every k (all rows when there are fewer), and is nan
     for k == 1. Errors surface on the first ``next()``; abandoning the generator between points
     cancels the sweep.
+
+    ``cancelled``, a callable polled between iterations of every fit (and before each
+    silhouette), stops the sweep early when it returns True: the k being fitted yields no
+    point and the generator ends. A front end whose consumer blocks inside ``next()`` (a worker
+    thread) passes its abort flag here, so a long fit need not run to its end.
     """
     arr = check_data(X)
     weights = check_weights(sample_weight, arr.shape[0])
@@ -178,9 +188,20 @@ def sweep(
         candidates = np.sort(rng.choice(candidates, silhouette_sample, replace=False))
     sample = arr[candidates]
     sample_w = None if weights is None else weights[candidates]
+
+    def check(_: IterationState | None = None) -> None:
+        if cancelled is not None and cancelled():
+            raise _Cancelled
+
     for k in k_values:
         start = time.perf_counter()
-        model = KMeans(k, seed=seed, device=device, **kmeans_kwargs).fit(arr, sample_weight=weights)
+        model = KMeans(k, seed=seed, device=device, **kmeans_kwargs)
+        try:
+            check()
+            model.fit(arr, sample_weight=weights, on_state=check)
+            check()
+        except _Cancelled:
+            return
         score = (
             float("nan")
             if k == 1

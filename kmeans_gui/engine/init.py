@@ -76,12 +76,12 @@ def uniform_box(data: PreparedData, k: int, rng: np.random.Generator) -> np.ndar
     return rng.uniform(low, high, size=(k, data.d))
 
 
-@tf.function(reduce_retracing=False)
+@tf.function(reduce_retracing=True)  # shapes vary with k and the data
 def _sq_norms(blocks: tf.Tensor) -> tf.Tensor:
     return tf.reduce_sum(tf.square(blocks), axis=2)
 
 
-@tf.function(reduce_retracing=False)
+@tf.function(reduce_retracing=True)  # shapes vary with k and the data
 def _candidate_distances(
     blocks: tf.Tensor, norms: tf.Tensor, closest: tf.Tensor, candidates: tf.Tensor
 ) -> tf.Tensor:

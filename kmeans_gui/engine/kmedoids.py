@@ -119,7 +119,7 @@ def _l1_block(x: tf.Tensor, medoids: tf.Tensor):
     return tf.argmin(dist, axis=1, output_type=tf.int32), tf.reduce_min(dist, axis=1)
 
 
-@tf.function(reduce_retracing=False)
+@tf.function(reduce_retracing=True)  # shapes vary with k and the data
 def _l1_assign(blocks: tf.Tensor, medoids: tf.Tensor):
     """Nearest medoid (lowest index on ties) and its L1 distance for every row, (M, B) each."""
     return tf.map_fn(
@@ -154,7 +154,7 @@ def _closest_in_block(x: tf.Tensor, w: tf.Tensor, centres: tf.Tensor, manhattan:
     return tf.argmin(dist, axis=0, output_type=tf.int32), tf.reduce_min(dist, axis=0)
 
 
-@tf.function(reduce_retracing=False)
+@tf.function(reduce_retracing=True)  # shapes vary with k and the data
 def _closest_rows(blocks: tf.Tensor, weights: tf.Tensor, centres: tf.Tensor, manhattan: bool):
     """Per block, the positive-weight row closest to each centre and its distance, (M, K)."""
     return tf.map_fn(

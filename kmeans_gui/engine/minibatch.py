@@ -57,7 +57,7 @@ from .state import IterationState
 _ROUNDS_PER_EPOCH = 10
 
 
-@tf.function(reduce_retracing=False)
+@tf.function(reduce_retracing=True)  # shapes vary with k and the data
 def _minibatch_round(
     rows: tf.Tensor,
     centres: tf.Tensor,
