@@ -7,7 +7,12 @@ pairwise distances, so it is computed on a seeded sample of at most ``silhouette
 (the same rows for every k, so the curve compares like with like), in TensorFlow, in float64,
 a block of rows at a time: memory is one block x sample matrix (16 MiB), never sample^2.
 With sample weights the means are weighted, (sum_j w_j d_ij) / (sum_j w_j) over the other
-rows j, and so is the average over rows; rows of weight 0 are never sampled. The distance is
+rows j, and so is the average over rows; rows of weight 0 are never sampled. This differs
+slightly from repeating rows: a row repeated c times has c - 1 copies at distance 0 in its own
+cluster, so a_i would divide by W_own - 1 (one copy, not the row's whole weight, left out) and
+a row alone in its cluster would score 1, not 0. Matching that would make the score depend on
+the weights' scale (a weight is not a count), so only relative weights matter here; the gap is
+of order w_i / W_own and vanishes for clusters of many rows. The distance is
 the run's metric: Euclidean, Manhattan, or 1 - cos for cosine.
 """
 
