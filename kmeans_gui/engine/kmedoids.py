@@ -61,6 +61,9 @@ class SampledMedoidsWarning(UserWarning):
 _UNROLL_MAX_FEATURES = 64
 #: Wider data loops over groups of this many features (unrolled inside one loop step).
 _L1_GROUP = 16
+#: Up to this many features the exact broadcast |c - m| beats the GEMM expansion (and the
+#: feature loop), and its C x R x D temporary stays small.
+_DIRECT_MAX_FEATURES = 16
 
 
 def l1_largest_intermediate(a_rows: int, b_rows: int, d: int) -> int:
@@ -86,11 +89,24 @@ def pairwise_l1(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
 
 
 def _pairwise_l1_looped(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
-    """``pairwise_l1`` for wide data: a loop over groups of ``_L1_GROUP`` features.
+    """``pairwise_l1`` for wide data (see ``_pairwise_looped``)."""
+    return _pairwise_looped(a, b, tf.abs)
 
-    The features are zero-padded to whole groups (|0 - 0| adds nothing) and laid out
-    group-major, so each step reads two (G, A) and (G, B) slices and adds G terms to the
-    (A, B) accumulator.
+
+def pairwise_sq(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
+    """(A, B) exact squared Euclidean distances |a - b|^2 (no expansion), in (A, B) memory."""
+    d = a.shape[-1]
+    if d is not None and d <= _DIRECT_MAX_FEATURES:
+        return tf.reduce_sum(tf.square(a[:, tf.newaxis, :] - b[tf.newaxis]), axis=2)
+    return _pairwise_looped(a, b, tf.square)
+
+
+def _pairwise_looped(a: tf.Tensor, b: tf.Tensor, term) -> tf.Tensor:
+    """sum_j term(a_j - b_j) for every pair of rows, in a loop over groups of features.
+
+    The features are zero-padded to whole groups of ``_L1_GROUP`` (term(0 - 0) = 0 for |.|
+    and squares) and laid out group-major, so each step reads a (G, A) and a (G, B) slice and
+    adds G terms to the (A, B) accumulator: memory never grows with D.
     """
     g = _L1_GROUP
     d = tf.shape(a)[1]
@@ -105,7 +121,7 @@ def _pairwise_l1_looped(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
     def body(i, acc):
         ag, bg = a_groups[i], b_groups[i]
         for j in range(g):
-            acc += tf.abs(ag[j][:, tf.newaxis] - bg[j][tf.newaxis, :])
+            acc += term(ag[j][:, tf.newaxis] - bg[j][tf.newaxis, :])
         return i + 1, acc
 
     acc = tf.zeros((tf.shape(a)[0], tf.shape(b)[0]), a.dtype)
@@ -146,10 +162,7 @@ def _assign(data: PreparedData, medoids: np.ndarray, metric: str) -> tuple[np.nd
 
 @tf.function(jit_compile=True)
 def _closest_in_block(x: tf.Tensor, w: tf.Tensor, centres: tf.Tensor, manhattan: bool):
-    if manhattan:
-        dist = pairwise_l1(x, centres)
-    else:
-        dist = tf.reduce_sum(tf.square(x[:, tf.newaxis, :] - centres[tf.newaxis, :, :]), axis=2)
+    dist = pairwise_l1(x, centres) if manhattan else pairwise_sq(x, centres)
     dist = tf.where(w[:, tf.newaxis] > 0, dist, np.inf)
     return tf.argmin(dist, axis=0, output_type=tf.int32), tf.reduce_min(dist, axis=0)
 
@@ -178,10 +191,6 @@ def snap_to_rows(data: PreparedData, centres: np.ndarray, metric: str) -> np.nda
 
 
 # -- medoid update ------------------------------------------------------------------------------
-
-
-#: Up to this many features the exact broadcast |c - m| beats the GEMM expansion.
-_DIRECT_MAX_FEATURES = 16
 
 
 @tf.function(jit_compile=True)

@@ -187,7 +187,14 @@ def prepare(
         if sample_weight is None:
             offset = (np.ones(n, dtype=X.dtype) @ X).astype(np.float64) / n
         else:
-            offset = (row_weight @ np.asarray(X, dtype=np.float64)) / total_weight
+            offset = (
+                sum(
+                    row_weight[i : i + CONVERT_ROWS]
+                    @ np.asarray(X[i : i + CONVERT_ROWS], np.float64)
+                    for i in range(0, n, CONVERT_ROWS)
+                )
+                / total_weight
+            )
     padded = np.zeros((m * block, d), dtype=np.float32)
     total = np.zeros(d)
     squares = np.zeros(d)

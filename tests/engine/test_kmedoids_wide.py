@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from kmeans_gui.engine import KMeans
+from kmeans_gui.engine import KMeans, iterate
 from kmeans_gui.engine import kmedoids as kmedoids_module
 
 #: The most elements any one intermediate may have (float64: 32 MiB).
@@ -23,6 +23,30 @@ def test_pairwise_l1_matches_numpy(d) -> None:
     a, b = rng.normal(size=(37, d)), rng.normal(size=(53, d))
     got = tf.function(kmedoids_module.pairwise_l1, jit_compile=True)(tf.constant(a), tf.constant(b))
     np.testing.assert_allclose(got.numpy(), _l1(a, b), rtol=1e-12)
+
+
+@pytest.mark.parametrize("d", [3, 16, 17, 300])
+def test_pairwise_sq_matches_numpy_and_stays_bounded(d) -> None:
+    rng = np.random.default_rng(d)
+    a, b = rng.normal(size=(37, d)), rng.normal(size=(53, d))
+    got = tf.function(kmedoids_module.pairwise_sq, jit_compile=True)(tf.constant(a), tf.constant(b))
+    np.testing.assert_allclose(got.numpy(), ((a[:, None] - b[None]) ** 2).sum(axis=2), rtol=1e-12)
+    traced = tf.function(kmedoids_module.pairwise_sq).get_concrete_function(
+        tf.TensorSpec((32768, d), tf.float32), tf.TensorSpec((8, d), tf.float32)
+    )
+    padded_input = 32768 * -(-d // 16) * 16  # the rows themselves, features padded to groups
+    assert _largest_static_tensor(traced.graph) <= max(BUDGET, padded_input)
+
+
+def test_wide_euclidean_start_snaps_to_the_nearest_rows() -> None:
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(400, 300))
+    start = X[[3, 70, 200]] + 0.01 * rng.normal(size=(3, 300))
+    states = iterate(X, 3, init=start, algorithm="kmedoids", max_iter=1)
+    first = next(states)
+    states.close()
+    nearest = ((start[:, None] - X[None]) ** 2).sum(axis=2).argmin(axis=1)
+    np.testing.assert_array_equal(first.centroids, X[nearest])
 
 
 def _largest_static_tensor(graph) -> int:

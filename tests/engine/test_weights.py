@@ -75,6 +75,7 @@ def test_only_relative_weights_matter(weighted, algorithm) -> None:
         ("lloyd", {}),
         ("gradient", {"optimizer": "sgd"}),
         ("gradient", {"optimizer": "adam"}),
+        ("kmedoids", {}),
     ],
 )
 @pytest.mark.parametrize("tol", [1e-2, 1e-4])
