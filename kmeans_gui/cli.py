@@ -12,10 +12,12 @@ unexpected prints ``error: internal error: <type>: <message>`` and exits with st
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import math
 import os
 import re
+import signal
 import sys
 import tempfile
 import time
@@ -39,6 +41,7 @@ from kmeans_gui.data import (
     centroid_frame,
     check_export_path,
     column_as_float,
+    final_centroids,
     labelled_frame,
     load_table,
     plan_write,
@@ -47,6 +50,7 @@ from kmeans_gui.data import (
 )
 from kmeans_gui.engine.choices import (  # plain data: importing it does not load TensorFlow
     ALGORITHM_NAMES,
+    DEFAULT_MAX_CANDIDATES,
     DEVICE_CHOICES,
     INIT_CHOICES,
     METRIC_NAMES,
@@ -58,13 +62,17 @@ from kmeans_gui.engine.errors import DeviceError, KMeansInputError
 EXIT_OK = 0
 EXIT_FAILURE = 1  # the environment failed us (no GUI, out of memory)
 EXIT_USAGE = 2  # bad arguments or data: the user can fix it
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 COMMANDS = ("cluster", "sweep")
 CENTROID_TABLE_LIMIT = 20  # print the centroids when k is at most this
 PROGRESS_AFTER_S = 1.0  # quick runs print no progress at all
 PROGRESS_EVERY_S = {True: 0.2, False: 5.0}  # on a terminal (rewritten line) / in a log
 DEBUG_HELP = "show the traceback of an internal error (also: KMEANS_GUI_DEBUG=1)"
+
+
+_SCALE_ADVICE = "rerun with --scale standard (or --scale minmax) to cluster them"
 
 
 class UsageError(Exception):
@@ -76,6 +84,33 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
+class Terminated(BaseException):
+    """Raised in the main thread on SIGTERM, so cleanup (``finally``) runs as for Ctrl-C.
+
+    Without it, ``kill`` during an export would end the process at once and leave the hidden
+    temporary file behind. A BaseException, like KeyboardInterrupt, so ``except Exception``
+    does not swallow it.
+    """
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM into :class:`Terminated` inside (main thread only), then restore."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):  # not the main thread, or no SIGTERM on this platform
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -83,7 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args_list and args_list[0] in COMMANDS:
             args = build_command_parser().parse_args(args_list)
-            return _COMMAND_HANDLERS[args.command](args)
+            with _sigterm_raises():  # headless only: the GUI keeps Qt's own handling
+                return _COMMAND_HANDLERS[args.command](args)
         return _open_gui(build_gui_parser().parse_args(args_list))
     except SystemExit as exc:  # --help and --version end argparse with exit(0)
         return exc.code if isinstance(exc.code, int) else EXIT_OK
@@ -92,6 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _print_error("interrupted; no output was written")
         return EXIT_INTERRUPTED
+    except Terminated:
+        _print_error("terminated; no output was written")
+        return EXIT_TERMINATED
     except BrokenPipeError:  # e.g. `kmeans-gui cluster ... | head`: the reader left early
         with suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -163,7 +202,11 @@ def build_command_parser() -> argparse.ArgumentParser:
 
     data = _Parser(add_help=False)
     group = data.add_argument_group("data")
-    group.add_argument("file", metavar="FILE", help="CSV, TSV, Parquet, Excel .xlsx or JSON")
+    group.add_argument(
+        "file",
+        metavar="FILE",
+        help="CSV, TSV (also .gz, .bz2, .xz or .zip compressed), Parquet, Excel .xlsx or JSON",
+    )
     group.add_argument(
         "--columns",
         action="append",
@@ -194,9 +237,22 @@ def build_command_parser() -> argparse.ArgumentParser:
     group.add_argument("--metric", choices=METRIC_NAMES, default="euclidean")
     group.add_argument("--batch-size", type=_positive_int, metavar="N", help="minibatch only")
     group.add_argument(
-        "--learning-rate", type=_positive_float, metavar="LR", help="gradient/minibatch only"
+        "--learning-rate",
+        type=_positive_float,
+        metavar="LR",
+        help="gradient only: the optimiser's step size. With sgd each step moves a centroid "
+        "2 x LR x (its cluster's share of the weight) of the way to its cluster's mean "
+        "(default 0.5); with adam steps are about LR standard deviations of the data "
+        "(default 0.05). minibatch has none: each centre moves at 1 / (weight it has absorbed)",
     )
     group.add_argument("--optimizer", choices=OPTIMIZERS, help="gradient only")
+    group.add_argument(
+        "--max-candidates",
+        type=_positive_int,
+        metavar="N",
+        help="kmedoids only: a cluster with more members tries a seeded sample of N of them "
+        f"as its medoid instead of all (default {DEFAULT_MAX_CANDIDATES})",
+    )
 
     output = _Parser(add_help=False)
     group = output.add_argument_group("output")
@@ -220,7 +276,13 @@ def build_command_parser() -> argparse.ArgumentParser:
         help="k-means++ (default), random, uniform, or a table with the feature columns as "
         "header and K rows, in the data's units",
     )
-    cluster.add_argument("--out", metavar="LABELLED.csv", help="write the table with labels")
+    cluster.add_argument(
+        "--out",
+        metavar="LABELLED.csv",
+        help="write the table with two more columns: cluster, and distance (from each row to "
+        "its centroid, in the units the clustering ran in: the data's own with --scale none, "
+        "else the scaled ones)",
+    )
     cluster.add_argument("--centroids-out", metavar="CENTROIDS.csv", help="write the centroids")
     cluster.add_argument(
         "--overwrite-input",
@@ -243,7 +305,13 @@ def build_command_parser() -> argparse.ArgumentParser:
         metavar="RANGE",
         help="e.g. 2:12 (both ends included), 2:20:2 or 2,3,5,8",
     )
-    sweep.add_argument("--init", choices=INIT_CHOICES, default="k-means++")
+    sweep.add_argument(
+        "--init",
+        type=_init_method,
+        default="k-means++",
+        metavar="METHOD",
+        help=f"{', '.join(INIT_CHOICES)} (default k-means++)",
+    )
     sweep.add_argument(
         "--silhouette-sample",
         type=_positive_int,
@@ -297,6 +365,25 @@ def _float(text: str) -> float:
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a finite number, not {text}")
     return value
+
+
+def _init_method(text: str) -> str:
+    """One of INIT_CHOICES; a near miss such as 'kmeans++' is answered with the right name."""
+    if text in INIT_CHOICES:
+        return text
+    raise argparse.ArgumentTypeError(f"'{text}' is not an initialiser{_init_hint(text)}")
+
+
+def _init_hint(text: str) -> str:
+    """ "; did you mean 'k-means++'?" for a near miss, else the list of choices."""
+    squashed = {re.sub(r"[-_ ]", "", c.lower()): c for c in INIT_CHOICES}
+    match = squashed.get(re.sub(r"[-_ ]", "", text.lower()))
+    if match is None:
+        close = difflib.get_close_matches(text.lower(), INIT_CHOICES, n=1, cutoff=0.6)
+        match = close[0] if close else None
+    if match is not None:
+        return f"; did you mean '{match}'?"
+    return f"; choose {', '.join(INIT_CHOICES)}"
 
 
 def _column_list(text: str) -> list[str]:
@@ -391,7 +478,7 @@ def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
         "seed": args.seed,
         "device": args.device,
     }
-    for name in ("batch_size", "learning_rate", "optimizer"):
+    for name in ("batch_size", "learning_rate", "optimizer", "max_candidates"):
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
     return options
@@ -641,9 +728,20 @@ def _json_ready(value: Any) -> Any:
 
 
 def _cluster(args: argparse.Namespace) -> int:
+    typo = (  # a near miss of an initialiser, not a missing centroids file
+        args.init not in INIT_CHOICES
+        and not Path(args.init).expanduser().exists()
+        and "did you mean" in _init_hint(args.init)
+    )
+    if typo:
+        raise UsageError(
+            f"argument --init: '{args.init}' is neither an initialiser nor a file"
+            f"{_init_hint(args.init)}"
+        )
     reporter = _Progress(enabled=not args.quiet)
     table, features, notes = _load_features(args, reporter)
     features.check_k(args.k)
+    features.check_float32_range(args.metric, advice=_SCALE_ADVICE)
     outputs = [p for p in (args.out, args.centroids_out) if p is not None]
     checked = [
         check_export_path(p, source=table, overwrite_input=args.overwrite_input)[0] for p in outputs
@@ -683,11 +781,20 @@ def _cluster(args: argparse.Namespace) -> int:
         _warn(message)
         notes.append(message)
 
-    distances = assigned_distances(features.X, fit.centroids, fit.labels, args.metric)
+    # the centres of the final labels in float64 (the engine's carry float32 noise), and each
+    # row's distance to its own, in the units the fit ran in (the user's for --scale none)
+    centroids = final_centroids(
+        features,
+        fit.labels,
+        fit.centroids,
+        algorithm=args.algorithm,
+        metric=args.metric,
+        frame=table.frame,
+    )
+    fit_units = features.to_fit_units(centroids) if args.scale != "none" else centroids
+    distances = assigned_distances(features.X, fit_units, fit.labels, args.metric)
     sizes = np.bincount(fit.labels, minlength=k)
-    written = _write_outputs(args, table, features, fit, distances, sizes)
-
-    centroids = features.to_user_units(fit.centroids)
+    written = _write_outputs(args, table, features, fit, centroids, distances, sizes)
     if args.json:
         report = {
             "file": str(table.path),
@@ -738,7 +845,7 @@ def _cluster(args: argparse.Namespace) -> int:
         f"cluster sizes: {', '.join(f'{int(s):,}' for s in sizes)}",
     ]
     if k <= CENTROID_TABLE_LIMIT:
-        frame = centroid_frame(features, fit.centroids, sizes)
+        frame = centroid_frame(features, centroids, sizes, user_units=True)
         lines += ["centroids:", frame.to_string(index=False, float_format=lambda v: f"{v:.6g}")]
     for kind, path_text in written.items():
         lines.append(f"wrote {kind} to {path_text}")
@@ -751,6 +858,7 @@ def _write_outputs(
     table: LoadedTable,
     features: FeatureMatrix,
     fit: _Fit,
+    centroids: np.ndarray,
     distances: np.ndarray,
     sizes: np.ndarray,
 ) -> dict[str, str]:
@@ -766,7 +874,7 @@ def _write_outputs(
         )
     if args.centroids_out:
         planned["centroids"] = plan_write(
-            centroid_frame(features, fit.centroids, sizes),
+            centroid_frame(features, centroids, sizes, user_units=True),
             args.centroids_out,
             source=table,
             overwrite_input=args.overwrite_input,
@@ -784,6 +892,7 @@ def _sweep(args: argparse.Namespace) -> int:
     reporter = _Progress(enabled=not args.quiet)
     _, features, _ = _load_features(args, reporter)
     features.check_k(max(args.ks))
+    features.check_float32_range(args.metric, advice=_SCALE_ADVICE)
     engine = _import_engine()
     options = _engine_options(args)
     points = []

@@ -168,6 +168,11 @@ class AlgorithmPanel(QWidget):
         self.place_hint.setStyleSheet("color: #0072B2;")
         form.addRow(self.place_hint)
         self.place_hint.hide()
+        self.run_note = QLabel("")  # what the engine warned about in the last run
+        self.run_note.setWordWrap(True)
+        self.run_note.setStyleSheet("color: #8a5a00;")
+        form.addRow(self.run_note)
+        self.run_note.hide()
 
         self.algorithm_combo.currentIndexChanged.connect(self._on_algorithm_changed)
         self.init_combo.currentIndexChanged.connect(self._on_init_changed)
@@ -265,6 +270,10 @@ class AlgorithmPanel(QWidget):
     def set_place_hint(self, text: str) -> None:
         self.place_hint.setText(text)
         self.place_hint.setVisible(bool(text))
+
+    def set_run_note(self, text: str) -> None:
+        self.run_note.setText(text)
+        self.run_note.setVisible(bool(text))
 
     def restore(self, values: dict[str, Any]) -> None:
         """Apply saved settings (unknown or stale values are ignored)."""

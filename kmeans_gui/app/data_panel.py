@@ -207,6 +207,25 @@ class DataPanel(QWidget):
         self.missing_combo.setCurrentIndex(max(self.missing_combo.findData(missing), 0))
         self.scale_combo.setCurrentIndex(max(self.scale_combo.findData(scale), 0))
 
+    def snapshot(self) -> dict[str, str]:
+        """The choices worth remembering between launches (columns belong to one table)."""
+        return {
+            "missing": self.missing_combo.currentData(),
+            "scale": self.scale_combo.currentData(),
+            "plot": self.plot_combo.currentData(),
+        }
+
+    def restore(self, values: dict[str, object]) -> None:
+        """Apply saved choices; unknown values are ignored."""
+        for combo, key in (
+            (self.missing_combo, "missing"),
+            (self.scale_combo, "scale"),
+            (self.plot_combo, "plot"),
+        ):
+            index = combo.findData(values.get(key))
+            if index >= 0:
+                combo.setCurrentIndex(index)
+
     # -- internals -------------------------------------------------------------------------
     def _refresh_axis_combos(self) -> None:
         columns = self.feature_choice().columns

@@ -119,31 +119,43 @@ class ExportActions:
     def export_plot(self, path: str) -> None:
         """The scatter canvas as PNG (twice the screen resolution) or SVG, by extension.
 
-        SVG goes through Qt's own QSvgGenerator: pyqtgraph's SVGExporter cannot parse the
-        closing "Z" that Qt 6.12 writes into paths.
+        SVG goes through Qt's own QSvgGenerator (pyqtgraph's SVGExporter cannot parse the
+        closing "Z" that Qt 6.12 writes into paths), with the markers drawn as shapes
+        (:meth:`ScatterView.vector_export`).
         """
-        try:
-            if path.lower().endswith(".svg"):
-                view = self.scatter
-                generator = QSvgGenerator()
-                generator.setFileName(path)
-                generator.setSize(view.size())
-                generator.setViewBox(QRect(0, 0, view.width(), view.height()))
-                generator.setTitle(f"kmeans-gui: {self._stem()}")
-                painter = QPainter(generator)
-                try:
-                    view.render(painter)
-                finally:
-                    painter.end()
-                if not Path(path).is_file():
-                    raise OSError(f"could not write {path}")
-            else:
-                exporter = pg.exporters.ImageExporter(self.scatter.plotItem)
-                exporter.parameters()["width"] = int(self.scatter.plotItem.width() * 2)
-                exporter.export(path)
-                if not Path(path).is_file():
-                    raise OSError(f"could not write {path}")
-        except OSError as exc:
-            self.show_error(f"could not write the plot to {path}: {exc.strerror or exc}")
+        target = Path(path)
+        reason = ""
+        if not target.parent.is_dir():
+            reason = f"the folder {target.parent} does not exist"
+        else:
+            try:
+                if path.lower().endswith(".svg"):
+                    self._write_svg(path)
+                else:
+                    exporter = pg.exporters.ImageExporter(self.scatter.plotItem)
+                    exporter.parameters()["width"] = int(self.scatter.plotItem.width() * 2)
+                    exporter.export(path)
+            except OSError as exc:
+                reason = exc.strerror or str(exc)
+        if reason or not target.is_file():
+            self.show_error(
+                f"Could not write the plot to {path}" + (f": {reason}." if reason else ".")
+            )
             return
         self._on_exported(path)
+
+    def _write_svg(self, path: str) -> None:
+        view = self.scatter
+        generator = QSvgGenerator()
+        generator.setFileName(path)
+        generator.setSize(view.size())
+        generator.setViewBox(QRect(0, 0, view.width(), view.height()))
+        generator.setTitle(f"kmeans-gui: {self._stem()}")
+        painter = QPainter()
+        if not painter.begin(generator):
+            raise OSError(0, "the file cannot be opened for writing")
+        try:
+            with view.vector_export():
+                view.render(painter)
+        finally:
+            painter.end()

@@ -11,6 +11,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
+from .axes import IntegerAxisItem
+
 MAX_GHOSTS = 3
 MAX_SYMBOLS = 60
 GHOST_PENS = ((150, 150, 150), (190, 150, 110), (120, 160, 190))
@@ -20,7 +22,7 @@ class InertiaView(pg.PlotWidget):
     """Call :meth:`set_curve` with the shown restart's inertias, :meth:`set_current` per frame."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background="w")
+        super().__init__(parent, background="w", axisItems={"bottom": IntegerAxisItem("bottom")})
         self.plotItem.setLabel("bottom", "iteration")
         self.plotItem.setLabel("left", "inertia")
         self.plotItem.setMenuEnabled(False)
@@ -74,3 +76,5 @@ class InertiaView(pg.PlotWidget):
         self._ghosts.clear()
         self.set_curve(np.empty(0), np.empty(0), "this run")
         self.set_current(None, None)
+        self.plotItem.vb.setRange(xRange=(0, 10), yRange=(0, 1), padding=0)  # no stale axes
+        self.plotItem.enableAutoRange()

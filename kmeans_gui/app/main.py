@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtCore import QEventLoop, QSettings, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 SCREENSHOT_TIMEOUT_S = 900
@@ -52,7 +54,38 @@ def run_app(path: str | None = None, screenshot: str | None = None, k: int | Non
     return app.exec()
 
 
+QT_NOISE = ("does not support propagateSizeHints",)  # the offscreen platform, every window
+
+
+@contextmanager
+def _quiet_qt() -> Iterator[None]:
+    """Drop the offscreen platform's known warnings; pass every other Qt message on."""
+
+    def handler(mode: QtMsgType, _context, message: str) -> None:
+        if not any(noise in message for noise in QT_NOISE):
+            print(message, file=sys.stderr)
+
+    previous = qInstallMessageHandler(handler)
+    try:
+        yield
+    finally:
+        qInstallMessageHandler(previous)
+
+
 def _screenshot(app: QApplication, window_class, path: str | None, out: str, k: int | None) -> int:
+    """A screenshot run prints nothing but its own errors: TensorFlow's native start-up lines
+    (oneDNN, CUDA probing) are held back as the command line does, Qt's offscreen notes too."""
+    from kmeans_gui.cli import _native_stderr_filtered  # the command line's filter, shared
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    quiet = os.environ["TF_CPP_MIN_LOG_LEVEL"] not in ("0", "1")
+    with _native_stderr_filtered(enabled=quiet), _quiet_qt():
+        return _screenshot_run(app, window_class, path, out, k)
+
+
+def _screenshot_run(
+    app: QApplication, window_class, path: str | None, out: str, k: int | None
+) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         settings = QSettings(str(Path(tmp) / "screenshot.ini"), QSettings.Format.IniFormat)
         window = window_class(settings, interactive=False, restore=False)

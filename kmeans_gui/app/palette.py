@@ -1,9 +1,11 @@
 """Cluster colours that colour-blind readers can tell apart, for any k.
 
-The first eight are Okabe & Ito's palette ("Color Universal Design", 2008), ordered so that the
-first few clusters get the most distinct hues; black comes last because it also draws centroid
-outlines. Beyond eight come the twenty tab20 colours, then golden-ratio hues at alternating
-lightness, so every k gets colours, the early ones always the safest.
+The first six are Okabe & Ito's palette ("Color Universal Design", 2008) without its black
+(black is the colour of centroid rims and trails, and reads as "no cluster") and with its sky
+blue moved back: as a faint Voronoi tint it is hard to tell from their blue. Then come Paul
+Tol's muted wine and olive (also designed for colour-blind readers), the sky blue, the tab20
+colours without their greys (grey means "not assigned yet"), then golden-ratio hues at
+alternating lightness, so every k gets colours, the early ones always the safest.
 """
 
 from __future__ import annotations
@@ -18,17 +20,35 @@ OKABE_ITO = (
     "#E69F00",  # orange
     "#009E73",  # bluish green
     "#D55E00",  # vermillion
-    "#56B4E9",  # sky blue
     "#CC79A7",  # reddish purple
     "#F0E442",  # yellow
-    "#000000",  # black
+)
+AFTER_OKABE_ITO = (
+    "#882255",  # Tol's wine
+    "#999933",  # Tol's olive
+    "#56B4E9",  # Okabe & Ito's sky blue
 )
 
 TAB20 = (
-    "#1F77B4", "#AEC7E8", "#FF7F0E", "#FFBB78", "#2CA02C", "#98DF8A", "#D62728", "#FF9896",
-    "#9467BD", "#C5B0D5", "#8C564B", "#C49C94", "#E377C2", "#F7B6D2", "#7F7F7F", "#C7C7C7",
-    "#BCBD22", "#DBDB8D", "#17BECF", "#9EDAE5",
-)  # fmt: skip
+    "#1F77B4",
+    "#AEC7E8",
+    "#FF7F0E",
+    "#FFBB78",
+    "#2CA02C",
+    "#98DF8A",
+    "#D62728",
+    "#FF9896",
+    "#9467BD",
+    "#C5B0D5",
+    "#8C564B",
+    "#C49C94",
+    "#E377C2",
+    "#F7B6D2",
+    "#BCBD22",
+    "#DBDB8D",
+    "#17BECF",
+    "#9EDAE5",
+)  # fmt: skip  (tab20 without its two greys)
 
 UNASSIGNED = (150, 150, 150, 255)  # points drawn before any run, or left without a cluster
 
@@ -40,7 +60,7 @@ def _hex_to_rgba(code: str) -> tuple[int, int, int, int]:
 
 @lru_cache(maxsize=32)
 def _palette(k: int) -> np.ndarray:
-    colours = [_hex_to_rgba(c) for c in (*OKABE_ITO, *TAB20)[:k]]
+    colours = [_hex_to_rgba(c) for c in (*OKABE_ITO, *AFTER_OKABE_ITO, *TAB20)[:k]]
     golden = 0.618033988749895
     i = 0
     while len(colours) < k:

@@ -69,17 +69,21 @@ class RunActions:
         self.run_params = params
         self.run_prepared = self.prepared
         self._stopped = False
+        self._run_failed = False
         self._finished_emitted = False
         self._step_pending = False  # a paused start shows the initial state when it arrives
         kwargs = params.engine_kwargs()
         if init is not None:
             kwargs["init"] = init
+        self.scatter.clear_placed()  # the clicked points are now the run's first centroids
         if features.weights is not None:
             kwargs["sample_weight"] = features.weights
         self.controls.set_restarts({}, 0, params.n_init)
+        self.algorithm_panel.set_run_note("")
         self.statusBar().showMessage(
             "Running…" if self.devices else "Loading TensorFlow, then running…"
         )
+        self.warm_up_engine()  # device names for the panel, if not asked for yet
         self.run_worker = self.pool.run_stream(
             iterate_states,
             self.prepared.features.X,
@@ -88,6 +92,7 @@ class RunActions:
             on_item=lambda state: self._on_state(run_id, state),
             on_done=lambda: self._on_run_done(run_id),
             on_error=lambda exc: self._on_run_error(run_id, exc),
+            on_warning=lambda text: self._on_run_warning(run_id, text),
         )
         if not paused:
             self.playback.play()
@@ -118,8 +123,18 @@ class RunActions:
             self._step_pending = False
         self._update_history_controls()
 
+    def _on_run_warning(self, run_id: int, text: str) -> None:
+        """An engine warning (e.g. sampled k-medoids): kept under the algorithm settings for
+        the rest of the run, and flashed in the status bar."""
+        if run_id != self._run_id or self._closing:
+            return
+        self.warnings.append(text)
+        self.algorithm_panel.set_run_note(text)
+        self.statusBar().showMessage(text, 15_000)
+
     def _on_run_error(self, run_id: int, exc: Exception) -> None:
         if run_id == self._run_id and not self._closing:
+            self._run_failed = True
             self.show_error(error_text(exc))
 
     def _on_run_done(self, run_id: int) -> None:
@@ -127,7 +142,11 @@ class RunActions:
             return
         self.run_worker = None
         self._step_pending = False
-        self.statusBar().showMessage("Stopped." if self._stopped else "Run complete.", 5000)
+        if self._stopped:
+            self.statusBar().showMessage("Stopped.", 5000)
+        elif not self._run_failed:
+            # "complete" only once the animation has caught up (see _on_playback_ended)
+            self.statusBar().showMessage("Engine done; playing back…")
         self.playback.mark_complete()
         self._update_restarts()
         self._update_history_controls()
@@ -139,8 +158,15 @@ class RunActions:
         if len(history) and history.frames[-1].n_restarts > 1 and not self._stopped:
             best = history.best_restart()
             if best is not None and best != self.playback.restart and not self._finished_emitted:
-                self.playback.show_restart(best, from_start=False)
+                # every restart has been shown as it arrived: now animate the winner again
+                self.statusBar().showMessage(
+                    f"Replaying the best of {history.frames[-1].n_restarts} restarts (#{best + 1})…"
+                )
+                self.playback.show_restart(best, from_start=True)
+                self._update_restarts()
                 return
+        if not self._finished_emitted and not self._stopped and not self._run_failed:
+            self.statusBar().showMessage("Run complete.", 5000)
         self._update_restarts()
         self._update_pause_button()
         self._emit_finished()
@@ -178,6 +204,18 @@ class RunActions:
         self.run_params = None
         self._finished_emitted = True
         self._update_pause_button()
+        self._forget_placed()
+        self.algorithm_panel.set_run_note("")
+
+    def _forget_placed(self) -> None:
+        """Clicked centroids belong to one data set and one run: drop them and their markers."""
+        self._placing = []
+        self.scatter.clear_placed()
+        if self.scatter.place_mode:
+            self.algorithm_panel.set_place_hint(
+                f"Click {self.algorithm_panel.k_spin.value()} points on the plot for the "
+                "initial centroids."
+            )
 
     def step(self) -> None:
         """Right arrow: one more iteration (starting a paused run if there is none)."""
@@ -200,8 +238,11 @@ class RunActions:
     def _on_seek(self, index: int) -> None:
         self.playback.pause()
         self.playback.seek(index)
+        self._update_pause_button()  # scrubbed back from the end: Resume, not Replay
 
     def _update_pause_button(self) -> None:
+        """The pause button names what a click does: Pause, Resume (from the frame shown) or
+        Replay (from the restart's first frame, when the shown one is its last)."""
         # Stop is live while the engine computes or the animation still has frames to show.
         self.controls.set_running(self.run_worker is not None or not self._finished_emitted)
         playing = self.playback.playing
@@ -383,6 +424,7 @@ class RunActions:
             on_item=self._on_sweep_point,
             on_done=lambda: self._on_sweep_done(worker),
             on_error=self._on_worker_error,
+            on_warning=lambda text: self.statusBar().showMessage(text, 15_000),
         )
         self.sweep_worker = worker
 

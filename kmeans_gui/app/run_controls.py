@@ -17,6 +17,9 @@ from PySide6.QtWidgets import (
 
 from .playback import MAX_SPEED
 
+BUTTON_MIN_WIDTH = 56
+RESTART_COMBO_CHARS = 14  # "#3: 19382.7 ★" fits
+
 SPEEDS = (1, 2, 5, 10, 20, 30, 60, MAX_SPEED)  # iterations per second; MAX_SPEED = unthrottled
 
 
@@ -50,15 +53,15 @@ class RunControls(QWidget):
         self.reset_button = QPushButton("Reset")
         self.reset_button.setToolTip("Stop and forget the run")
         self.run_button.setDefault(True)
-        for button in (self.run_button, self.pause_button, self.step_button):
+        for button in self._buttons():
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space/Right go to the shortcuts
-        for button in (self.stop_button, self.reset_button):
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setMinimumWidth(BUTTON_MIN_WIDTH)  # may shrink below the style's 80 px
 
         self.speed_slider = QSlider(Qt.Orientation.Horizontal)
         self.speed_slider.setRange(0, len(SPEEDS) - 1)
         self.speed_slider.setPageStep(1)
-        self.speed_slider.setFixedWidth(110)
+        self.speed_slider.setMinimumWidth(60)
+        self.speed_slider.setMaximumWidth(110)
         self.speed_slider.setToolTip("Animation speed in iterations per second")
         self.speed_label = QLabel()
         self.speed_label.setMinimumWidth(38)
@@ -72,30 +75,31 @@ class RunControls(QWidget):
         self.restart_label = QLabel("Restart")
         self.restart_combo = QComboBox()
         self.restart_combo.setToolTip(
-            "Each restart's final inertia; the best (lowest) is shown, pick another to replay it"
+            "Each restart's final inertia; ★ marks the best (lowest), which is shown. "
+            "Pick another to replay it."
         )
-        self.restart_combo.setMinimumContentsLength(18)
+        # Sized by a minimum number of characters, not by its longest item: the items grow
+        # with the inertias and would otherwise widen the bar and squeeze the docks.
+        self.restart_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.restart_combo.setMinimumContentsLength(RESTART_COMBO_CHARS)
+        self.restart_combo.view().setTextElideMode(Qt.TextElideMode.ElideRight)
 
         top = QHBoxLayout()
-        for button in (
-            self.run_button,
-            self.pause_button,
-            self.step_button,
-            self.stop_button,
-            self.reset_button,
-        ):
+        for button in self._buttons():
             top.addWidget(button)
         top.addSpacing(12)
         top.addWidget(QLabel("Speed"))
         top.addWidget(self.speed_slider)
         top.addWidget(self.speed_label)
         top.addStretch(1)
-        top.addWidget(self.restart_label)
-        top.addWidget(self.restart_combo)
         bottom = QHBoxLayout()
         bottom.addWidget(QLabel("History"))
         bottom.addWidget(self.history_slider, 1)
         bottom.addWidget(self.history_label)
+        bottom.addWidget(self.restart_label)
+        bottom.addWidget(self.restart_combo)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 2, 6, 2)
         layout.addLayout(top)
@@ -116,6 +120,15 @@ class RunControls(QWidget):
         self.set_restarts({}, None)
         self.set_running(False)
 
+    def _buttons(self) -> tuple[QPushButton, ...]:
+        return (
+            self.run_button,
+            self.pause_button,
+            self.step_button,
+            self.stop_button,
+            self.reset_button,
+        )
+
     # -- told by the window ----------------------------------------------------------------
     def set_speed(self, speed: float) -> None:
         index = SPEEDS.index(speed) if speed in SPEEDS else SPEEDS.index(10)
@@ -124,6 +137,15 @@ class RunControls(QWidget):
 
     def speed(self) -> float:
         return float(SPEEDS[self.speed_slider.value()])
+
+    def set_runnable(self, runnable: bool, why_not: str = "") -> None:
+        """Run and Step need features to cluster; ``why_not`` becomes their tooltip."""
+        for button, tip in (
+            (self.run_button, "Start a new run with the current settings (Space)"),
+            (self.step_button, "Show one more iteration (Right arrow)"),
+        ):
+            button.setEnabled(runnable)
+            button.setToolTip(tip if runnable else why_not)
 
     def set_running(self, running: bool) -> None:
         """Enable Stop while the engine computes."""
@@ -161,7 +183,7 @@ class RunControls(QWidget):
         self.restart_combo.clear()
         for r in range(total):
             if r in finals:
-                mark = "  ★ best" if r == best else ""
+                mark = " ★" if r == best else ""
                 text = f"#{r + 1}: {finals[r]:.6g}{mark}"
             else:
                 text = f"#{r + 1}: running…" if r == len(finals) else f"#{r + 1}: waiting"

@@ -25,6 +25,7 @@ class Sample:
     features: tuple[str, ...] | None = None  # None: every numeric column
     weight: str | None = None
     plot: tuple[str, str] | None = None
+    equal_aspect: bool = False  # both plotted columns in the same unit (degrees, say)
 
     @property
     def path(self) -> Path:
@@ -47,6 +48,7 @@ SAMPLES = (
         features=("latitude", "longitude"),
         weight="visits",
         plot=("longitude", "latitude"),
+        equal_aspect=True,
     ),
 )
 DEFAULT_SAMPLE = SAMPLES[1]

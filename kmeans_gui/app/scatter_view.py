@@ -10,7 +10,8 @@ about a millisecond per hundred thousand occupied pixels, whatever N is.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pyqtgraph as pg
@@ -21,8 +22,10 @@ from .palette import UNASSIGNED, cluster_colours
 
 RASTER_THRESHOLD = 5_000  # more points than this are drawn as an image (per-point brushes
 # in a ScatterPlotItem cost ~3 µs a point per frame: 60 ms at 20,000)
+SVG_VECTOR_POINTS = 20_000  # up to this many points an SVG gets one vector shape per point;
+# beyond, the points are the one raster image the screen shows (centroids stay vectors)
 VORONOI_GRID = 200  # cells along each axis of the Voronoi image
-VORONOI_ALPHA = 46
+VORONOI_ALPHA = 64  # faint enough for the points to stay readable; 46 made tints look alike
 
 
 def _qcolor(rgba: np.ndarray | tuple[int, ...], alpha: int | None = None) -> QColor:
@@ -183,6 +186,8 @@ class ScatterView(pg.PlotWidget):
             self.scatter_item.setData(pos=self.xy)
         self._paint_labels()
         self._paint_centroids()
+        if self.xy is None:
+            self.plotItem.vb.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.05)
         self.auto_range()
 
     def auto_range(self) -> None:
@@ -226,6 +231,15 @@ class ScatterView(pg.PlotWidget):
         self._voronoi_on = on
         self._paint_voronoi()
 
+    def set_equal_aspect(self, on: bool) -> None:
+        """One unit is as long on the x axis as on the y axis (a map stays a map)."""
+        self.plotItem.vb.setAspectLocked(on, ratio=1.0)
+        self.auto_range()
+
+    @property
+    def equal_aspect(self) -> bool:
+        return bool(self.plotItem.vb.state["aspectLocked"])
+
     def set_place_mode(self, on: bool) -> None:
         self._place_mode = on
         self._placed = []
@@ -240,11 +254,51 @@ class ScatterView(pg.PlotWidget):
     def placed_points(self) -> list[tuple[float, float]]:
         return list(self._placed)
 
+    def clear_placed(self) -> None:
+        """Remove the × markers (place mode stays as it is)."""
+        self._placed = []
+        self._paint_placed()
+
     def add_placed_point(self, x: float, y: float) -> None:
         self._placed.append((x, y))
         self._paint_placed()
 
+    @contextmanager
+    def vector_export(self) -> Iterator[None]:
+        """While active, paint for a vector file (SVG): every marker as a shape.
+
+        On screen, pyqtgraph stamps each marker from a cached bitmap; a QSvgGenerator would
+        embed one image per point. Export mode (what pyqtgraph's own exporters switch on) draws
+        them as paths instead. Raster-drawn sets of up to :data:`SVG_VECTOR_POINTS` points are
+        drawn as vector markers for the export too; larger ones stay one embedded image.
+        """
+        markers = [self.scatter_item, self.halo_item, self.centroid_item, self.placed_item]
+        vector_points = None
+        if self.rasterised and len(self.xy) <= SVG_VECTOR_POINTS:
+            vector_points = pg.ScatterPlotItem(pos=self.xy, size=4, pen=None, antialias=True)
+            vector_points.setBrush(self._point_brushes())
+            vector_points.setZValue(self.raster_item.zValue())
+            self.plotItem.addItem(vector_points)
+            self.raster_item.hide()
+            markers.append(vector_points)
+        for item in markers:
+            item.setExportMode(True, {"antialias": True})
+        try:
+            yield
+        finally:
+            for item in markers:
+                item.setExportMode(False)
+            if vector_points is not None:
+                self.plotItem.removeItem(vector_points)
+                self.raster_item.show()
+
     # -- painting --------------------------------------------------------------------------
+    def _point_brushes(self) -> list:
+        """One brush per point: its cluster's colour, or grey before a run."""
+        if self.labels is None:
+            return [pg.mkBrush(_qcolor(UNASSIGNED, 180))] * len(self.xy)
+        return list(np.array(self._brushes(max(self.k, 1)), dtype=object)[self.labels])
+
     def _brushes(self, k: int) -> list:
         key = (k, id(cluster_colours(k)))
         if key not in self._brush_cache:

@@ -1,5 +1,5 @@
 """What the window remembers between launches (QSettings): folder, recent files, parameters,
-playback speed and the window's layout."""
+data choices (missing values, scaling, plot), playback speed and the window's layout."""
 
 from __future__ import annotations
 
@@ -49,15 +49,25 @@ class AppSettings:
 
     # -- parameters ------------------------------------------------------------------------
     def parameters(self) -> dict[str, Any]:
-        raw = self.q.value("run/parameters", "{}")
+        return self._json_dict("run/parameters")
+
+    def set_parameters(self, values: dict[str, Any]) -> None:
+        self.q.setValue("run/parameters", json.dumps(values))
+
+    def data_choices(self) -> dict[str, Any]:
+        """Missing-value rule, scaling and plot mode, as the data panel's snapshot() gave them."""
+        return self._json_dict("data/choices")
+
+    def set_data_choices(self, values: dict[str, Any]) -> None:
+        self.q.setValue("data/choices", json.dumps(values))
+
+    def _json_dict(self, key: str) -> dict[str, Any]:
+        raw = self.q.value(key, "{}")
         try:
             values = json.loads(raw) if isinstance(raw, str) else {}
         except ValueError:
             return {}
         return values if isinstance(values, dict) else {}
-
-    def set_parameters(self, values: dict[str, Any]) -> None:
-        self.q.setValue("run/parameters", json.dumps(values))
 
     def speed(self, default: float) -> float:
         try:

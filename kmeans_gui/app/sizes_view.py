@@ -31,6 +31,9 @@ class SizesView(pg.PlotWidget):
             if self.bars is not None:
                 self.plotItem.removeItem(self.bars)
                 self.bars = None
+                self.plotItem.getAxis("bottom").setTicks(None)
+                self.plotItem.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+                self._y_top = 0.0
             return
         x = np.arange(len(sizes))
         if same_k:

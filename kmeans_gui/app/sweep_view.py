@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .axes import IntegerAxisItem
+
 
 class SweepView(QWidget):
     """Emits ``sweepRequested(ks)``, ``cancelRequested()`` and ``kChosen(k)`` (a plot click)."""
@@ -46,8 +48,14 @@ class SweepView(QWidget):
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #555;")
 
-        self.inertia_plot = pg.PlotWidget(background="w")
-        self.silhouette_plot = pg.PlotWidget(background="w")
+        self.inertia_plot = pg.PlotWidget(
+            background="w", axisItems={"bottom": IntegerAxisItem("bottom")}
+        )
+        self.silhouette_plot = pg.PlotWidget(
+            background="w", axisItems={"bottom": IntegerAxisItem("bottom")}
+        )
+        # silhouette lies in [-1, 1]: an SI prefix would label 0.45 as 450 "(x0.001)"
+        self.silhouette_plot.getAxis("left").enableAutoSIPrefix(False)
         for plot, label, colour in (
             (self.inertia_plot, "inertia", "#0072B2"),
             (self.silhouette_plot, "silhouette", "#D55E00"),
@@ -70,16 +78,23 @@ class SweepView(QWidget):
             plot.plotItem.addItem(plot.chosen)
         self.silhouette_plot.setXLink(self.inertia_plot)
 
+        # Two short rows rather than one long one: the dock's minimum width is this view's,
+        # and a wide minimum squeezes the data and algorithm docks on a small screen.
         row = QHBoxLayout()
         row.addWidget(QLabel("k from"))
         row.addWidget(self.k_from)
         row.addWidget(QLabel("to"))
         row.addWidget(self.k_to)
-        row.addWidget(self.run_button)
-        row.addWidget(self.cancel_button)
+        row.addStretch(1)
+        actions = QHBoxLayout()
+        for button in (self.run_button, self.cancel_button):
+            button.setMinimumWidth(56)
+            actions.addWidget(button)
+        actions.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
-        layout.addWidget(self.progress)
+        layout.addLayout(actions)
+        layout.addWidget(self.progress)  # full width: "cancelled after 12 values of k" fits
         layout.addWidget(self.inertia_plot, 1)
         layout.addWidget(self.silhouette_plot, 1)
         layout.addWidget(self.note)

@@ -14,15 +14,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
     QKeySequence,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -51,6 +53,29 @@ from .sweep_view import SweepView
 from .worker import WorkerPool, engine_info, error_text, plot_projection
 
 SIDE_VIEW_INTERVAL_MS = 120
+WARM_UP_AFTER_DATA_MS = 200  # let the first points paint before TensorFlow loads
+WARM_UP_WITHOUT_DATA_MS = 3000
+LEFT_DOCK_MIN = 250  # the data and algorithm panels' width without clipping
+RIGHT_DOCK_MIN = 250
+
+
+class SpaceRunsNotTypes(QObject):
+    """Event filter for number fields: Space is Run/Pause there, not a character.
+
+    A focused spin box or line edit claims Space (ShortcutOverride) to type it, so the Space
+    shortcut never fired while, say, k had focus. A space is never valid in a number; this
+    filter declines the override, and the shortcut gets the key. Arrows keep editing the text.
+    """
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and event.key() == Qt.Key.Key_Space
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+        ):
+            event.ignore()
+            return True
+        return False
 
 
 class MainWindow(RunActions, ExportActions, QMainWindow):
@@ -78,11 +103,13 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         self.settings = AppSettings(settings)
         self.interactive = interactive  # False: errors go to stderr (screenshot mode)
         self.errors: list[str] = []
+        self.warnings: list[str] = []  # engine warnings shown (tests read them)
         self.pool = WorkerPool(self)
         self.playback = Playback(self)
         self.devices: list[str] = []
 
         self.table: Any = None  # LoadedTable
+        self._numeric: list[str] = []  # its numeric columns
         self.table_path: str | None = None
         self.sample: Sample | None = None
         self.prepared: jobs.PreparedFeatures | None = None
@@ -97,10 +124,12 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         self.run_params: RunParameters | None = None
         self.run_prepared: jobs.PreparedFeatures | None = None
         self._stopped = False
+        self._run_failed = False
         self._finished_emitted = True
         self._step_pending = False
         self._closing = False
         self._placing: list[tuple[float, float]] = []
+        self._layout_restored = False
         self._side_index = -1
         self._side_timer = QTimer(self, singleShot=True, interval=SIDE_VIEW_INTERVAL_MS)
         self._side_timer.timeout.connect(self._update_side_views)
@@ -109,16 +138,22 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         self._build_menus()
         self._build_status_bar()
         self._connect()
+        self._space_filter = SpaceRunsNotTypes(self)
+        for field in (*self.findChildren(QAbstractSpinBox), self.algorithm_panel.tol_edit):
+            field.installEventFilter(self._space_filter)
         if restore:
             self._restore_settings()
         self._update_plot_options()
+        self._warm_up_pending = warm_up_engine
         if warm_up_engine:
-            self.pool.run_call(
-                engine_info,
-                on_result=self._on_engine_info,
-                on_error=self._on_engine_failed,
-                engine=True,
+            # Importing TensorFlow holds the GIL for up to half a second at a time (loading its
+            # shared libraries): done at start-up, it stalls the first paint and the loading of
+            # the first table. It starts once the first points are on screen (or after a while
+            # without data), when a stall costs nothing a user could see.
+            self.dataReady.connect(
+                lambda: QTimer.singleShot(WARM_UP_AFTER_DATA_MS, self.warm_up_engine)
             )
+            QTimer.singleShot(WARM_UP_WITHOUT_DATA_MS, self.warm_up_engine)
 
     # ------------------------------------------------------------------ construction
     def _build_views(self) -> None:
@@ -165,10 +200,27 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         self.sweep_dock = dock("Choose k", self.sweep_view, right)
         self.tabifyDockWidget(self.sizes_dock, self.sweep_dock)
         self.sizes_dock.raise_()
-        self.resizeDocks([self.inertia_dock, self.sizes_dock], [380, 420], Qt.Orientation.Vertical)
-        self.resizeDocks([self.data_dock, self.inertia_dock], [330, 360], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.data_dock, self.algorithm_dock], [360, 420], Qt.Orientation.Vertical)
         self.resize(1440, 900)
+        self._size_docks()
+        self._docks_sized = False  # sized again for the window's real width when first shown
+
+    def _size_docks(self) -> None:
+        """Share the width out: ~23% left (at least its panels' width), ~25% right."""
+        width = self.width()
+        left = max(LEFT_DOCK_MIN, round(0.23 * width))
+        right = max(RIGHT_DOCK_MIN, round(0.25 * width))
+        self.resizeDocks([self.inertia_dock, self.sizes_dock], [380, 420], Qt.Orientation.Vertical)
+        self.resizeDocks(
+            [self.data_dock, self.inertia_dock], [left, right], Qt.Orientation.Horizontal
+        )
+        self.resizeDocks([self.data_dock, self.algorithm_dock], [360, 420], Qt.Orientation.Vertical)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._docks_sized:
+            self._docks_sized = True
+            if not self._layout_restored:
+                self._size_docks()
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -207,7 +259,8 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         self.reset_action = QAction("Reset", self)
         self.reset_action.triggered.connect(self.reset_run)
         for action in (self.run_action, self.step_action, self.stop_action, self.reset_action):
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            # also from a floating dock (a window of its own)
+            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
             run_menu.addAction(action)
             self.addAction(action)
 
@@ -218,8 +271,16 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         self.trails_action.toggled.connect(lambda _: self._redraw_current())
         self.zoom_action = QAction("Reset zoom", self)
         self.zoom_action.triggered.connect(self.scatter.auto_range)
-        for action in (self.voronoi_action, self.trails_action, self.zoom_action):
+        self.aspect_action = QAction("Equal aspect", self, checkable=True)
+        self.aspect_action.setToolTip(
+            "Same scale on both axes, for columns in the same unit (on for the GPS sample)"
+        )
+        self.aspect_action.toggled.connect(self.scatter.set_equal_aspect)
+        self.aspect_action.triggered.connect(self._on_aspect_chosen)
+        self._user_equal_aspect = False  # the user's own choice, kept across tables
+        for action in (self.voronoi_action, self.trails_action, self.aspect_action):
             view_menu.addAction(action)
+        view_menu.addAction(self.zoom_action)
         view_menu.addSeparator()
         for d in (self.data_dock, self.algorithm_dock, self.inertia_dock, self.sizes_dock):
             view_menu.addAction(d.toggleViewAction())
@@ -294,13 +355,15 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
             self.restoreGeometry(geometry)
         state = self.settings.window_state()
         if state is not None:
-            self.restoreState(state)
+            self._layout_restored = self.restoreState(state)
         self.algorithm_panel.restore(self.settings.parameters())
+        self.data_panel.restore(self.settings.data_choices())
         self.controls.set_speed(self.settings.speed(10))
 
     def save_settings(self) -> None:
         self.settings.set_layout(self.saveGeometry(), self.saveState())
         self.settings.set_parameters(self.algorithm_panel.snapshot())
+        self.settings.set_data_choices(self.data_panel.snapshot())
         self.settings.set_speed(self.controls.speed())
         self.settings.sync()
 
@@ -372,6 +435,7 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         self.sample = sample_for(path)
         frame = table.frame
         numeric = jobs.numeric_columns(frame)
+        self._numeric = numeric
         columns = [str(c) for c in frame.columns]
         chosen = list(self.sample.features) if self.sample and self.sample.features else None
         notes = list(getattr(table, "notes", []) or [])
@@ -382,6 +446,8 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
             self.algorithm_panel.k_spin.setValue(self.sample.k)
             if self.sample.plot:
                 self.data_panel.set_plot_choice(PLOT_FEATURES, *self.sample.plot)
+        equal = self._user_equal_aspect or bool(self.sample and self.sample.equal_aspect)
+        self.aspect_action.setChecked(equal)
         self.setWindowTitle(f"{Path(path).name} — kmeans-gui")
         self.settings.add_recent_file(path)
         self._refresh_recent_menu()
@@ -423,11 +489,14 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         if weight is not None:
             self.data_panel.uncheck_column(weight)  # a weight cannot also be a feature
         choice = self.data_panel.feature_choice()
+        # No numeric column at all: let the data layer pick (and refuse with the sentence the
+        # command line shows), rather than "choose at least one column" from an empty list.
+        columns = list(choice.columns) if choice.columns or self._numeric else None
         self.reset_run()
         self.pool.run_call(
             jobs.prepare,
             self.table.frame,
-            list(choice.columns),
+            columns,
             choice.missing,
             choice.scale,
             weight,
@@ -438,16 +507,30 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
     def _on_prepare_failed(self, generation: int, exc: Exception) -> None:
         if generation != self._generation or self._closing:
             return
+        message = error_text(exc)
         self.prepared = None
         self.plot_xy = None
+        self._project = None
+        self.reset_run()
         self.scatter.set_points(None)
-        self.data_panel.set_left_out(0, [], ["No usable features: see the message."])
-        self.show_error(error_text(exc))
+        self.inertia_view.clear_all()
+        self.sweep_view.reset()
+        self.status_fields["device"].setText("")
+        self.data_panel.set_left_out(0, [], [message])
+        self._set_runnable(False, message)
+        self.show_error(message)
+
+    def _set_runnable(self, runnable: bool, why_not: str = "") -> None:
+        """Run and Step only with features to cluster."""
+        self.controls.set_runnable(runnable, why_not)
+        self.step_action.setEnabled(runnable)
+        self.run_action.setEnabled(runnable or self.run_in_progress())
 
     def _on_prepared(self, generation: int, prepared: jobs.PreparedFeatures) -> None:
         if generation != self._generation or self._closing:
             return
         self.prepared = prepared
+        self._set_runnable(True)
         features = prepared.features
         self.data_panel.set_left_out(
             features.n_used, prepared.left_out_rows.tolist(), features.notes()
@@ -538,6 +621,9 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         if not exact and self.voronoi_action.isChecked():
             self.voronoi_action.setChecked(False)
 
+    def _on_aspect_chosen(self, on: bool) -> None:
+        self._user_equal_aspect = on
+
     def _on_voronoi_toggled(self, on: bool) -> None:
         self.scatter.set_voronoi(on)
         self._redraw_current()
@@ -559,6 +645,18 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         return nearest
 
     # ------------------------------------------------------------------ engine start-up
+    def warm_up_engine(self) -> None:
+        """Load TensorFlow on the engine thread (once) and learn which devices it has."""
+        if not self._warm_up_pending or self._closing:
+            return
+        self._warm_up_pending = False
+        self.pool.run_call(
+            engine_info,
+            on_result=self._on_engine_info,
+            on_error=self._on_engine_failed,
+            engine=True,
+        )
+
     def _on_engine_info(self, info: dict[str, Any]) -> None:
         if self._closing:
             return

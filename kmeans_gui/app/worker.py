@@ -146,6 +146,13 @@ def error_text(exc: BaseException) -> str:
     return f"{text} ({type(exc).__name__})"
 
 
+def warning_text(message: Warning | str) -> str:
+    """A warning as a sentence: first letter up, one final full stop."""
+    text = str(message).strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 class _Progress(QObject):
     """Carries ``progress(fraction, message)`` calls from a worker thread to the GUI thread."""
 
@@ -219,13 +226,17 @@ class WorkerPool(QObject):
         on_item: Callable[[Any], None],
         on_done: Callable[[], None] | None = None,
         on_error: Callable[[Exception], None] | None = None,
+        on_warning: Callable[[str], None] | None = None,
     ) -> ClosingGeneratorWorker:
         """Run an engine generator on the engine thread: ``on_item`` per yield, ``on_done`` once
-        it stops for any reason."""
+        it stops for any reason, ``on_warning(text)`` for each warning the engine issues."""
         worker = ClosingGeneratorWorker(generator, *args)
         worker.yielded.connect(on_item)
         if on_done is not None:
             worker.finished.connect(on_done)
+        if on_warning is not None:
+            # superqt routes warnings raised inside work() to ``warned`` as showwarning's args
+            worker.warned.connect(lambda args: on_warning(warning_text(args[0])))
         self._track(worker, on_error, engine=True)
         return worker
 

@@ -9,6 +9,7 @@ No Qt and no TensorFlow here, so the GUI, the command line and tests share it fr
     export_centroids(features, centroids, sizes, "centroids.csv", source=table)
 """
 
+from .centroids import final_centroids
 from .errors import DataError
 from .export import (
     EXPORT_FORMATS,
@@ -55,6 +56,7 @@ __all__ = [
     "column_as_float",
     "export_centroids",
     "export_labelled",
+    "final_centroids",
     "labelled_frame",
     "load_table",
     "numeric_columns",

@@ -1,16 +1,22 @@
 """Write results back out: the labelled table and the centroids, atomically, by file extension.
 
-The labelled table is the original one (every column and row, in order) plus ``cluster``
-(nullable integer, empty for rows left out of the fit) and ``distance`` (to the assigned centroid,
-in the units the clustering ran in). Every write goes to a temporary file in the target folder
-and is renamed over the target only once complete, so a failed export leaves any previous file
-intact; :func:`write_all` does the same for several files at once (all of them or none), and
-any error while writing surfaces as :class:`DataError` naming the file. The input file is never
-overwritten unless the caller explicitly allows it.
+The labelled table is the original one (every column and row, in order, under its header cells
+exactly as in the source file) plus ``cluster`` (nullable integer, empty for rows left out of
+the fit) and ``distance`` (to the assigned centroid, in the units the clustering ran in: the
+user's own with no scaling, else the scaled ones, where every feature weighs alike).
+
+Every write goes to a temporary file in the target folder and is renamed over the target only
+once complete, so a failed export leaves any previous file intact; :func:`write_all` does the
+same for several files at once (all of them or none), and any error while writing surfaces as
+:class:`DataError` naming the file. The input file is never overwritten unless the caller
+explicitly allows it.
 """
 
 from __future__ import annotations
 
+import datetime
+import json
+import math
 import os
 import secrets
 import shutil
@@ -21,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.api import types as ptypes
 
 from .errors import DataError
 from .features import FeatureMatrix
@@ -80,17 +87,22 @@ def labelled_frame(
 
 
 def centroid_frame(
-    features: FeatureMatrix, centroids: np.ndarray, sizes: np.ndarray
+    features: FeatureMatrix,
+    centroids: np.ndarray,
+    sizes: np.ndarray,
+    *,
+    user_units: bool = False,
 ) -> pd.DataFrame:
     """One row per cluster: ``cluster``, ``size`` (rows) and the features in the user's units.
 
-    ``centroids`` are in the units of ``features.X`` (what the engine returns).
+    ``centroids`` are in the units of ``features.X`` (what the engine returns), or already in
+    the user's units with ``user_units=True`` (what :func:`final_centroids` returns).
     """
     centroids = np.asarray(centroids, dtype=np.float64)
     k, d = centroids.shape
     if d != len(features.columns):
         raise ValueError(f"centroids have {d} columns but there are {len(features.columns)}")
-    user = features.to_user_units(centroids)
+    user = centroids if user_units else features.to_user_units(centroids)
     out = pd.DataFrame(
         {
             free_name("cluster", features.columns): np.arange(k, dtype=np.int64),
@@ -168,6 +180,7 @@ def check_export_path(
     folder = target.parent
     if not folder.is_dir():
         raise DataError(f"Cannot write {target.name}: the folder {folder} does not exist.")
+    _check_writable(target)
     source_path = source.path if isinstance(source, LoadedTable) else source
     if source_path is not None and not overwrite_input and _same_file(target, Path(source_path)):
         raise DataError(
@@ -184,6 +197,24 @@ def check_export_path(
     return target, fmt
 
 
+def _check_writable(target: Path) -> None:
+    """Raise DataError unless a file can be created beside ``target`` (as the export will).
+
+    Permissions, read-only disks and ACLs are all answered by trying: a probe file is created
+    and removed at once.
+    """
+    try:
+        probe = _temporary(target)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise DataError(
+            f"Cannot write {target.name} in {target.parent}: {reason.lower()}; "
+            "choose a folder you can write to."
+        ) from None
+    with suppress(OSError):
+        probe.unlink()
+
+
 @dataclass(frozen=True, eq=False)
 class PlannedWrite:
     """A table checked and ready to be written to ``target``: see :func:`plan_write`."""
@@ -193,30 +224,34 @@ class PlannedWrite:
     format: str
     style: CsvStyle
     sheet_name: str
+    header: tuple[str, ...] | None = None  # the header cells to write, one per column
 
     def write(self, tmp: Path) -> None:
         """Write the table to ``tmp`` in this plan's format (no atomicity here)."""
         frame, style = self.frame, self.style
+        header = list(self.header) if self.header is not None else list(map(str, frame.columns))
         if self.format == "csv":
             # a .csv is comma or semicolon separated, whatever the source (tabs go in .tsv)
             delimiter = style.delimiter if style.delimiter in (",", ";") else ","
-            _write_delimited(frame, tmp, style, delimiter)
+            _write_delimited(frame, tmp, style, delimiter, header)
         elif self.format == "tsv":
-            _write_delimited(frame, tmp, style, "\t")
-        elif self.format == "parquet":
+            _write_delimited(frame, tmp, style, "\t", header)
+        elif self.format in ("parquet", "json", "jsonl"):
+            # names must be unique here: a repeated header cell keeps its unique name (id.1)
+            seen: set[str] = set()
+            names = []
+            for cell, name in zip(header, map(str, frame.columns), strict=True):
+                names.append(name if cell in seen else cell)
+                seen.add(names[-1])
+            frame = frame.set_axis(names, axis=1)
+        if self.format == "parquet":
             _parquet_ready(frame).to_parquet(tmp, index=False)
         elif self.format == "excel":
-            frame.to_excel(tmp, index=False, sheet_name=self.sheet_name, engine="openpyxl")
-        else:
-            lines = self.format == "jsonl"
-            frame.to_json(
-                tmp,
-                orient="records",
-                lines=lines,
-                force_ascii=False,
-                date_format="iso",
-                indent=None if lines else 1,
+            frame.to_excel(
+                tmp, index=False, header=header, sheet_name=self.sheet_name, engine="openpyxl"
             )
+        elif self.format in ("json", "jsonl"):
+            _write_json(frame, tmp, lines=self.format == "jsonl")
 
 
 def plan_write(
@@ -231,7 +266,9 @@ def plan_write(
     """Check that ``frame`` can go to ``path`` (see :func:`check_export_path`) without writing.
 
     A CSV/TSV export reuses the source table's decimal mark and, for .csv, its delimiter when
-    that is a comma or semicolon, unless ``csv_style`` says otherwise.
+    that is a comma or semicolon, unless ``csv_style`` says otherwise. With a source table, the
+    header written is the source's header cells exactly as in its file (' x ', a repeated
+    'id', an empty cell), not the unique, stripped names the frame uses.
     """
     target, fmt = check_export_path(path, source=source, overwrite_input=overwrite_input)
     if csv_style is None and isinstance(source, LoadedTable):
@@ -241,7 +278,11 @@ def plan_write(
             f"Excel sheets hold at most {EXCEL_MAX_ROWS - 1:,} data rows and this table has "
             f"{len(frame):,}; export to CSV or Parquet instead."
         )
-    return PlannedWrite(frame, target, fmt, csv_style or CsvStyle(), sheet_name)
+    header = None
+    if isinstance(source, LoadedTable) and len(source.header) == source.frame.shape[1]:
+        original = dict(zip(map(str, source.frame.columns), source.header, strict=True))
+        header = tuple(original.get(str(c), str(c)) for c in frame.columns)
+    return PlannedWrite(frame, target, fmt, csv_style or CsvStyle(), sheet_name, header)
 
 
 def write_table(
@@ -368,10 +409,13 @@ def free_name(name: str, taken: object) -> str:
     return candidate
 
 
-def _write_delimited(frame: pd.DataFrame, tmp: Path, style: CsvStyle, delimiter: str) -> None:
+def _write_delimited(
+    frame: pd.DataFrame, tmp: Path, style: CsvStyle, delimiter: str, header: list[str]
+) -> None:
     frame.to_csv(
         tmp,
         index=False,
+        header=header,
         sep=delimiter,
         decimal=style.decimal if delimiter != "," else ".",  # 1,5 would need quotes in a CSV
         encoding="utf-8-sig" if style.bom else "utf-8",
@@ -400,3 +444,50 @@ def _same_file(a: Path, b: Path) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return a.resolve() == b.resolve()
+
+
+def _write_json(frame: pd.DataFrame, tmp: Path, *, lines: bool) -> None:
+    """Records (a list, or one per line), numbers at full precision.
+
+    pandas' ``to_json`` keeps at most 15 significant digits (10 by default), so a distance or
+    a coordinate would not read back as the same float; here every float is written as Python's
+    ``repr``, the shortest text that reads back exactly. NaN and infinities become null.
+    """
+    keys = [json.dumps(str(name), ensure_ascii=False) + ":" for name in frame.columns]
+    values = [_json_values(frame.iloc[:, j]) for j in range(frame.shape[1])]
+    with tmp.open("w", encoding="utf-8", newline="\n") as handle:
+        handle.write("" if lines else "[\n")
+        separator = "\n" if lines else ",\n"
+        for i, row in enumerate(zip(*values, strict=True)):
+            if i:
+                handle.write(separator)
+            handle.write("{" + ",".join(k + v for k, v in zip(keys, row, strict=True)) + "}")
+        handle.write("\n" if lines else "\n]\n")
+
+
+def _json_values(series: pd.Series) -> list[str]:
+    """Each cell of ``series`` as JSON text."""
+    dtype = series.dtype
+    if ptypes.is_float_dtype(dtype) and not isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        array = series.to_numpy()
+        finite = np.isfinite(array)
+        return [repr(v) if ok else "null" for v, ok in zip(array.tolist(), finite, strict=True)]
+    if ptypes.is_integer_dtype(dtype):
+        mask = series.isna().to_numpy()
+        array = series.to_numpy(dtype=np.int64, na_value=0).tolist()
+        return ["null" if m else str(v) for v, m in zip(array, mask, strict=True)]
+    return [_json_value(v) for v in series.tolist()]
+
+
+def _json_value(value: object) -> str:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return "null"
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value)) if math.isfinite(value) else "null"
+    if isinstance(value, (datetime.date, datetime.time, pd.Timestamp)):
+        return json.dumps(value.isoformat())
+    return json.dumps(str(value), ensure_ascii=False)

@@ -24,6 +24,11 @@ MISSING_POLICIES = ("drop", "mean")
 SCALINGS = ("none", "standard", "minmax")
 """none: user units; standard: z-score (population std); minmax: each column to [0, 1]."""
 
+FLOAT32_VALUE_LIMIT = float(np.finfo(np.float32).max) / 4
+"""The engine refuses values at or beyond this (its float32 sums would overflow)."""
+FLOAT32_EXTENT_LIMIT = 1e17
+"""The engine refuses a spread about the mean (times sqrt(D)) at or beyond this."""
+
 REASON_MISSING = "a missing or non-finite value in a feature column"
 REASON_WEIGHT = "a missing or non-finite weight"
 
@@ -145,6 +150,30 @@ class FeatureMatrix:
                 f"choose k of at most {self.n_used:,}."
             )
 
+    def check_float32_range(self, metric: str = "euclidean", advice: str = "") -> None:
+        """Raise :class:`DataError` naming the columns too large for the engine's float32.
+
+        The engine clusters in float32 after centring each column on its mean: a value of
+        1e38 or more cannot be held at all, and beyond 1e17 from the mean (over sqrt(D))
+        squared distances overflow. Checking here names the columns and gives one piece of
+        advice, instead of a NumPy overflow warning and an engine message about "X".
+        ``advice`` ends the sentence, e.g. "rerun with --scale standard".
+        """
+        X = self.X
+        too_big = np.abs(X).max(axis=0) >= FLOAT32_VALUE_LIMIT
+        if metric != "cosine":  # cosine rows are scaled to unit length first
+            extent = np.abs(X - X.mean(axis=0)).max(axis=0)
+            too_big |= extent * np.sqrt(X.shape[1]) >= FLOAT32_EXTENT_LIMIT
+        if not too_big.any():
+            return
+        names = [self.columns[j] for j in np.flatnonzero(too_big)]
+        largest = float(np.abs(self.user_values()[:, too_big]).max())
+        advice = advice or "choose standard (z-score) scaling"
+        raise DataError(
+            f"{_quoted(names)} {'holds' if len(names) == 1 else 'hold'} values too large for "
+            f"the engine's float32 arithmetic (up to {largest:.3g}); {advice}."
+        )
+
     def notes(self) -> list[str]:
         """Sentences for the user about rows left out and cells filled in."""
         out = []
@@ -260,9 +289,16 @@ def prepare_features(
         weights = np.ascontiguousarray(weights_all[row_mask])
         if not (weights > 0).any():
             raise DataError(f"Every usable row has weight 0 in '{weight_column}'.")
-    scaler = Scaler.fit(used, scale)
-    if not (np.isfinite(scaler.offset).all() and np.isfinite(scaler.scale).all()):
-        raise DataError(f"The column values are too large for '{scale}' scaling; use no scaling.")
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaler = Scaler.fit(used, scale)
+    finite_map = np.isfinite(scaler.offset) & np.isfinite(scaler.scale)
+    if not finite_map.all():
+        names = [chosen[j] for j in np.flatnonzero(~finite_map)]
+        raise DataError(
+            f"{_quoted(names)} {'holds' if len(names) == 1 else 'hold'} values too large for "
+            f"'{scale}' scaling (their spread overflows float64); divide them by a power of ten "
+            "first."
+        )
     X = np.ascontiguousarray(scaler.to_fit_units(used)) if scale != "none" else used
     return FeatureMatrix(
         X=X,
@@ -316,3 +352,11 @@ def _check_known(name: str, available: list[str], role: str) -> None:
 def _listing(names: Sequence[str], limit: int = 12) -> str:
     shown = ", ".join(names[:limit])
     return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
+
+
+def _quoted(names: Sequence[str]) -> str:
+    """ "Column 'a'" or "Columns 'a' and 'b'"."""
+    quoted = [f"'{n}'" for n in names]
+    if len(quoted) == 1:
+        return f"Column {quoted[0]}"
+    return f"Columns {', '.join(quoted[:-1])} and {quoted[-1]}"

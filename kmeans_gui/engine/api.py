@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from .algorithms import check_params, get_runner
 from .devices import resolve_device
+from .distributed import check_strategy
 from .errors import KMeansInputError
 from .init import initial_centroids
 from .kernels import assign_pass, block_rows
@@ -54,6 +55,7 @@ def iterate(
     device: str = "auto",
     sample_weight: Any = None,
     metric: str = "euclidean",
+    strategy: tf.distribute.Strategy | None = None,
     **params: Any,
 ) -> Iterator[IterationState]:
     """Stream the states of a clustering run, one per iteration, restart after restart.
@@ -62,6 +64,12 @@ def iterate(
     Abandoning the generator between states cancels the run.
     """
     runner = get_runner(algorithm, metric)
+    if strategy is not None:
+        check_strategy(strategy)
+        if algorithm != "lloyd":
+            raise KMeansInputError(
+                f"a tf.distribute strategy runs the 'lloyd' algorithm only, not {algorithm!r}"
+            )
     check_params(algorithm, params)
     tol, max_iter, n_init = _check_run_params(tol, max_iter, n_init)
     if not isinstance(init, str) and n_init > 1:
@@ -69,7 +77,7 @@ def iterate(
             "explicit initial centroids given: running one restart, not n_init", stacklevel=2
         )
         n_init = 1
-    data, k = prepare_input(X, n_clusters, sample_weight, device, metric=metric)
+    data, k = prepare_input(X, n_clusters, sample_weight, device, metric=metric, strategy=strategy)
     for restart, rng in enumerate(restart_generators(seed, n_init)):
         centroids = initial_centroids(data, k, init, rng)
         yield from runner(
@@ -100,6 +108,9 @@ class KMeans:
     max_iter : cap on centroid updates per restart.
     seed : makes every run reproducible bit for bit on the same device.
     device : "auto" (GPU when TensorFlow sees one), "cpu" or "gpu".
+    strategy : a ``tf.distribute.Strategy`` (``MirroredStrategy`` over the GPUs of one machine,
+        ``MultiWorkerMirroredStrategy`` over machines) to spread Lloyd's passes over its
+        replicas; ``device`` is then ignored.
     algorithm, metric, **params : see :func:`iterate` and ``engine.algorithms``.
 
     Attributes after ``fit``: ``cluster_centers_`` (k, D), ``labels_`` (N,), ``inertia_``
@@ -119,6 +130,7 @@ class KMeans:
         device: str = "auto",
         algorithm: str = "lloyd",
         metric: str = "euclidean",
+        strategy: tf.distribute.Strategy | None = None,
         **params: Any,
     ) -> None:
         self.n_clusters = n_clusters
@@ -130,6 +142,7 @@ class KMeans:
         self.device = device
         self.algorithm = algorithm
         self.metric = metric
+        self.strategy = strategy
         self.params = params
 
     def fit(
@@ -157,6 +170,7 @@ class KMeans:
             device=self.device,
             sample_weight=sample_weight,
             metric=self.metric,
+            strategy=self.strategy,
             **self.params,
         ):
             if on_state is not None:

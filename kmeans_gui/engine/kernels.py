@@ -40,11 +40,24 @@ def nearest(x: tf.Tensor, centroids: tf.Tensor, csq: tf.Tensor) -> tuple[tf.Tens
     """Nearest centroid (lowest index on ties) and exact squared distance for a block of rows."""
     if x.shape[-1] is not None and x.shape[-1] <= _DIRECT_MAX_FEATURES:
         dist_all = tf.reduce_sum(tf.square(x[:, tf.newaxis, :] - centroids[tf.newaxis]), axis=2)
-        return tf.argmin(dist_all, axis=1, output_type=tf.int32), tf.reduce_min(dist_all, axis=1)
+        dist = tf.reduce_min(dist_all, axis=1)
+        return first_index_of_min(dist_all, dist), dist
     scores = csq[tf.newaxis, :] - 2.0 * tf.matmul(x, centroids, transpose_b=True)
-    labels = tf.argmin(scores, axis=1, output_type=tf.int32)
+    labels = first_index_of_min(scores, tf.reduce_min(scores, axis=1))
     dist = tf.reduce_sum(tf.square(x - tf.gather(centroids, labels)), axis=1)
     return labels, dist
+
+
+def first_index_of_min(scores: tf.Tensor, row_min: tf.Tensor) -> tf.Tensor:
+    """``argmin(scores, axis=1)`` as int32, written as two plain reductions.
+
+    XLA's CPU argmin is a variadic (value, index) reduction that does not vectorise; a min, a
+    compare and a min over the column indices do: a pass cost 20-30% less at K = 32..256 on a
+    2-core CPU.
+    """
+    k = tf.shape(scores)[1]
+    columns = tf.range(k, dtype=tf.int32)[tf.newaxis, :]
+    return tf.reduce_min(tf.where(scores <= row_min[:, tf.newaxis], columns, k), axis=1)
 
 
 def _block_tail(labels, previous, k):

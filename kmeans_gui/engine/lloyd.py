@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from .distributed import distributed_pass, gather_labels
 from .kernels import lloyd_pass
 from .metric import assign, farthest_rows, project
 from .prepare import CONVERT_ROWS, PreparedData
@@ -96,15 +97,22 @@ def lloyd_states(
     tol_abs = tol * data.mean_variance
     cost_scale = 0.5 if metric == "cosine" else 1.0
     current = project(np.asarray(centroids, dtype=np.float64), metric)
-    previous = data.unlabelled
+    shards = data.shards
+    previous = data.unlabelled if shards is None else shards.unlabelled
     shift, relocated, tol_reached = 0.0, 0, False
     iteration = 0
     while True:
         start = time.perf_counter()
-        labels_b, sums_t, wsum_t, count_t, changed_t, inertia_t = lloyd_pass(
-            data.blocks, data.weights, previous, current.astype(np.float32), data.on_gpu
-        )
-        labels = data.flat(labels_b)
+        if shards is None:
+            labels_b, sums_t, wsum_t, count_t, changed_t, inertia_t = lloyd_pass(
+                data.blocks, data.weights, previous, current.astype(np.float32), data.on_gpu
+            )
+            labels = data.flat(labels_b)
+        else:
+            labels_b, sums_t, wsum_t, count_t, changed_t, inertia_t = distributed_pass(
+                shards, previous, current.astype(np.float32)
+            )
+            labels = gather_labels(shards, labels_b, data.n)
         n_changed = int(changed_t)
         strict = iteration > 0 and n_changed == 0
         final = strict or tol_reached or iteration >= max_iter

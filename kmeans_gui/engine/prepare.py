@@ -9,6 +9,7 @@ adds the offset back to every centroid it reports.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import tensorflow as tf
@@ -16,6 +17,9 @@ import tensorflow as tf
 from .devices import is_gpu, resolve_device
 from .errors import KMeansInputError
 from .kernels import block_rows
+
+if TYPE_CHECKING:
+    from .distributed import Shards
 
 #: Rows converted per step while centring, so the float64 temporary stays small.
 CONVERT_ROWS = 1 << 16
@@ -37,6 +41,7 @@ class PreparedData:
     mean_variance: float  # mean per-feature weighted variance; scales ``tol`` (see ``prepare``)
     device: str
     source: np.ndarray  # (N, D) the validated rows in the caller's units (a reference, no copy)
+    shards: Shards | None = None  # the blocks dealt to a tf.distribute strategy's replicas
 
     def source_rows(self, index: np.ndarray | int) -> np.ndarray:
         """Exact rows of the caller's data, centred in float64 (so a chosen row stays a row)."""
@@ -161,11 +166,13 @@ def prepare(
     *,
     offset: np.ndarray | None = None,
     unit_rows: bool = False,
+    strategy: tf.distribute.Strategy | None = None,
 ) -> PreparedData:
     """Centre (float64), cast to float32 and block the data on ``device``, in bounded chunks.
 
     ``offset`` defaults to the data's (weighted) mean; ``unit_rows`` scales every row to
-    length 1 instead of centring (spherical k-means on the cosine metric).
+    length 1 instead of centring (spherical k-means on the cosine metric). With a ``strategy``
+    the blocks are also dealt out to its replicas (``distributed.py``).
 
     ``mean_variance``, which scales ``tol``, is the mean per-feature variance weighted by
     ``sample_weight``. scikit-learn's ``_tolerance`` uses the unweighted ``np.var(X)``, but then
@@ -220,7 +227,18 @@ def prepare(
     mean_variance = float(np.mean(np.maximum(squares / total_weight - mean**2, 0.0)))
     start_labels = np.full(m * block, -2, dtype=np.int32)
     start_labels[:n] = -1
-    with tf.device(device):
+    shards = None
+    if strategy is not None:
+        from .distributed import shard
+
+        shards = shard(
+            strategy,
+            padded.reshape(m, block, d),
+            w.reshape(m, block),
+            start_labels.reshape(m, block),
+        )
+        device = shards.description
+    with tf.device(None if shards is not None else device):
         blocks = tf.constant(padded.reshape(m, block, d))
         weights = tf.constant(w.reshape(m, block))
         unlabelled = tf.constant(start_labels.reshape(m, block))
@@ -235,6 +253,7 @@ def prepare(
         mean_variance=mean_variance,
         device=device,
         source=X,
+        shards=shards,
     )
 
 
@@ -245,7 +264,12 @@ def unit_length(X: np.ndarray) -> np.ndarray:
 
 
 def prepare_input(
-    X: object, n_clusters: object, sample_weight: object, device: str, metric: str = "euclidean"
+    X: object,
+    n_clusters: object,
+    sample_weight: object,
+    device: str,
+    metric: str = "euclidean",
+    strategy: tf.distribute.Strategy | None = None,
 ) -> tuple[PreparedData, int]:
     """Validate everything, resolve the device, and lay the data out: the one entry point."""
     arr = check_data(X)
@@ -260,6 +284,6 @@ def prepare_input(
             )
         arr = unit_length(arr)
     k = check_n_clusters(n_clusters, arr, weights)
-    data = prepare(arr, weights, resolve_device(device), k, unit_rows=unit_rows)
+    data = prepare(arr, weights, resolve_device(device), k, unit_rows=unit_rows, strategy=strategy)
     check_distinct(data, k)
     return data, k

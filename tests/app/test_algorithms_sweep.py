@@ -74,6 +74,29 @@ def test_sweep_plots_each_k_and_a_click_sets_k(qtbot, window, dialogs):
     qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=plot.mapFromScene(scene))
     assert window.algorithm_panel.k_spin.value() == 4
 
+    # silhouettes are read as they are (no "(x0.001)" prefix); k ticks at whole numbers only
+    left = plot.getAxis("left")
+    assert left.autoSIPrefixScale == 1.0 and "x0.001" not in left.labelString()
+    for axis in (plot.getAxis("bottom"), view.inertia_plot.getAxis("bottom")):
+        assert_whole_ticks(axis)
+
+
+def assert_whole_ticks(axis) -> None:
+    lo, hi = axis.range
+    levels = axis.tickValues(lo, hi, axis.width())
+    values = [v for _, level in levels for v in level]
+    assert values and all(float(v).is_integer() for v in values), values
+
+
+def test_iteration_axis_ticks_at_whole_iterations(qtbot, window):
+    load(qtbot, window, DATA / "blobs.csv")
+    set_params(window, k=4, seed=0, max_iter=2)
+    click_run(qtbot, window)
+    qtbot.wait(50)
+    axis = window.inertia_view.getAxis("bottom")
+    assert axis.range[1] - axis.range[0] < 4  # zoomed in enough for pyqtgraph's 0.5 ticks
+    assert_whole_ticks(axis)
+
 
 def test_sweep_can_be_cancelled(qtbot, window):
     load(qtbot, window, DATA / "spreads.csv")
@@ -88,3 +111,19 @@ def test_sweep_can_be_cancelled(qtbot, window):
     assert len(view.points) < 59
     assert "cancelled" in view.progress.format()
     assert view.run_button.isEnabled()
+
+
+def test_sampled_medoids_warning_is_shown(qtbot, window, dialogs):
+    load(qtbot, window, DATA / "blobs.csv")
+    set_params(window, k=4, seed=0, max_iter=10, algorithm="kmedoids")
+    window.algorithm_panel.candidates_spin.setValue(50)  # clusters of ~200 rows: sampled
+    click_run(qtbot, window)
+    assert dialogs == []
+    assert len(window.warnings) == 1 and "sampled medoid" in window.warnings[0]
+    note = window.algorithm_panel.run_note
+    assert note.isVisibleTo(window) and note.text() == window.warnings[0]
+    assert note.text()[0] == "K" and note.text().endswith(".")
+
+    window.algorithm_panel.candidates_spin.setValue(4000)  # exact medoids: nothing to say
+    click_run(qtbot, window)
+    assert len(window.warnings) == 1 and not note.isVisibleTo(window)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -26,6 +27,27 @@ def test_screenshot_mode_reports_a_bad_file(qtbot, tmp_path, capsys):
     assert run_app(str(tmp_path / "missing.csv"), screenshot=str(out), k=3) == 1
     assert not out.exists()
     assert "error: " in capsys.readouterr().err
+
+
+def test_screenshot_mode_prints_no_native_log_noise(tmp_path):
+    """TensorFlow's start-up lines (absl, oneDNN, CUDA probing) and Qt's offscreen notes are not
+    the user's business; an error would still be printed."""
+    root = DATA.parent
+    out = tmp_path / "shot.png"
+    code = (
+        "import sys\n"
+        "from kmeans_gui.app.main import run_app\n"
+        f"sys.exit(run_app({str(DATA / 'blobs.csv')!r}, screenshot={str(out)!r}, k=4))\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root)}
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True,
+        timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert out.is_file()
+    assert done.stderr == "" and done.stdout == ""
 
 
 def test_many_qt_calls_do_not_crash_the_interpreter():

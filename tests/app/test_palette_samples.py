@@ -16,8 +16,42 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
 
 
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    """CIELAB of sRGB colours (N, 3) in 0..255 (D65), for perceptual distances."""
+    c = np.asarray(rgb, float) / 255
+    c = np.where(c > 0.04045, ((c + 0.055) / 1.055) ** 2.4, c / 12.92)
+    m = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+    xyz = c @ m.T / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.column_stack(
+        [116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])]
+    )
+
+
+def test_no_cluster_is_black_white_or_the_unassigned_grey():
+    from kmeans_gui.app.palette import UNASSIGNED
+
+    colours = cluster_colours(30)[:, :3]
+    lightness = _lab(colours)[:, 0]
+    assert lightness.min() > 25 and lightness.max() < 95  # not black, not the white background
+    chroma = np.hypot(*_lab(colours)[:, 1:].T)
+    assert chroma.min() > 15  # no grey: grey is a point without a cluster
+    assert np.linalg.norm(_lab(colours) - _lab([UNASSIGNED[:3]]), axis=1).min() > 15
+
+
+def test_voronoi_tints_of_the_first_eight_clusters_are_told_apart():
+    from kmeans_gui.app.scatter_view import VORONOI_ALPHA
+
+    a = VORONOI_ALPHA / 255
+    tints = 255 * (1 - a) + cluster_colours(8)[:, :3] * a  # over the white background
+    lab = _lab(tints)
+    distances = np.linalg.norm(lab[:, None] - lab[None, :], axis=-1)
+    np.fill_diagonal(distances, np.inf)
+    assert distances.min() > 7  # CIELAB ΔE; the old blue / sky blue pair was 4.7
+
+
 def test_palette_starts_with_okabe_ito_and_stays_distinct():
-    assert [cluster_colour_hex(8, i) for i in range(8)] == list(OKABE_ITO)
+    assert [cluster_colour_hex(6, i) for i in range(6)] == list(OKABE_ITO)
     for k in (1, 8, 9, 28, 60):
         colours = cluster_colours(k)
         assert colours.shape == (k, 4)

@@ -159,19 +159,28 @@ def test_step_from_nothing_starts_a_paused_run(qtbot, window):
     assert window.playback.history.frames[window.playback.index].iteration == 1
 
 
-def test_restarts_show_each_inertia_and_end_on_the_best(qtbot, window):
+def test_restarts_show_each_inertia_and_animate_the_best(qtbot, window):
     load(qtbot, window, DATA / "spreads.csv")
     set_params(window, k=6, seed=5, init="random", n_init=4, max_iter=100)
+    shown_indices: list[int] = []
+    window.playback.frameChanged.connect(shown_indices.append)
     click_run(qtbot, window)
     history = window.playback.history
     finals = history.final_inertias()
     assert sorted(finals) == [0, 1, 2, 3]
     best = min(finals, key=finals.get)
+    assert best != 3  # else there is nothing to replay: pick another seed
     shown = history.frames[window.playback.index]
     assert shown.final and shown.restart == best
+    # each restart was animated as it arrived, then the best one again from its first frame
+    first, last = history.restart_range(best)
+    n = last - first + 1
+    assert shown_indices[-n:] == list(range(first, last + 1))
+    assert shown_indices[-n - 1] == len(history) - 1
+    assert window.statusBar().currentMessage() == "Run complete."
     combo = window.controls.restart_combo
     assert combo.isVisibleTo(window) and combo.count() == 4
-    assert "best" in combo.itemText(best)
+    assert "★" in combo.itemText(best)
     other = (best + 1) % 4
     with qtbot.waitSignal(window.playback.ended, timeout=10_000):
         combo.activated.emit(other)  # pick another restart: it is replayed to its end
@@ -272,6 +281,23 @@ def test_click_to_place_uses_the_clicked_points(qtbot, window):
     first = window.playback.history.frames[0]
     assert first.iteration == 0
     np.testing.assert_allclose(first.centroids, targets, atol=0.2)  # a click is a pixel wide
+    # the × markers went when the run started: the clicked points became its first centroids
+    assert window.scatter.placed_points() == [] and len(window.scatter.placed_item.data) == 0
+
+    scene = vb.mapViewToScene(QPointF(0.0, 0.0))
+    qtbot.mouseClick(
+        window.scatter.viewport(), Qt.MouseButton.LeftButton, pos=window.scatter.mapFromScene(scene)
+    )
+    assert len(window.scatter.placed_item.data) == 1  # starting over: one marker
+    qtbot.mouseClick(window.controls.reset_button, Qt.MouseButton.LeftButton)
+    assert len(window.scatter.placed_item.data) == 0 and window._placing == []
+    for x, y in targets[:1]:
+        scene = vb.mapViewToScene(QPointF(x, y))
+        pos = window.scatter.mapFromScene(scene)
+        qtbot.mouseClick(window.scatter.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert len(window.scatter.placed_item.data) == 1
+    load(qtbot, window, DATA / "spreads.csv")  # new data: old clicks mean nothing there
+    assert len(window.scatter.placed_item.data) == 0 and window._placing == []
 
 
 def test_click_to_place_is_disabled_for_principal_components(qtbot, window):
@@ -311,8 +337,16 @@ def test_settings_persist_between_launches(qtbot, make_window):
     load(qtbot, first, DATA / "iris.csv")
     set_params(first, k=5, seed=42)
     first.controls.set_speed(30)
+    panel = first.data_panel
+    panel.missing_combo.setCurrentIndex(panel.missing_combo.findData("mean"))
+    panel.scale_combo.setCurrentIndex(panel.scale_combo.findData("standard"))
+    panel.plot_combo.setCurrentIndex(panel.plot_combo.findData("pca"))
+    qtbot.waitUntil(lambda: not first.pool.busy, timeout=RUN_TIMEOUT_MS)
     first.close()
     second = make_window(restore=True)
+    assert second.data_panel.feature_choice().missing == "mean"
+    assert second.data_panel.feature_choice().scale == "standard"
+    assert second.data_panel.plot_choice().mode == "pca"
     assert second.algorithm_panel.k_spin.value() == 5
     assert second.algorithm_panel.seed_spin.value() == 42
     assert second.controls.speed() == 30
@@ -385,3 +419,170 @@ def test_repeated_runs_and_projections_share_one_engine_thread(qtbot, window, di
     assert dialogs == []
     assert len(threads) == 5
     assert len(set(threads)) == 1 and threads[0] != threading.get_ident()
+
+
+def test_status_says_complete_only_when_the_playback_has_caught_up(qtbot, window):
+    load(qtbot, window, DATA / "spreads.csv")
+    set_params(window, k=6, seed=1, init="random", max_iter=200)
+    window.controls.set_speed(10)
+    qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.run_worker is None, timeout=RUN_TIMEOUT_MS)
+    assert window.playback.playing and not window.playback.at_end()  # the engine is ahead
+    assert window.statusBar().currentMessage() == "Engine done; playing back…"
+    window.controls.set_speed(0)
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT_MS):
+        pass
+    assert window.playback.at_end()
+    assert window.statusBar().currentMessage() == "Run complete."
+
+
+def test_pause_button_names_its_action_after_scrubbing(qtbot, window):
+    load(qtbot, window, DATA / "spreads.csv")
+    set_params(window, k=6, seed=1, init="random", max_iter=200)
+    click_run(qtbot, window)
+    button = window.controls.pause_button
+    assert button.text() == "Replay"  # at the last frame: a click starts over
+    slider = window.controls.history_slider
+    middle = (slider.minimum() + slider.maximum()) // 2
+    slider.setValue(middle)
+    assert window.playback.index == middle
+    assert button.text() == "Resume"  # scrubbed back: a click goes on from here
+    window.controls.set_speed(5)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert window.playback.playing and button.text() == "Pause"
+    qtbot.waitUntil(lambda: window.playback.index > middle, timeout=5_000)
+    assert window.playback.index == middle + 1  # resumed from the scrubbed frame
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert not window.playback.playing and button.text() == "Resume"
+    slider.setValue(slider.maximum())
+    assert button.text() == "Replay"
+
+
+def test_text_only_table_clears_the_views_and_says_what_the_cli_says(
+    qtbot, window, dialogs, tmp_path
+):
+    from kmeans_gui.data import DataError, load_table, prepare_features
+
+    load(qtbot, window, DATA / "blobs.csv")
+    set_params(window, k=4, seed=0, max_iter=20)
+    click_run(qtbot, window)
+    text_only = tmp_path / "names.csv"
+    text_only.write_text("name,city\nann,paris\nbob,rome\ncy,oslo\n")
+    with qtbot.waitSignal(window.errorShown, timeout=30_000):
+        window.open_file(str(text_only))
+    with pytest.raises(DataError) as refused:  # what `kmeans-gui cluster names.csv` prints
+        prepare_features(load_table(text_only).frame)
+    assert dialogs == [str(refused.value)]
+    assert "no numeric column" in dialogs[0]
+    assert dialogs[0] in window.data_panel.left_out_label.text()
+
+    # nothing of blobs.csv stays on screen
+    assert window.scatter.xy is None and window.scatter.centroids is None
+    assert len(window.scatter.scatter_item.data) == 0
+    assert window.inertia_view.iterations.size == 0 and not window.inertia_view._ghosts
+    assert window.sizes_view.bars is None
+    assert window.scatter.plotItem.vb.viewRange()[0][1] < 2  # axes no longer span blobs.csv
+    assert window.controls.history_label.text() == "no run yet"
+    assert not window.controls.run_button.isEnabled()
+    assert not window.controls.step_button.isEnabled()
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert window.run_worker is None and len(dialogs) == 1
+
+    load(qtbot, window, DATA / "blobs.csv")
+    assert window.controls.run_button.isEnabled()
+
+
+@pytest.mark.parametrize(("n_points", "images"), [(800, 0), (6_000, 0), (30_000, 1)])
+def test_svg_export_draws_points_as_shapes_or_one_image(qtbot, window, tmp_path, n_points, images):
+    rng = np.random.default_rng(3)
+    path = tmp_path / "points.csv"
+    pd.DataFrame(rng.normal(size=(n_points, 2)), columns=["a", "b"]).to_csv(path, index=False)
+    load(qtbot, window, path)
+    set_params(window, k=3, seed=0, max_iter=5)
+    click_run(qtbot, window)
+    out = tmp_path / "plot.svg"
+    items = list(window.scatter.plotItem.items)
+    window.export_plot(str(out))
+    svg = out.read_text()
+    assert svg.count("<image") == images  # never one bitmap per point
+    shapes = svg.count("<path")
+    assert shapes >= (n_points if images == 0 else 3)  # centroids are shapes either way
+    assert window.scatter.raster_item.isVisible() and window.scatter.plotItem.items == items
+    assert window.scatter.scatter_item._exportOpts is False  # back to screen drawing
+
+
+def test_plot_export_failure_is_one_sentence(qtbot, window, dialogs, tmp_path):
+    load(qtbot, window, DATA / "blobs.csv")
+    for name in ("plot.svg", "plot.png"):
+        target = tmp_path / "missing" / name
+        window.export_plot(str(target))
+        message = dialogs[-1]
+        assert message.startswith("Could not write the plot to") and message.endswith(".")
+        assert message.lower().count("could not") == 1 and "does not exist" in message
+    assert len(dialogs) == 2
+
+
+def test_tensorflow_loads_only_once_the_first_points_are_drawn(qtbot, make_window, monkeypatch):
+    """Importing TensorFlow stalls the GUI thread (GIL) for up to ~0.5 s: not before the
+    first table is on screen."""
+    from kmeans_gui.app import window as window_module
+
+    calls: list[bool] = []
+    engine_info = window_module.engine_info
+
+    def recorded():
+        calls.append(True)
+        return engine_info()
+
+    monkeypatch.setattr(window_module, "engine_info", recorded)
+    window = make_window()
+    plotted: list[bool] = []
+    window.dataReady.connect(lambda: plotted.append(not calls))
+    qtbot.wait(100)
+    assert calls == []
+    load(qtbot, window, DATA / "blobs.csv")
+    assert plotted == [True]  # the points were drawn before the engine was asked to load
+    qtbot.waitUntil(lambda: bool(window.devices), timeout=RUN_TIMEOUT_MS)
+    assert calls == [True]
+
+
+def test_space_runs_even_when_a_number_field_has_focus(qtbot, window):
+    load(qtbot, window, DATA / "blobs.csv")
+    set_params(window, k=4, seed=0, max_iter=20)
+    spin = window.algorithm_panel.k_spin
+    window.activateWindow()
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus, timeout=2_000)
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT_MS):
+        qtbot.keyClick(spin, Qt.Key.Key_Space)
+    assert window.playback.history.frames[window.playback.index].final
+    assert spin.value() == 4 and spin.hasFocus()
+    qtbot.keyClick(spin, Qt.Key.Key_Up)  # the field still edits
+    assert spin.value() == 5
+
+    window.algorithm_dock.setFloating(True)  # a window of its own: the shortcut still works
+    window.algorithm_dock.activateWindow()
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus, timeout=2_000)
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT_MS):
+        qtbot.keyClick(spin, Qt.Key.Key_Space)
+
+
+def test_equal_aspect_for_the_gps_sample_and_on_request(qtbot, window):
+    vb = window.scatter.plotItem.vb
+
+    def units_per_pixel() -> tuple[float, float]:
+        (x0, x1), (y0, y1) = vb.viewRange()
+        return (x1 - x0) / vb.width(), (y1 - y0) / vb.height()
+
+    load(qtbot, window, DATA / "gps.csv")  # longitude and latitude: both in degrees
+    assert window.aspect_action.isChecked() and window.scatter.equal_aspect
+    qtbot.wait(50)
+    x, y = units_per_pixel()
+    assert x == pytest.approx(y, rel=1e-3)
+    load(qtbot, window, DATA / "blobs.csv")
+    assert not window.aspect_action.isChecked() and not window.scatter.equal_aspect
+    window.aspect_action.trigger()  # View > Equal aspect
+    assert window.scatter.equal_aspect
+    load(qtbot, window, DATA / "iris.csv")
+    assert window.scatter.equal_aspect  # the user's choice stays

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import types
+import warnings
 from pathlib import Path
 
 import pytest
@@ -65,6 +67,7 @@ def test_cluster_help_lists_every_option(capsys) -> None:
         "--batch-size",
         "--learning-rate",
         "--optimizer",
+        "--max-candidates",
         "--missing",
     ):
         assert option in out
@@ -90,6 +93,10 @@ def test_version(capsys) -> None:
         (["sweep", "t.csv", "--k", "5:2"], "error: argument -k/--k: '5:2' is not a range of k"),
         (["sweep", "t.csv", "--k", "0:3"], "error: argument -k/--k: every k must be at least 1"),
         (["-k", "-3"], "error: argument -k/--k: must be a whole number of at least 1, not -3"),
+        (
+            ["sweep", "t.csv", "--k", "2:3", "--init", "kmeans++"],
+            "error: argument --init: 'kmeans++' is not an initialiser; did you mean 'k-means++'?",
+        ),
     ],
 )
 def test_argument_errors_are_one_line_exit_2(capsys, argv, message) -> None:
@@ -240,3 +247,99 @@ def test_debug_shows_the_traceback_of_unexpected_errors(table_csv, monkeypatch, 
         monkeypatch.setenv("KMEANS_GUI_DEBUG", "1")
     with pytest.raises(RuntimeError, match="the loader broke"):
         cli.main(argv)
+
+
+@pytest.mark.parametrize("command", [["cluster", "-k", "2"], ["sweep", "--k", "2:3"]])
+def test_values_too_large_for_float32_name_the_column_and_the_remedy(
+    capsys, tmp_path, command
+) -> None:
+    path = tmp_path / "huge.csv"
+    path.write_text("a,b,c\n1e39,1,2\n2e39,2,3\n3e39,5,1\n1,4,4\n")
+    out = tmp_path / "o.csv"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NumPy overflow warning on the way
+        argv = [command[0], str(path), *command[1:]]
+        argv += ["--out", str(out)] if command[0] == "cluster" else []
+        code, _, err = run(argv, capsys)
+    assert code == 2
+    assert error_line(err) == (
+        "error: Column 'a' holds values too large for the engine's float32 arithmetic "
+        "(up to 3e+39); rerun with --scale standard (or --scale minmax) to cluster them."
+    )
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("flag", ["--out", "--centroids-out"])
+def test_an_output_folder_that_cannot_be_written_fails_before_the_fit(
+    capsys, table_csv, tmp_path, monkeypatch, flag
+) -> None:
+    from kmeans_gui.data import export as export_module
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real = export_module._temporary
+
+    def refuse(target: Path) -> Path:
+        if target.parent == locked:
+            raise PermissionError(13, "Permission denied", str(target))
+        return real(target)
+
+    monkeypatch.setattr(export_module, "_temporary", refuse)  # as a read-only folder would
+    monkeypatch.setattr(cli, "_import_engine", lambda: pytest.fail("the fit must not start"))
+    code, _, err = run(["cluster", str(table_csv), "-k", "2", flag, str(locked / "o.csv")], capsys)
+    assert code == 2
+    assert error_line(err) == (
+        f"error: Cannot write o.csv in {locked}: permission denied; "
+        "choose a folder you can write to."
+    )
+    assert list(locked.iterdir()) == []
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes anywhere")
+def test_a_read_only_output_folder_fails_before_the_fit(capsys, table_csv, tmp_path) -> None:
+    locked = tmp_path / "ro"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        code, _, err = run(
+            ["cluster", str(table_csv), "-k", "2", "--out", str(locked / "o.csv")], capsys
+        )
+    finally:
+        locked.chmod(0o755)
+    assert code == 2 and "permission denied" in error_line(err)
+
+
+def test_init_typo_suggests_the_initialiser_before_loading_anything(capsys, table_csv) -> None:
+    code, out, err = run(["cluster", str(table_csv), "-k", "2", "--init", "kmeans++"], capsys)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [  # no warning about the data first: nothing was loaded
+        "error: argument --init: 'kmeans++' is neither an initialiser nor a file; "
+        "did you mean 'k-means++'?"
+    ]
+
+
+def test_help_explains_learning_rate_max_candidates_and_distance_units(capsys) -> None:
+    _, out, _ = run(["cluster", "--help"], capsys)
+    text = " ".join(out.split())
+    assert "--learning-rate LR gradient only" in text
+    assert "minibatch has none" in text
+    assert "--max-candidates N kmedoids only" in text
+    assert "in the units the clustering ran in" in text
+
+
+def test_max_candidates_reaches_the_engine(capsys, table_csv, monkeypatch) -> None:
+    seen: dict[str, object] = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_fit(engine, features, k, init, options, reporter):
+        seen.update(options)
+        raise Stop
+
+    monkeypatch.setattr(cli, "_import_engine", lambda: None)
+    monkeypatch.setattr(cli, "_fit", fake_fit)
+    argv = ["cluster", str(table_csv), "-k", "2", "--algorithm", "kmedoids"]
+    with pytest.raises(Stop):
+        cli._cluster(cli.build_command_parser().parse_args([*argv, "--max-candidates", "50"]))
+    assert seen["max_candidates"] == 50 and seen["algorithm"] == "kmedoids"

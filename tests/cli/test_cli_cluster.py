@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -296,3 +299,62 @@ def test_fewer_distinct_points_than_k_is_a_warning(tmp_path, capsys) -> None:
         "error: The data have only 2 distinct point(s), fewer than the 3 initial centroids in "
         "init.csv; give at most 2 centroids.\n"
     )
+
+
+def test_values_beyond_float32_cluster_with_standard_scaling(tmp_path, capsys) -> None:
+    path = tmp_path / "huge.csv"
+    path.write_text("a,b\n1e39,1\n1.1e39,1.2\n5e39,8\n5.2e39,8.5\n")
+    code, out, err = run(["cluster", path, "-k", "2", "--scale", "standard", "--json"], capsys)
+    assert code == 0, err
+    report = json.loads(out)
+    assert sorted(report["sizes"]) == [2, 2]
+    assert sorted(c[0] for c in report["centroids"]) == [1.05e39, 5.1e39]  # exact means
+
+
+def test_exported_centroids_are_exact_means_and_match_scikit_learn(tmp_path, capsys) -> None:
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.normal(5000, 0.5, (300, 2)), rng.normal(5003, 0.5, (300, 2))]).round(6)
+    path = tmp_path / "near5000.csv"
+    pd.DataFrame(X, columns=["a", "b"]).to_csv(path, index=False)
+    out, cent = tmp_path / "o.csv", tmp_path / "c.csv"
+    init = X[[0, 300]]
+    pd.DataFrame(init, columns=["a", "b"]).to_csv(tmp_path / "init.csv", index=False)
+    argv = ["cluster", path, "-k", "2", "--init", tmp_path / "init.csv", "--out", out]
+    code, _, err = run([*argv, "--centroids-out", cent, "-q"], capsys)
+    assert code == 0, err
+    sk = SkKMeans(2, init=init, n_init=1).fit(X)
+    labels = pd.read_csv(out)["cluster"].to_numpy()
+    assert (labels == sk.labels_).all()
+    written = pd.read_csv(cent)[["a", "b"]].to_numpy()
+    expected = np.vstack([X[labels == j].mean(axis=0) for j in (0, 1)])
+    np.testing.assert_array_equal(written, expected)  # every digit, no float32 noise
+    np.testing.assert_allclose(written, sk.cluster_centers_, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "line"),
+    [
+        (signal.SIGTERM, 143, "error: terminated; no output was written"),
+        (signal.SIGINT, 130, "error: interrupted; no output was written"),
+    ],
+)
+def test_a_signal_during_the_export_leaves_no_temporary_file(
+    iris, tmp_path, capsys, monkeypatch, signum, code, line
+) -> None:
+    from kmeans_gui.data import export as export_module
+
+    real = export_module._write_delimited
+
+    def write_then_get_killed(frame, tmp, *args) -> None:
+        real(frame, tmp, *args)  # the temporary file is complete on disk...
+        os.kill(os.getpid(), signum)  # ...when the signal arrives
+        time.sleep(5)  # the handler raises before this ends
+
+    monkeypatch.setattr(export_module, "_write_delimited", write_then_get_killed)
+    out = tmp_path / "out" / "o.csv"
+    out.parent.mkdir()
+    status, _, err = run(["cluster", iris[0], "-k", "3", "--seed", "0", "--out", out], capsys)
+    assert status == code
+    assert "Traceback" not in err and err.splitlines()[-1] == line
+    assert list(out.parent.iterdir()) == []  # neither o.csv nor a hidden .partial file
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handler restored

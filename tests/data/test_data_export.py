@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -107,7 +108,8 @@ def test_centroids_are_in_user_units_with_sizes(tmp_path, ext) -> None:
     assert list(back.columns) == ["cluster", "size_2", "a", "size"]
     assert back["cluster"].tolist() == [0, 1]
     assert back["size_2"].tolist() == [2, 2]
-    np.testing.assert_allclose(back[["a", "size"]].to_numpy(), [[1.0, 1.0], [11.0, 5.0]])
+    expected = [[1.0, 1.0], [11.0, 5.0]]  # Excel may hand back 1.0 as the whole number 1
+    np.testing.assert_allclose(back[["a", "size"]].to_numpy(dtype=float), expected)
 
 
 def test_input_file_is_never_overwritten_unless_asked(loaded) -> None:
@@ -271,3 +273,49 @@ def test_export_delimiter_follows_the_extension(tmp_path, source, ext, expected)
     features = prepare_features(table.frame, ["b"])
     out = export_labelled(table, features, np.array([0]), None, tmp_path / f"out{ext}")
     assert out.read_text() == expected
+
+
+@pytest.mark.parametrize("ext", [".csv", ".tsv", ".xlsx"])
+def test_export_writes_the_header_cells_exactly_as_in_the_file(tmp_path, ext) -> None:
+    if ext == ".xlsx":
+        pytest.importorskip("openpyxl")
+    source = tmp_path / "h.csv"
+    source.write_text("id, x ,id,,y\n1,1.5,a,NA,2\n2,2.5,b,None,3\n")
+    table = load_table(source)
+    assert table.columns == ["id", "x", "id.1", "Unnamed: 3", "y"]  # unique names inside
+    features = prepare_features(table.frame, ["x", "y"])
+    out = export_labelled(table, features, np.array([0, 1]), None, tmp_path / f"o{ext}")
+    if ext == ".xlsx":
+        import openpyxl
+
+        rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
+        assert rows[0] == ("id", " x ", "id", None, "y", "cluster")  # Excel: empty cell is None
+        assert rows[1][3] == "NA"
+    else:
+        delimiter = "\t" if ext == ".tsv" else ","
+        lines = out.read_text().splitlines()
+        assert lines[0] == delimiter.join(["id", " x ", "id", "", "y", "cluster"])
+        assert lines[1:] == [
+            delimiter.join(["1", "1.5", "a", "NA", "2", "0"]),
+            delimiter.join(["2", "2.5", "b", "None", "3", "1"]),
+        ]
+    centroids = export_centroids(
+        features, np.array([[1.5, 2.0], [2.5, 3.0]]), np.array([1, 1]), tmp_path / f"c{ext}",
+        source=table,
+    )  # fmt: skip
+    back = load_table(centroids)
+    assert back.header[2:] == (" x ", "y")
+
+
+def test_json_export_keeps_every_digit_of_every_float(tmp_path) -> None:
+    frame = pd.DataFrame({"x": [0.1 + 0.2, 1 / 3, 5000.000000123456789, np.nan, 1e-300]})
+    features = prepare_features(frame, ["x"], missing="mean")
+    distances = np.array([0.1 + 0.2, 2 / 3, 1234.5678901234567, 0.0, 7e-310])
+    for ext in (".json", ".jsonl"):
+        out = export_labelled(
+            frame, features, np.zeros(5, dtype=int), distances, tmp_path / f"o{ext}"
+        )
+        text = out.read_text()
+        records = json.loads(text) if ext == ".json" else [json.loads(r) for r in text.splitlines()]
+        assert [r["distance"] for r in records] == distances.tolist()
+        assert [r["x"] for r in records] == [0.1 + 0.2, 1 / 3, 5000.000000123456789, None, 1e-300]

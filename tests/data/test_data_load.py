@@ -80,8 +80,14 @@ def test_comma_column_that_is_not_all_numbers_stays_text(tmp_path: Path) -> None
     table = load_table(write(tmp_path, "t.csv", "a;b;c\n1,5;x;1\n2,5;1,5;2\n"))
     assert table.frame["a"].tolist() == [1.5, 2.5]
     assert table.frame["b"].tolist() == ["x", "1,5"]
-    comma_separated = load_table(write(tmp_path, "c.csv", 'a,b\n"1,5",1\n"2,5",2\n'))
-    assert comma_separated.frame["a"].tolist() == ["1,5", "2,5"]  # a comma file: no guessing
+
+
+def test_quoted_decimal_comma_in_a_comma_file_is_a_number_unless_it_may_be_thousands(
+    tmp_path: Path,
+) -> None:
+    table = load_table(write(tmp_path, "c.csv", 'a,b,c\n"1,5",1,"1,234"\n"2,25",2,"5,678"\n'))
+    assert table.frame["a"].tolist() == [1.5, 2.25]
+    assert table.frame["c"].tolist() == ["1,234", "5,678"]  # 1234 or 1.234? left as written
 
 
 def test_tab_separated_by_extension_and_by_sniffing(tmp_path: Path) -> None:
@@ -131,7 +137,7 @@ def test_encoding_check_reads_in_blocks_without_false_alarms(tmp_path, monkeypat
     assert table.frame["name"].tolist() == ["Étienne", "Zoë", "€uro"]
     bad = "name,v\nÉtienne,1\nZoë,2\n".encode() + b"M\xfcller,3\n"
     table = load_table(write(tmp_path, "bad.csv", bad))
-    assert "first bad byte on line 4" in table.notes[0]
+    assert "line 4 is not valid UTF-8 (byte 0xFC at column 2)" in table.notes[0]
     assert table.frame["name"].tolist()[-1] == "Müller"
 
 
@@ -282,9 +288,10 @@ def test_format_is_sniffed_when_the_extension_says_nothing(tmp_path: Path) -> No
         (
             "long.csv",
             b"a,b\n1,2\n3,4,5\n6,7\n",
-            "Line 3 of long.csv has 3 fields but the header has 2; fix that row, or quote "
-            "text that contains a comma.",
+            "Line 3 of long.csv has 3 fields but the header has 2 fields; fix that row, or "
+            "quote text that contains a comma.",
         ),
+        ("one.csv", b"a\n1\n2,3\n", "Line 3 of one.csv has 2 fields but the header has 1 field;"),
         ("short.csv", b"a;b;c\n1;2;3\n4;5\n", "Line 3 of short.csv has 2 fields but the header"),
         ("first.csv", b"a,b\n1,2,3\n4,5,6\n", "Line 2 of first.csv has 3 fields"),
         ("quoted.csv", b'a,b\n"x\ny",2\n3,4,5\n', "Line 4 of quoted.csv has 3 fields"),
@@ -292,7 +299,7 @@ def test_format_is_sniffed_when_the_extension_says_nothing(tmp_path: Path) -> No
         ("fake.parquet", b"hello", "fake.parquet is not a Parquet file"),
         ("fake.xlsx", b"hello", "fake.xlsx is not an Excel .xlsx file"),
         ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old.xls is an old-style Excel .xls"),
-        ("t.csv.gz", b"\x1f\x8b\x08\x00", "t.csv.gz is a compressed archive"),
+        ("t.csv.gz", b"\x1f\x8b\x08\x00", "t.csv.gz cannot be unpacked (gzip): Compressed"),
         ("bad.json", b'[{"a": 1},\n]', "bad.json is not valid JSON: Expecting value at line 2"),
         ("list.json", b"[1, 2]", "list.json must hold a list of records (JSON objects)"),
         ("none.json", b"[]", "none.json holds an empty list"),
@@ -339,3 +346,153 @@ def test_header_only_excel_sheet(tmp_path: Path) -> None:
     pd.DataFrame({"a": [], "b": []}).to_excel(path, index=False)
     with pytest.raises(DataError, match=r"^h.xlsx has a header row but no data rows\.$"):
         load_table(path)
+
+
+# --- a quote never closed, missing-value tokens, blanks, encodings -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        ('id,name,x\n1,a,2\n2,b,"3\n3,c,4\n4,d,5\n', 3),  # pyarrow alone returns 3 rows
+        ('id,name,x\n1,"abc,2\n2,b,3\n', 2),
+        ('id,name,x\n1,a,2\n2,b,"3', 3),  # on the last line, no final line break
+    ],
+)
+def test_a_quote_never_closed_is_an_error_naming_its_line(tmp_path, content, line) -> None:
+    with pytest.raises(DataError) as caught:
+        load_table(write(tmp_path, "q.csv", content))
+    assert str(caught.value).startswith(f"q.csv: the quote opened on line {line} is never closed")
+
+
+def test_a_quote_never_closed_mid_file_loses_no_rows_silently(tmp_path: Path) -> None:
+    rows = [f"{i},name{i},{i * 0.5}\n" for i in range(200_000)]  # several parser blocks
+    rows[100_000] = '100000,"oops,3\n'
+    path = write(tmp_path, "big.csv", "id,name,x\n" + "".join(rows))
+    with pytest.raises(DataError, match=r"quote opened on line 100002 is never closed"):
+        load_table(path)
+
+
+def test_an_odd_quote_inside_an_unquoted_cell_is_text(tmp_path: Path) -> None:
+    table = load_table(write(tmp_path, "t.csv", 'id,size\n1,12" pipe\n2,3" pipe\n'))
+    assert table.frame["size"].tolist() == ['12" pipe', '3" pipe']
+
+
+def test_missing_value_tokens_stay_text_in_text_columns(tmp_path: Path) -> None:
+    tokens = ["NA", "None", "nan", "n/a", "null", "NULL", "#N/A"]
+    body = "".join(f"{i},{t},{t}\n" for i, t in enumerate(tokens)) + "9,Bob,1.5\n"
+    table = load_table(write(tmp_path, "t.csv", "id,name,x\n" + body))
+    assert table.frame["name"].tolist() == [*tokens, "Bob"]  # a name column keeps 'NA' and all
+    assert table.frame["x"].dtype == np.float64  # a number column reads them as missing
+    assert table.frame["x"].isna().sum() == len(tokens)
+    only_tokens = load_table(write(tmp_path, "u.csv", "a,b\nNA,1\nNone,2\n"))
+    assert only_tokens.frame["a"].tolist() == ["NA", "None"]
+
+
+def test_whitespace_only_cells_are_missing_in_a_numeric_column(tmp_path: Path) -> None:
+    table = load_table(write(tmp_path, "t.csv", "a,b,c\n1,2.5,x\n  ,\t,  \n4, 5.5 ,z\n"))
+    assert str(table.frame["a"].dtype) == "Int64"
+    assert table.frame["a"].tolist() == [1, pd.NA, 4]
+    assert table.frame["b"].tolist()[::2] == [2.5, 5.5] and np.isnan(table.frame["b"][1])
+    assert table.frame["c"].tolist() == ["x", "  ", "z"]  # text keeps its blanks
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_bad_byte_is_located_by_line_and_column(tmp_path: Path, bom: bytes) -> None:
+    content = bom + "id,name\n1,Zoë\n2,ab".encode() + b"\xe9\n3,c\n"
+    path = write(tmp_path, "t.csv", content)
+    where = "t.csv: line 3 is not valid UTF-8 (byte 0xE9 at column 5)"
+    if bom:
+        with pytest.raises(DataError) as caught:
+            load_table(path)
+        assert str(caught.value).startswith(where)
+    else:
+        table = load_table(path)
+        assert table.notes[0].startswith(where + "; it was read as Windows-1252")
+        assert table.frame["name"].tolist() == ["ZoÃ«", "abé", "c"]
+
+
+def test_a_decimal_column_with_text_beyond_the_sample_is_read_again_as_text(tmp_path) -> None:
+    rows = "".join(f"{i},{i}.5\n" for i in range(20_000))  # far beyond the first 64 KB
+    path = write(tmp_path, "late.csv", f"id,x\n{rows}20000,n/a\n20001,oops\n20002, 7.25 \n")
+    table = load_table(path)
+    assert table.engine == "pyarrow"
+    assert len(table.frame) == 20_003
+    assert table.frame["x"].tolist()[-3:] == ["n/a", "oops", " 7.25 "]  # as written
+    missing = load_table(write(tmp_path, "na.csv", f"id,x\n{rows}20000,NA\n20001,  \n"))
+    assert missing.frame["x"].dtype == np.float64
+    assert missing.frame["x"].isna().sum() == 2 and missing.frame["x"].iloc[1] == 1.5
+
+
+def test_excel_cells_are_typed_like_csv_text(tmp_path: Path) -> None:
+    import datetime
+
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["id", " x ", "n", "name", "when", "id"])
+    sheet.append(["007", 1.5, 1, "NA", datetime.datetime(2020, 1, 1), "a"])
+    sheet.append(["010", 2.5, None, "Bob", datetime.datetime(2021, 6, 30), "b"])
+    sheet.append(["011", None, 3, "  ", None, "c"])
+    path = tmp_path / "t.xlsx"
+    book.save(path)
+    table = load_table(path)
+    frame = table.frame
+    assert frame["id"].tolist() == ["007", "010", "011"]  # an ID typed as text keeps its zeros
+    assert str(frame["n"].dtype) == "Int64" and frame["n"].tolist() == [1, pd.NA, 3]  # not 1.0
+    assert frame["x"].dtype == np.float64
+    assert frame["name"].tolist() == ["NA", "Bob", "  "]  # text exactly as typed
+    assert pd.api.types.is_datetime64_any_dtype(frame["when"])
+    assert table.header == ("id", " x ", "n", "name", "when", "id")
+    assert table.columns == ["id", "x", "n", "name", "when", "id.1"]
+
+
+@pytest.mark.parametrize("ext", [".csv.gz", ".tsv.bz2", ".csv.xz", ".zip"])
+def test_compressed_tables_are_unpacked(tmp_path: Path, ext: str) -> None:
+    import bz2
+    import gzip
+    import lzma
+    import zipfile
+
+    delimiter = "\t" if ".tsv" in ext else ","
+    text = delimiter.join(["id", "x"]) + "\n" + delimiter.join(["007", "1.5"]) + "\n"
+    path = tmp_path / f"t{ext}"
+    if ext == ".zip":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("inner/t.csv", text)
+    else:
+        opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}[Path(ext).suffix]
+        with opener(path, "wb") as handle:
+            handle.write(text.encode())
+    table = load_table(path)
+    assert table.path == path and table.notes == ()
+    assert table.format == ("tsv" if ".tsv" in ext else "csv")
+    assert table.frame["id"].tolist() == ["007"] and table.frame["x"].tolist() == [1.5]
+
+
+def test_a_zip_with_several_files_is_refused(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "two.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a.csv", "x\n1\n")
+        archive.writestr("b.csv", "x\n2\n")
+    with pytest.raises(DataError, match=r"^two.zip holds 2 files; a zipped table must hold"):
+        load_table(path)
+
+
+def test_a_bad_byte_in_json_is_located_too(tmp_path: Path) -> None:
+    content = '[{"name": "Zoë"},\n {"name": "ab'.encode() + b"\xe9" + b'"}]'
+    table = load_table(write(tmp_path, "t.json", content))
+    assert table.notes[0].startswith(
+        "t.json: line 2 is not valid UTF-8 (byte 0xE9 at column 14); it was read as"
+    )
+
+
+def test_progress_moves_while_the_columns_are_typed(tmp_path: Path) -> None:
+    path = write(tmp_path, "t.csv", "id,name,x\n" + "".join(f"{i},n{i},{i}.5\n" for i in range(50)))
+    seen: list[tuple[float, str]] = []
+    load_table(path, progress=lambda fraction, message: seen.append((fraction, message)))
+    typing = [f for f, m in seen if m.startswith("Typing column")]
+    assert len(typing) == 3 and all(0.3 < f <= 0.95 for f in typing)
+    assert [f for f, _ in seen] == sorted(f for f, _ in seen)

@@ -1,0 +1,132 @@
+"""Lloyd's pass spread over the replicas of a ``tf.distribute`` strategy.
+
+Where one device is not enough, the blocks of rows are dealt out to the strategy's replicas
+(GPUs of one machine with ``MirroredStrategy``, machines with ``MultiWorkerMirroredStrategy``);
+each replica runs the very kernel a single device runs on its share, and the strategy's own
+all-reduce adds up the per-cluster sums, weights, counts and inertia. Labels stay on their
+replicas from pass to pass (the next pass needs them to count changed rows) and are gathered
+only to build the state. Nothing here is home-made communication: it is ``strategy.run``,
+``strategy.reduce`` and ``strategy.gather``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from .devices import is_gpu, resolve_device
+from .errors import KMeansInputError
+from .kernels import lloyd_pass
+
+_SUM = tf.distribute.ReduceOp.SUM
+
+
+@dataclass(frozen=True, eq=False)
+class Shards:
+    """The prepared blocks dealt out to a strategy's replicas, in order."""
+
+    strategy: tf.distribute.Strategy
+    blocks: Any  # PerReplica (M / R, B, D) float32
+    weights: Any  # PerReplica (M / R, B) float32
+    unlabelled: Any  # PerReplica (M / R, B) int32
+    on_gpu: bool
+    step: Any  # the compiled distributed pass for this strategy
+
+    @property
+    def description(self) -> str:
+        """What the states report as their device: the strategy, its replica count and the
+        devices of this machine, e.g. "MirroredStrategy, 2 replicas (here: CPU:0, CPU:1)"."""
+        here = ", ".join(d.split("/device:")[-1] for d in local_devices(self.strategy))
+        replicas = self.strategy.num_replicas_in_sync
+        return f"{type(self.strategy).__name__}, {replicas} replicas (here: {here})"
+
+
+def local_devices(strategy: tf.distribute.Strategy) -> list[str]:
+    """The devices this process's replicas run on (the default strategy: TensorFlow's choice)."""
+    try:
+        return list(strategy.extended.worker_devices)
+    except RuntimeError:  # the default strategy has no device list of its own
+        return [resolve_device("auto")]
+
+
+def check_strategy(strategy: object) -> tf.distribute.Strategy:
+    if not isinstance(strategy, tf.distribute.Strategy):
+        raise KMeansInputError(
+            f"strategy must be a tf.distribute.Strategy (e.g. MirroredStrategy), got {strategy!r}"
+        )
+    return strategy
+
+
+def shard(
+    strategy: tf.distribute.Strategy,
+    blocks: np.ndarray,
+    weights: np.ndarray,
+    unlabelled: np.ndarray,
+) -> Shards:
+    """Deal (M, B, ...) blocks to the replicas, padding M with empty blocks to a multiple of R.
+
+    Padding blocks carry weight 0 and label -2, so every kernel already ignores them.
+    """
+    replicas = strategy.num_replicas_in_sync
+    m = blocks.shape[0]
+    per = -(-m // replicas)
+    extra = per * replicas - m
+    if extra:
+        blocks = np.concatenate([blocks, np.zeros((extra, *blocks.shape[1:]), blocks.dtype)])
+        weights = np.concatenate([weights, np.zeros((extra, *weights.shape[1:]), weights.dtype)])
+        pad = np.full((extra, *unlabelled.shape[1:]), -2, unlabelled.dtype)
+        unlabelled = np.concatenate([unlabelled, pad])
+
+    def dealt(array: np.ndarray) -> Any:
+        def value(ctx: tf.distribute.experimental.ValueContext) -> tf.Tensor:
+            i = ctx.replica_id_in_sync_group
+            return tf.constant(array[i * per : (i + 1) * per])
+
+        return strategy.experimental_distribute_values_from_function(value)
+
+    on_gpu = any(is_gpu(d) for d in local_devices(strategy))
+    return Shards(
+        strategy=strategy,
+        blocks=dealt(blocks),
+        weights=dealt(weights),
+        unlabelled=dealt(unlabelled),
+        on_gpu=on_gpu,
+        step=_compiled_step(strategy, on_gpu),
+    )
+
+
+def _compiled_step(strategy: tf.distribute.Strategy, on_gpu: bool) -> Any:
+    """One traced function per strategy: run the kernel on every replica, all-reduce the sums."""
+
+    @tf.function(reduce_retracing=False)
+    def step(blocks: Any, weights: Any, previous: Any, centroids: tf.Tensor) -> tuple:
+        def replica(b: tf.Tensor, w: tf.Tensor, p: tf.Tensor) -> tuple:
+            return lloyd_pass(b, w, p, centroids, on_gpu)
+
+        labels, sums, wsum, count, changed, inertia = strategy.run(
+            replica, args=(blocks, weights, previous)
+        )
+        return (
+            labels,
+            strategy.reduce(_SUM, sums, axis=None),
+            strategy.reduce(_SUM, wsum, axis=None),
+            strategy.reduce(_SUM, count, axis=None),
+            strategy.reduce(_SUM, changed, axis=None),
+            strategy.reduce(_SUM, inertia, axis=None),
+        )
+
+    return step
+
+
+def distributed_pass(shards: Shards, previous: Any, centroids: np.ndarray) -> tuple:
+    """``kernels.lloyd_pass`` over all replicas; labels come back per replica."""
+    return shards.step(shards.blocks, shards.weights, previous, tf.constant(centroids))
+
+
+def gather_labels(shards: Shards, labels: Any, n: int) -> np.ndarray:
+    """Every replica's labels, in row order, without the padding: (N,) int32."""
+    gathered = shards.strategy.gather(labels, axis=0)
+    return gathered.numpy().reshape(-1)[:n]
