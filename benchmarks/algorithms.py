@@ -6,11 +6,15 @@ Each row fits the same data from the same initial centres (the engine's k-means+
 sides, after one warm-up fit each (TensorFlow traces and compiles once per shape and process;
 that is not timed), and prints the wall-time ratio engine / reference and the inertia ratio
 engine / reference (1.00 = same quality, below 1 = better). References: scikit-learn's KMeans
-(lloyd) for ``lloyd`` and ``gradient`` (which converges to Lloyd's fixed points),
-MiniBatchKMeans for ``minibatch`` (mean over three seeds), silhouette_score for the sweep's
-silhouette, and brute-force NumPy (float64, full pairwise matrices) for k-medoids and
-spherical k-means, which scikit-learn does not have. A last line times k-medoids iterations on
-a million rows, where medoids are sampled.
+(lloyd) for ``lloyd`` and ``gradient`` (which converges to Lloyd's fixed points), for
+weighted k-means (the same integer weights on both sides) and for restarts (``n_init=4``
+k-means++ on both sides, each with its own seeds: a quality comparison more than a timing),
+MiniBatchKMeans for ``minibatch`` (median time and median inertia over seven seeds: one
+mini-batch run is noisy), a loop of KMeans + silhouette_score for the sweep over k, and
+brute-force NumPy (float64, full pairwise matrices) for k-medoids and spherical k-means, which
+scikit-learn does not have. A mini-batch row at N = 1e6, D = 2, k = 8 also prints the engine's
+Lloyd for comparison. A last line times k-medoids iterations on a million rows, where medoids
+are sampled.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from sklearn.cluster import KMeans as SkKMeans
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.metrics import silhouette_score
 
-from kmeans_gui.engine import KMeans, SampledMedoidsWarning, iterate, silhouette
+from kmeans_gui.engine import KMeans, SampledMedoidsWarning, iterate, silhouette, sweep
 from kmeans_gui.engine.init import kmeans_plusplus
 from kmeans_gui.engine.prepare import prepare_input
 
@@ -129,19 +133,50 @@ def main() -> None:
             f"vs sklearn KMeans; iterations {ours.n_iter_} vs {ref.n_iter_}",
         )
 
-    times_o, times_r, inert_o, inert_r = [], [], [], []
-    for seed in range(3):
-        mb = KMeans(k, init=init, seed=seed, algorithm="minibatch", batch_size=1024)
-        t, ours = best_time(partial_fit(mb, X), 1)
-        skm = MiniBatchKMeans(k, init=init, n_init=1, batch_size=1024, random_state=seed)
-        t_r, theirs = best_time(partial_fit(skm, X), 1)
-        times_o.append(t), times_r.append(t_r)
-        inert_o.append(ours.inertia_), inert_r.append(theirs.inertia_)
+    weights = rng.integers(1, 11, size=n).astype(np.float64)
+    t, ours = best_time(lambda: KMeans(k, init=init).fit(X, sample_weight=weights), r)
+    sk_w = SkKMeans(k, init=init, n_init=1, algorithm="lloyd")
+    t_r, theirs = best_time(lambda: sk_w.fit(X, sample_weight=weights), r)
     row(
-        f"minibatch ({n}x{d}, k={k})",
-        (float(np.mean(times_o)), float(np.mean(inert_o))),
-        (float(np.mean(times_r)), float(np.mean(inert_r))),
-        "vs sklearn MiniBatchKMeans, mean of 3 seeds",
+        f"lloyd weighted ({n}x{d}, k={k})",
+        (t, ours.inertia_),
+        (t_r, theirs.inertia_),
+        f"weights 1..10; iterations {ours.n_iter_} vs {theirs.n_iter_}",
+    )
+
+    t, ours = best_time(partial_fit(KMeans(k, n_init=4, seed=0), X), r)
+    t_r, theirs = best_time(partial_fit(SkKMeans(k, n_init=4, random_state=0), X), r)
+    row(
+        f"lloyd n_init=4 ({n}x{d}, k={k})",
+        (t, ours.inertia_),
+        (t_r, theirs.inertia_),
+        "k-means++ restarts on both sides (own seeds)",
+    )
+
+    minibatch_row(f"minibatch ({n}x{d}, k={k})", X, k, init, seeds=7)
+    X6 = blobs(1_000_000 // scale, 2, 8, rng)
+    init6 = seeding(X6, 8)
+    t_l, lloyd6 = best_time(partial_fit(KMeans(8, init=init6), X6), r)
+    minibatch_row(
+        f"minibatch ({len(X6)}x2, k=8)",
+        X6,
+        8,
+        init6,
+        seeds=7,
+        note=f"; engine lloyd {t_l:.3f} s, inertia {lloyd6.inertia_:.5g}",
+    )
+
+    ns = 50_000 // scale
+    Xs, ks, sample_size = X[:ns], range(2, 11), 5_000 // scale
+    t, points = best_time(lambda: list(sweep(Xs, ks, seed=0, silhouette_sample=sample_size)), 1)
+    t_r, ref_points = best_time(lambda: sklearn_sweep(Xs, ks, sample_size), 1)
+    row(
+        f"sweep k=2..10 ({ns}x{d})",
+        (t, sum(p.inertia for p in points)),
+        (t_r, sum(i for i, _ in ref_points)),
+        "vs sklearn KMeans + silhouette_score per k (summed inertia); best k by silhouette "
+        f"{max(points, key=lambda p: p.silhouette).k} vs "
+        f"{list(ks)[int(np.argmax([s for _, s in ref_points]))]}",
     )
 
     directions = blobs(n, d, k, rng) - 100.0
@@ -193,6 +228,36 @@ def main() -> None:
         f"sampled medoids: {sampled}, cost {first.inertia:.4g} -> {second.inertia:.4g}",
         flush=True,
     )
+
+
+def minibatch_row(
+    name: str, X: np.ndarray, k: int, init: np.ndarray, seeds: int, note: str = ""
+) -> None:
+    """Median time and median inertia over ``seeds`` runs on each side, same batch size."""
+    times_o, times_r, inert_o, inert_r = [], [], [], []
+    for seed in range(seeds):
+        mb = KMeans(k, init=init, seed=seed, algorithm="minibatch", batch_size=1024)
+        t, ours = best_time(partial_fit(mb, X), 1)
+        skm = MiniBatchKMeans(k, init=init, n_init=1, batch_size=1024, random_state=seed)
+        t_r, theirs = best_time(partial_fit(skm, X), 1)
+        times_o.append(t), times_r.append(t_r)
+        inert_o.append(ours.inertia_), inert_r.append(theirs.inertia_)
+    row(
+        name,
+        (float(np.median(times_o)), float(np.median(inert_o))),
+        (float(np.median(times_r)), float(np.median(inert_r))),
+        f"vs sklearn MiniBatchKMeans, median of {seeds} seeds{note}",
+    )
+
+
+def sklearn_sweep(X: np.ndarray, ks: range, sample_size: int) -> list[tuple[float, float]]:
+    """scikit-learn's equivalent of ``engine.sweep``: a fit and a sampled silhouette per k."""
+    rows = np.random.default_rng(0).choice(len(X), sample_size, replace=False)
+    out = []
+    for k in ks:
+        model = SkKMeans(k, n_init=1, random_state=0).fit(X)
+        out.append((model.inertia_, silhouette_score(X[rows], model.labels_[rows])))
+    return out
 
 
 def partial_fit(model: object, X: np.ndarray) -> Callable[[], object]:

@@ -103,6 +103,8 @@ class KMeans:
     n_init : restarts with independent seeds; the lowest inertia wins.
     tol : convergence when the summed squared centroid shift is at most
         ``tol`` x mean per-feature variance of X (scale-free), or when no label changes.
+        With ``sample_weight`` the variance is weighted, so integer weights stop exactly
+        where repeated rows do (scikit-learn uses the unweighted variance).
     max_iter : cap on centroid updates per restart.
     seed : makes every run reproducible bit for bit on the same device.
     device : "auto" (GPU when TensorFlow sees one), "cpu" or "gpu".

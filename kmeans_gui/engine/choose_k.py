@@ -7,14 +7,19 @@ pairwise distances, so it is computed on a seeded sample of at most ``silhouette
 (the same rows for every k, so the curve compares like with like), in TensorFlow, in float64,
 a block of rows at a time: memory is one block x sample matrix (16 MiB), never sample^2.
 With sample weights the means are weighted, (sum_j w_j d_ij) / (sum_j w_j) over the other
-rows j, and so is the average over rows; rows of weight 0 are never sampled. The distance is
+rows j, and so is the average over rows; rows of weight 0 are never sampled. This differs
+slightly from repeating rows: a row repeated c times has c - 1 copies at distance 0 in its own
+cluster, so a_i would divide by W_own - 1 (one copy, not the row's whole weight, left out) and
+a row alone in its cluster would score 1, not 0. Matching that would make the score depend on
+the weights' scale (a weight is not a count), so only relative weights matter here; the gap is
+of order w_i / W_own and vanishes for clusters of many rows. The distance is
 the run's metric: Euclidean, Manhattan, or 1 - cos for cosine.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -24,7 +29,7 @@ from .api import KMeans
 from .devices import resolve_device
 from .errors import KMeansInputError
 from .prepare import check_data, check_weights
-from .state import SweepPoint
+from .state import IterationState, SweepPoint
 
 #: Entries of one block x sample distance matrix (float64): 16 MiB.
 _BLOCK_ENTRIES = 1 << 21
@@ -129,6 +134,10 @@ def silhouette(
     return float(np.dot(w, score) / w.sum())
 
 
+class _Cancelled(Exception):
+    """Raised between iterations when the sweep's ``cancelled`` callable says so."""
+
+
 def _check_ks(ks: object) -> list[int]:
     try:
         values = list(ks)  # type: ignore[call-overload]
@@ -150,6 +159,7 @@ def sweep(
     device: str = "auto",
     sample_weight: Any = None,
     silhouette_sample: int = 10_000,
+    cancelled: Callable[[], bool] | None = None,
     **kmeans_kwargs: Any,
 ) -> Iterator[SweepPoint]:
     """Fit :class:`KMeans` for every k in ``ks`` and yield one :class:`SweepPoint` per k.
@@ -159,6 +169,11 @@ def sweep(
     at most ``silhouette_sample`` rows for every k (all rows when there are fewer), and is nan
     for k == 1. Errors surface on the first ``next()``; abandoning the generator between points
     cancels the sweep.
+
+    ``cancelled``, a callable polled between iterations of every fit (and before each
+    silhouette), stops the sweep early when it returns True: the k being fitted yields no
+    point and the generator ends. A front end whose consumer blocks inside ``next()`` (a worker
+    thread) passes its abort flag here, so a long fit need not run to its end.
     """
     arr = check_data(X)
     weights = check_weights(sample_weight, arr.shape[0])
@@ -178,9 +193,20 @@ def sweep(
         candidates = np.sort(rng.choice(candidates, silhouette_sample, replace=False))
     sample = arr[candidates]
     sample_w = None if weights is None else weights[candidates]
+
+    def check(_: IterationState | None = None) -> None:
+        if cancelled is not None and cancelled():
+            raise _Cancelled
+
     for k in k_values:
         start = time.perf_counter()
-        model = KMeans(k, seed=seed, device=device, **kmeans_kwargs).fit(arr, sample_weight=weights)
+        model = KMeans(k, seed=seed, device=device, **kmeans_kwargs)
+        try:
+            check()
+            model.fit(arr, sample_weight=weights, on_state=check)
+            check()
+        except _Cancelled:
+            return
         score = (
             float("nan")
             if k == 1

@@ -51,6 +51,7 @@ import tensorflow as tf
 from .choices import DEFAULT_LEARNING_RATE, OPTIMIZERS
 from .errors import KMeansInputError
 from .kernels import nearest
+from .lloyd import exact_inertia
 from .metric import farthest_rows, project, row_cost, weighted_sizes
 from .prepare import PreparedData
 from .state import IterationState
@@ -136,15 +137,10 @@ def _borrow_stepper(k: int, d: int, optimizer: str, device: str) -> Iterator[_St
 def _weighted_scale(data: PreparedData) -> tuple[float, float]:
     """Total weight W and weighted root-mean feature variance s (1 for constant data).
 
-    Weighted, so integer weights give the same optimiser path as repeated rows.
+    Weighted (``prepare``), so integer weights give the same optimiser path as repeated rows.
     """
-    w = data.weight_array
-    total = float(w.sum())
-    rows = data.rows
-    mean = np.einsum("n,nd->d", w, rows, dtype=np.float64) / total
-    second = np.einsum("n,nd,nd->d", w, rows, rows, dtype=np.float64) / total
-    variance = float(np.mean(np.maximum(second - mean**2, 0.0)))
-    return total, (float(np.sqrt(variance)) if variance > 0 else 1.0)
+    variance = data.mean_variance
+    return float(data.weight_array.sum()), (float(np.sqrt(variance)) if variance > 0 else 1.0)
 
 
 def _distance_to_optimum(
@@ -256,6 +252,10 @@ def gradient_states(
                 n_iter=iteration,
             )
             if final:  # the step just taken is discarded: this state is the result
+                # Summed in float64 from the caller's rows, as Lloyd's final inertia.
+                state_args["inertia"] = exact_inertia(data, labels, current) * (
+                    0.5 if metric == "cosine" else 1.0
+                )
                 yield IterationState(**state_args)
                 return
             updated = stepper.variable.numpy().astype(np.float64) * scale

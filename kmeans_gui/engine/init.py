@@ -76,12 +76,12 @@ def uniform_box(data: PreparedData, k: int, rng: np.random.Generator) -> np.ndar
     return rng.uniform(low, high, size=(k, data.d))
 
 
-@tf.function(reduce_retracing=False)
+@tf.function(reduce_retracing=True)  # shapes vary with k and the data
 def _sq_norms(blocks: tf.Tensor) -> tf.Tensor:
     return tf.reduce_sum(tf.square(blocks), axis=2)
 
 
-@tf.function(reduce_retracing=False)
+@tf.function(reduce_retracing=True)  # shapes vary with k and the data
 def _candidate_distances(
     blocks: tf.Tensor, norms: tf.Tensor, closest: tf.Tensor, candidates: tf.Tensor
 ) -> tf.Tensor:
@@ -96,12 +96,16 @@ def kmeans_plusplus(data: PreparedData, k: int, rng: np.random.Generator) -> np.
     """Greedy k-means++ (Arthur & Vassilvitskii; scikit-learn's 2 + ln k local trials).
 
     Each step samples candidates with probability proportional to weight x squared distance to
-    the nearest chosen centre and keeps the one that lowers the potential most.
+    the nearest chosen centre and keeps the one that lowers the potential most. Rows that are
+    distinct in float32 can still all be at distance 0 in the float32 expansion (nearly
+    parallel rows under the cosine metric, or spreads near float32 resolution): when the
+    potential is 0 the next centre is drawn by weight among the rows not yet chosen.
     """
     rows = data.rows
     weights = data.weight_array
     trials = 2 + int(np.log(k))
     first = rng.choice(data.n, p=weights / weights.sum())
+    chosen = [int(first)]
     centers = np.empty((k, data.d), dtype=np.float64)
     centers[0] = data.source_rows(first)
     norms = _sq_norms(data.blocks)
@@ -112,13 +116,30 @@ def kmeans_plusplus(data: PreparedData, k: int, rng: np.random.Generator) -> np.
         closest_np = data.flat(closest).astype(np.float64)
         cumulative = np.cumsum(flat_w * closest_np)
         potential = cumulative[-1]
-        if potential <= 0:  # unreachable after check_n_clusters; never divide by zero
-            raise KMeansInputError(f"X has fewer than n_clusters={k} distinct weighted points")
+        if not potential > 0:  # every row at distance 0 in float32: no distance to sample by
+            pick = _unchosen_row(data, chosen, rng)
+            closest = _candidate_distances(data.blocks, norms, closest, rows[pick : pick + 1])[0]
+            chosen.append(pick)
+            centers[c] = data.source_rows(pick)
+            continue
         ids = np.searchsorted(cumulative, rng.uniform(size=trials) * potential)
         ids = np.clip(ids, 0, data.n - 1)
         dists = _candidate_distances(data.blocks, norms, closest, rows[ids])
         flat = dists.numpy().reshape(trials, -1)[:, : data.n].astype(np.float64)
         best = int(np.argmin(flat @ flat_w))
+        chosen.append(int(ids[best]))
         centers[c] = data.source_rows(ids[best])
         closest = dists[best]
     return centers
+
+
+def _unchosen_row(data: PreparedData, chosen: list[int], rng: np.random.Generator) -> int:
+    """A row of positive weight, drawn by weight, that differs (float32) from every chosen row."""
+    rows = data.rows
+    weights = data.weight_array
+    free = weights > 0
+    for i in chosen:  # rare (a fallback), and at most k passes over the rows
+        free &= (rows != rows[i]).any(axis=1)
+    if not free.any():  # unreachable after check_distinct; never divide by zero
+        raise KMeansInputError("X has fewer distinct weighted points than n_clusters")
+    return int(rng.choice(data.n, p=np.where(free, weights, 0.0) / weights[free].sum()))

@@ -59,17 +59,74 @@ class SampledMedoidsWarning(UserWarning):
 #: Up to this many features the L1 distance is unrolled feature by feature (measured: XLA on the
 #: CPU fuses |a - b| summed over a static loop ~14x faster than a reduce over a 3-D broadcast).
 _UNROLL_MAX_FEATURES = 64
+#: Wider data loops over groups of this many features (unrolled inside one loop step).
+_L1_GROUP = 16
+#: Up to this many features the exact broadcast |c - m| beats the GEMM expansion (and the
+#: feature loop), and its C x R x D temporary stays small.
+_DIRECT_MAX_FEATURES = 16
+
+
+def l1_largest_intermediate(a_rows: int, b_rows: int, d: int) -> int:
+    """Elements of the largest tensor ``pairwise_l1`` builds for (a_rows, d) x (b_rows, d).
+
+    Both paths accumulate one (A, B) matrix feature by feature, plus a group of at most
+    ``_L1_GROUP`` feature columns of each input, so memory never grows with D (an A x B x D
+    broadcast at D = 300 and a 1024 x 2048 tile would be 5 GB in float64).
+    """
+    group = min(d, _UNROLL_MAX_FEATURES if d <= _UNROLL_MAX_FEATURES else _L1_GROUP)
+    return max(a_rows * b_rows, (a_rows + b_rows) * group)
 
 
 def pairwise_l1(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
     """(A, B) Manhattan distances between the rows of a (A, D) and b (B, D), in (A, B) memory."""
     d = a.shape[-1]
     if d is None or d > _UNROLL_MAX_FEATURES:
-        return tf.reduce_sum(tf.abs(a[:, tf.newaxis, :] - b[tf.newaxis]), axis=2)
+        return _pairwise_l1_looped(a, b)
     dist = tf.abs(a[:, 0, tf.newaxis] - b[tf.newaxis, :, 0])
     for j in range(1, d):
         dist += tf.abs(a[:, j, tf.newaxis] - b[tf.newaxis, :, j])
     return dist
+
+
+def _pairwise_l1_looped(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
+    """``pairwise_l1`` for wide data (see ``_pairwise_looped``)."""
+    return _pairwise_looped(a, b, tf.abs)
+
+
+def pairwise_sq(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
+    """(A, B) exact squared Euclidean distances |a - b|^2 (no expansion), in (A, B) memory."""
+    d = a.shape[-1]
+    if d is not None and d <= _DIRECT_MAX_FEATURES:
+        return tf.reduce_sum(tf.square(a[:, tf.newaxis, :] - b[tf.newaxis]), axis=2)
+    return _pairwise_looped(a, b, tf.square)
+
+
+def _pairwise_looped(a: tf.Tensor, b: tf.Tensor, term) -> tf.Tensor:
+    """sum_j term(a_j - b_j) for every pair of rows, in a loop over groups of features.
+
+    The features are zero-padded to whole groups of ``_L1_GROUP`` (term(0 - 0) = 0 for |.|
+    and squares) and laid out group-major, so each step reads a (G, A) and a (G, B) slice and
+    adds G terms to the (A, B) accumulator: memory never grows with D.
+    """
+    g = _L1_GROUP
+    d = tf.shape(a)[1]
+    groups = (d + g - 1) // g
+    pad = [[0, 0], [0, groups * g - d]]
+
+    def grouped(t: tf.Tensor) -> tf.Tensor:  # (N, D) -> (groups, G, N)
+        return tf.reshape(tf.transpose(tf.pad(t, pad)), (groups, g, tf.shape(t)[0]))
+
+    a_groups, b_groups = grouped(a), grouped(b)
+
+    def body(i, acc):
+        ag, bg = a_groups[i], b_groups[i]
+        for j in range(g):
+            acc += term(ag[j][:, tf.newaxis] - bg[j][tf.newaxis, :])
+        return i + 1, acc
+
+    acc = tf.zeros((tf.shape(a)[0], tf.shape(b)[0]), a.dtype)
+    _, acc = tf.while_loop(lambda i, _: i < groups, body, (tf.constant(0), acc))
+    return acc
 
 
 @tf.function(jit_compile=True)
@@ -78,7 +135,7 @@ def _l1_block(x: tf.Tensor, medoids: tf.Tensor):
     return tf.argmin(dist, axis=1, output_type=tf.int32), tf.reduce_min(dist, axis=1)
 
 
-@tf.function(reduce_retracing=False)
+@tf.function(reduce_retracing=True)  # shapes vary with k and the data
 def _l1_assign(blocks: tf.Tensor, medoids: tf.Tensor):
     """Nearest medoid (lowest index on ties) and its L1 distance for every row, (M, B) each."""
     return tf.map_fn(
@@ -105,15 +162,12 @@ def _assign(data: PreparedData, medoids: np.ndarray, metric: str) -> tuple[np.nd
 
 @tf.function(jit_compile=True)
 def _closest_in_block(x: tf.Tensor, w: tf.Tensor, centres: tf.Tensor, manhattan: bool):
-    if manhattan:
-        dist = pairwise_l1(x, centres)
-    else:
-        dist = tf.reduce_sum(tf.square(x[:, tf.newaxis, :] - centres[tf.newaxis, :, :]), axis=2)
+    dist = pairwise_l1(x, centres) if manhattan else pairwise_sq(x, centres)
     dist = tf.where(w[:, tf.newaxis] > 0, dist, np.inf)
     return tf.argmin(dist, axis=0, output_type=tf.int32), tf.reduce_min(dist, axis=0)
 
 
-@tf.function(reduce_retracing=False)
+@tf.function(reduce_retracing=True)  # shapes vary with k and the data
 def _closest_rows(blocks: tf.Tensor, weights: tf.Tensor, centres: tf.Tensor, manhattan: bool):
     """Per block, the positive-weight row closest to each centre and its distance, (M, K)."""
     return tf.map_fn(
@@ -137,10 +191,6 @@ def snap_to_rows(data: PreparedData, centres: np.ndarray, metric: str) -> np.nda
 
 
 # -- medoid update ------------------------------------------------------------------------------
-
-
-#: Up to this many features the exact broadcast |c - m| beats the GEMM expansion.
-_DIRECT_MAX_FEATURES = 16
 
 
 @tf.function(jit_compile=True)

@@ -71,10 +71,27 @@ def weighted_sizes(data: PreparedData, labels: np.ndarray, k: int) -> np.ndarray
 
 
 def farthest_rows(data: PreparedData, cost: np.ndarray, count: int) -> np.ndarray:
-    """The ``count`` rows of positive weight farthest from their centroid, farthest first.
+    """Up to ``count`` rows farthest from their centroid, farthest first, at distinct points.
 
-    Empty clusters are moved there, as scikit-learn does; rows of
-    weight 0 are never chosen, since a centre on them would own no weight again.
+    Empty clusters are moved there, as scikit-learn does. Rows at the same coordinates as a
+    farther row are skipped (duplicated rows would otherwise put two repaired centres on one
+    point, and one of them would be empty again); rows of weight 0 come last, since a centre
+    on them would own no weight again. Ranks from a partial sort of the top candidates, widened
+    until enough distinct points are found.
     """
     masked = np.where(data.weight_array > 0, cost, -np.inf)
-    return np.argsort(masked, kind="stable")[::-1][:count]
+    rows = data.rows
+    distinct_key = np.ascontiguousarray(rows).view(np.dtype((np.void, rows.itemsize * data.d)))
+    distinct_key = distinct_key.reshape(-1)
+    top = min(data.n, max(4 * count, count + 64))
+    while True:
+        if top < data.n:
+            part = np.sort(np.argpartition(masked, data.n - top)[data.n - top :])
+        else:
+            part = np.arange(data.n)
+        order = part[np.argsort(-masked[part], kind="stable")]  # ties: lowest index first
+        _, first = np.unique(distinct_key[order], return_index=True)
+        found = order[np.sort(first)]
+        if found.size >= count or top == data.n:
+            return found[:count]
+        top = min(data.n, 4 * top)

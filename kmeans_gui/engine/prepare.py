@@ -38,7 +38,7 @@ class PreparedData:
     n: int
     d: int
     offset: np.ndarray  # (D,) float64 subtracted from every row
-    mean_variance: float  # mean per-feature variance; scales ``tol``
+    mean_variance: float  # mean per-feature weighted variance; scales ``tol`` (see ``prepare``)
     device: str
     source: np.ndarray  # (N, D) the validated rows in the caller's units (a reference, no copy)
     shards: Shards | None = None  # the blocks dealt to a tf.distribute strategy's replicas
@@ -170,18 +170,38 @@ def prepare(
 ) -> PreparedData:
     """Centre (float64), cast to float32 and block the data on ``device``, in bounded chunks.
 
-    ``offset`` defaults to the data's mean; ``unit_rows`` scales every row to length 1 instead
-    of centring (spherical k-means on the cosine metric). With a ``strategy`` the blocks are
-    also dealt out to its replicas (``distributed.py``).
+    ``offset`` defaults to the data's (weighted) mean; ``unit_rows`` scales every row to
+    length 1 instead of centring (spherical k-means on the cosine metric). With a ``strategy``
+    the blocks are also dealt out to its replicas (``distributed.py``).
+
+    ``mean_variance``, which scales ``tol``, is the mean per-feature variance weighted by
+    ``sample_weight``. scikit-learn's ``_tolerance`` uses the unweighted ``np.var(X)``, but then
+    an integer weight would not mean the same as repeating the row: the threshold, and so
+    where a run stops, would differ between the two. Weighted, it is exactly the variance of
+    the repeated rows (the two runs stop at the same iteration), and only relative weights
+    matter. Without weights it equals scikit-learn's.
     """
     n, d = X.shape
     block = block_rows(n, n_clusters)
     m = -(-n // block)
+    row_weight = np.ones(n) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    total_weight = float(row_weight.sum())
     if unit_rows:
         offset = np.zeros(d)
     elif offset is None:
         # Any point near the data removes the cancellation; a BLAS mean is plenty and fast.
-        offset = (np.ones(n, dtype=X.dtype) @ X).astype(np.float64) / n
+        # Weighted, so that weights and repeated rows are centred identically.
+        if sample_weight is None:
+            offset = (np.ones(n, dtype=X.dtype) @ X).astype(np.float64) / n
+        else:
+            offset = (
+                sum(
+                    row_weight[i : i + CONVERT_ROWS]
+                    @ np.asarray(X[i : i + CONVERT_ROWS], np.float64)
+                    for i in range(0, n, CONVERT_ROWS)
+                )
+                / total_weight
+            )
     padded = np.zeros((m * block, d), dtype=np.float32)
     total = np.zeros(d)
     squares = np.zeros(d)
@@ -192,8 +212,9 @@ def prepare(
         if unit_rows:
             chunk = chunk / np.linalg.norm(chunk, axis=1, keepdims=True)
         padded[start:stop] = chunk
-        total += np.ones(stop - start) @ chunk
-        squares += np.einsum("ij,ij->j", chunk, chunk)
+        w = row_weight[start:stop]
+        total += w @ chunk
+        squares += np.einsum("i,ij,ij->j", w, chunk, chunk)
         extent = max(extent, float(np.abs(chunk).max()))
     if extent * np.sqrt(d) >= _MAX_EXTENT:
         raise KMeansInputError(
@@ -202,7 +223,8 @@ def prepare(
         )
     w = np.zeros(m * block, dtype=np.float32)
     w[:n] = 1.0 if sample_weight is None else sample_weight
-    mean_variance = float(np.mean(squares / n - (total / n) ** 2))
+    mean = total / total_weight
+    mean_variance = float(np.mean(np.maximum(squares / total_weight - mean**2, 0.0)))
     start_labels = np.full(m * block, -2, dtype=np.int32)
     start_labels[:n] = -1
     shards = None

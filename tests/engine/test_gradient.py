@@ -158,3 +158,13 @@ def test_cosine_gradient_matches_spherical_lloyd() -> None:
 def test_bad_parameters_are_named(blobs, params, word) -> None:
     with pytest.raises(KMeansInputError, match=word):
         next(iterate(blobs, 4, algorithm="gradient", **params))
+
+
+def test_final_inertia_is_summed_in_float64() -> None:
+    """A million-scale sum of float32 terms drifts by ~1e-4; the final figure must not."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200_000, 2)) * [1.0, 1e-3] + [1e4, 0.0]
+    km = KMeans(1, algorithm="gradient", seed=0, tol=1e-8, max_iter=50).fit(X)
+    centre = km.cluster_centers_[0]
+    expected = float(np.sum((X - centre) ** 2))
+    assert km.inertia_ == pytest.approx(expected, rel=1e-9)

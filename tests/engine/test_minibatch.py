@@ -98,3 +98,93 @@ def test_cosine_minibatch_matches_spherical_lloyd() -> None:
 def test_bad_parameters_are_named(blobs, params, word) -> None:
     with pytest.raises(KMeansInputError, match=word):
         next(iterate(blobs, 3, algorithm="minibatch", **params))
+
+
+def _round(rows, centres, counts, batches, max_stall=1000):
+    """One compiled round of ``minibatch._minibatch_round`` on NumPy inputs."""
+    import tensorflow as tf
+
+    from kmeans_gui.engine import minibatch as minibatch_module
+
+    out = minibatch_module._minibatch_round(
+        tf.constant(rows, tf.float32),
+        tf.constant(centres, tf.float64),
+        tf.constant(counts, tf.float64),
+        tf.constant(batches, tf.int32),
+        tf.constant([-1.0, np.inf], tf.float64),
+        tf.constant(0),
+        tf.constant(0),
+        tf.constant(0.1, tf.float64),
+        tf.constant(max_stall),
+        False,
+    )
+    return out[0].numpy(), out[1].numpy(), int(out[5])
+
+
+def test_each_step_applies_sculleys_per_centre_rule_to_its_batch_only() -> None:
+    """c <- c + (sum_b x - n_b c) / (n_c + n_b), n_c <- n_c + n_b, step after step, from the
+    batch's rows alone: rows never drawn do not move any centre (unlike a Lloyd pass)."""
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(500, 2)).astype(np.float32)
+    centres = np.array([[-1.0, 0.0], [1.0, 0.0], [0.0, 5.0]])
+    counts = np.array([3.0, 0.0, 7.0])
+    batches = rng.integers(0, 250, size=(4, 16))  # only the first half is ever drawn
+    expected_c, expected_n = centres.copy(), counts.copy()
+    for batch in batches:
+        x = rows[batch].astype(np.float64)
+        labels = ((x[:, None] - expected_c[None]) ** 2).sum(axis=2).argmin(axis=1)
+        n_b = np.bincount(labels, minlength=3).astype(float)
+        sums = np.array([x[labels == j].sum(axis=0) for j in range(3)])
+        new_n = expected_n + n_b
+        rate = np.where(new_n > 0, 1.0 / np.where(new_n > 0, new_n, 1), 0)[:, None]
+        expected_c = expected_c + (sums - n_b[:, None] * expected_c) * rate
+        expected_n = new_n
+    got_c, got_n, done = _round(rows, centres, counts, batches)
+    assert done == 4
+    np.testing.assert_allclose(got_c, expected_c, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(got_n, expected_n)
+    moved = rows.copy()
+    moved[250:] += 100.0  # rows outside every batch
+    np.testing.assert_array_equal(_round(moved, centres, counts, batches)[0], got_c)
+
+
+def test_weighted_sampling_draws_rows_in_proportion_to_weight() -> None:
+    from kmeans_gui.engine import minibatch as minibatch_module
+
+    weights = np.array([0.0, 1.0, 3.0, 0.0, 6.0, 0.0])
+    data, _ = prepare_input(np.arange(12.0).reshape(6, 2), 3, weights, "cpu")
+    draws = minibatch_module._row_sampler(data)(np.random.default_rng(0), (200, 500))
+    freq = np.bincount(draws.ravel(), minlength=6) / draws.size
+    np.testing.assert_allclose(freq, weights / weights.sum(), atol=0.005)
+
+
+def test_strongly_weighted_minibatch_equals_repeated_rows_in_expectation() -> None:
+    """Weights 1 or 25: averaged over seeds, the weighted fit lands where the fit on repeated
+    rows does (centres and weighted inertia within 2%), given the same number of steps.
+
+    The stop rule's smoothing and the steps per round count rows, not weight (so that only
+    relative weights matter, as in scikit-learn), hence the fixed step count here: one step per
+    round (batch_size >= N / 10 for both) and no early stop."""
+    rng = np.random.default_rng(11)
+    X, _ = make_blobs(n_samples=600, centers=4, n_features=2, random_state=3, cluster_std=2.0)
+    counts = np.where(rng.uniform(size=len(X)) < 0.2, 25, 1)
+    repeated = np.repeat(X, counts, axis=0)
+    init = X[[0, 1, 2, 3]]
+    kwargs = dict(
+        algorithm="minibatch",
+        init=init,
+        batch_size=400,
+        tol=0.0,
+        max_iter=25,
+        max_no_improvement=10**6,
+    )
+
+    def mean_fit(fits):
+        centres = np.mean([np.sort(f.cluster_centers_, axis=0) for f in fits], axis=0)
+        return centres, np.mean([f.inertia_ for f in fits])
+
+    seeds = range(8)
+    wc, wi = mean_fit([KMeans(4, seed=s, **kwargs).fit(X, sample_weight=counts) for s in seeds])
+    rc, ri = mean_fit([KMeans(4, seed=s, **kwargs).fit(repeated) for s in seeds])
+    assert wi == pytest.approx(ri, rel=0.02)
+    np.testing.assert_allclose(wc, rc, atol=0.02 * np.ptp(X))

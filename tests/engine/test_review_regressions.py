@@ -115,3 +115,33 @@ def test_importing_the_engine_does_not_load_tensorflow() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "gradient", "minibatch"])
+def test_empty_clusters_are_repaired_onto_distinct_points(algorithm) -> None:
+    """Two empty clusters and a far point repeated 5 times: the repairs take the farthest
+    distinct points (scikit-learn ranks distances), not two copies of the same row."""
+    rng = np.random.default_rng(0)
+    X = np.concatenate(
+        [
+            rng.normal(size=(100, 2)),
+            np.repeat([[50.0, 50.0]], 5, axis=0),
+            rng.normal(size=(100, 2)) + np.array([10.0, 0.0]),
+        ]
+    )
+    init = np.array([[0.0, 0.0], [10.0, 0.0], [1e3, 1e3], [-1e3, -1e3]])
+    states = list(iterate(X, 4, init=init, algorithm=algorithm, seed=0, max_iter=20))
+    assert states[1].n_relocated == 2
+    assert len(np.unique(np.round(states[1].centroids, 6), axis=0)) == 4
+    assert (states[-1].sizes > 0).all()
+
+
+def test_farthest_rows_skip_duplicates_and_rank_by_distance() -> None:
+    from kmeans_gui.engine.metric import farthest_rows
+    from kmeans_gui.engine.prepare import prepare_input
+
+    X = np.array([[0.0, 0.0], [5.0, 5.0], [5.0, 5.0], [1.0, 0.0], [3.0, 0.0], [5.0, 5.0]])
+    data, _ = prepare_input(X, 2, np.array([1, 1, 1, 1, 1, 0.0]), "cpu")
+    cost = np.array([0.0, 9.0, 9.0, 1.0, 4.0, 20.0])  # the farthest row has weight 0
+    np.testing.assert_array_equal(farthest_rows(data, cost, 3), [1, 4, 3])
+    assert farthest_rows(data, cost, 10).tolist() == [1, 4, 3, 0]

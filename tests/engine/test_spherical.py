@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from kmeans_gui.engine import KMeans, KMeansInputError, iterate
+from kmeans_gui.engine.init import kmeans_plusplus
+from kmeans_gui.engine.prepare import prepare_input
 
 
 def brute_force_spherical(X, init, w, max_iter=100):
@@ -88,3 +90,17 @@ def test_cosine_input_errors(directions) -> None:
         next(iterate(directions, 2, metric="cosine", init=np.zeros((2, 4))))
     with pytest.raises(KMeansInputError, match="euclidean or cosine"):
         next(iterate(directions, 2, metric="manhattan"))
+
+
+@pytest.mark.parametrize("d", [2, 10])
+def test_kmeans_plusplus_on_nearly_parallel_uncentred_rows(d) -> None:
+    """Rows distinct in float32 but all at cosine distance ~0 in the float32 expansion: the
+    k-means++ potential is 0, and the next centre is drawn among rows not yet chosen."""
+    rng = np.random.default_rng(d)
+    X = rng.uniform(1, 2, size=d) * 1000 + rng.normal(scale=1e-4 if d == 2 else 1e-5, size=(500, d))
+    data, _ = prepare_input(X, 4, None, "cpu", metric="cosine")
+    start = kmeans_plusplus(data, 4, np.random.default_rng(0))
+    assert len(np.unique(start.astype(np.float32), axis=0)) == 4
+    for algorithm in ("lloyd", "gradient", "minibatch", "kmedoids"):
+        km = KMeans(4, metric="cosine", algorithm=algorithm, seed=0).fit(X)
+        assert np.isfinite(km.inertia_) and np.isfinite(km.cluster_centers_).all()

@@ -87,9 +87,9 @@ def test_sweep_is_lazy_so_it_can_be_cancelled(blobs, monkeypatch) -> None:
     fits = []
 
     class CountingKMeans(KMeans):
-        def fit(self, X, sample_weight=None):
+        def fit(self, X, sample_weight=None, **kwargs):
             fits.append(self.n_clusters)
-            return super().fit(X, sample_weight)
+            return super().fit(X, sample_weight, **kwargs)
 
     monkeypatch.setattr(sweep_module, "KMeans", CountingKMeans)
     stream = sweep(blobs, range(2, 9), seed=0)
@@ -97,6 +97,30 @@ def test_sweep_is_lazy_so_it_can_be_cancelled(blobs, monkeypatch) -> None:
     next(stream)
     stream.close()
     assert fits == [2]
+
+
+def test_sweep_cancels_between_iterations_of_a_fit(blobs) -> None:
+    """A fit of 300 iterations stops at the first poll that says cancelled: no point for it."""
+    polls = []
+
+    def cancelled() -> bool:
+        polls.append(1)
+        return len(polls) > 12
+
+    kwargs = dict(algorithm="gradient", learning_rate=1e-4, tol=0.0, max_iter=300)
+    points = list(sweep(blobs, [2, 3], seed=0, cancelled=cancelled, **kwargs))
+    assert points == []
+    assert len(polls) == 13
+
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "gradient", "minibatch", "kmedoids"])
+def test_sweep_over_k_does_not_retrace_repeatedly(algorithm, caplog) -> None:
+    """k changes every array shape; TensorFlow warns when a function retraces on most calls."""
+    X, _ = make_blobs(n_samples=3000, centers=5, n_features=2, random_state=1)
+    with caplog.at_level("WARNING", logger="tensorflow"):
+        points = list(sweep(X, range(1, 11), seed=0, algorithm=algorithm))
+    assert len(points) == 10
+    assert not [r for r in caplog.records if "retracing" in r.getMessage()]
 
 
 @pytest.mark.parametrize(

@@ -67,3 +67,45 @@ def test_only_relative_weights_matter(weighted, algorithm) -> None:
     np.testing.assert_array_equal(a.labels_, b.labels_)
     np.testing.assert_allclose(a.cluster_centers_, b.cluster_centers_, rtol=1e-5)
     assert b.inertia_ == pytest.approx(0.37 * a.inertia_, rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "params"),
+    [
+        ("lloyd", {}),
+        ("gradient", {"optimizer": "sgd"}),
+        ("gradient", {"optimizer": "adam"}),
+        ("kmedoids", {}),
+    ],
+)
+@pytest.mark.parametrize("tol", [1e-2, 1e-4])
+def test_strong_integer_weights_stop_where_repeated_rows_stop(algorithm, params, tol) -> None:
+    """Weights 1 or 40 with tol > 0: the threshold tol x variance is the repeated rows' one
+    (weighted variance), so both runs stop at the same iteration with the same result."""
+    X, _ = make_blobs(n_samples=300, centers=4, n_features=2, random_state=2, cluster_std=3.0)
+    X = X * 7.0 + 500.0
+    rng = np.random.default_rng(2)
+    counts = np.where(rng.uniform(size=len(X)) < 0.15, 40, 1)
+    counts[X[:, 0] > np.median(X[:, 0])] = 1  # heavy rows on one side: the variance changes
+    repeated = np.repeat(X, counts, axis=0)
+    init = X[[0, 1, 2, 3]]
+    kwargs = dict(algorithm=algorithm, init=init, tol=tol, max_iter=500, **params)
+    a = KMeans(4, **kwargs).fit(X, sample_weight=counts)
+    b = KMeans(4, **kwargs).fit(repeated)
+    assert a.converged_ and b.converged_
+    assert a.n_iter_ == b.n_iter_
+    np.testing.assert_array_equal(_repeat_labels(a.labels_, counts), b.labels_)
+    assert a.inertia_ == pytest.approx(b.inertia_, rel=1e-4)
+    np.testing.assert_allclose(a.cluster_centers_, b.cluster_centers_, rtol=1e-5)
+
+
+def test_weighted_tolerance_is_the_variance_of_repeated_rows() -> None:
+    from kmeans_gui.engine.prepare import prepare_input
+
+    X = np.array([[0.0, 0.0], [1.0, 2.0], [10.0, -4.0]])
+    counts = np.array([5, 1, 2])
+    weighted, _ = prepare_input(X, 2, counts, "cpu")
+    repeated, _ = prepare_input(np.repeat(X, counts, axis=0), 2, None, "cpu")
+    expected = np.var(np.repeat(X, counts, axis=0), axis=0).mean()
+    assert weighted.mean_variance == pytest.approx(expected, rel=1e-12)
+    assert repeated.mean_variance == pytest.approx(expected, rel=1e-12)
