@@ -135,12 +135,19 @@ def lloyd_pass(
     return (_lloyd_pass_gpu if on_gpu else _lloyd_pass_cpu)(blocks, weights, previous, centroids)
 
 
+_assign_block = tf.function(nearest, jit_compile=True)
+
+
 @tf.function(reduce_retracing=False)
 def assign_pass(blocks: tf.Tensor, centroids: tf.Tensor):
-    """Labels (M, B) int32 and exact squared distances (M, B) for every row, no sums."""
+    """Labels (M, B) int32 and exact squared distances (M, B) for every row, no sums.
+
+    Each block is one XLA cluster, as in the Lloyd pass: unfused, the small-D broadcast in
+    ``nearest`` would build a B x K x D tensor.
+    """
     csq = tf.reduce_sum(tf.square(centroids), axis=1)
     return tf.map_fn(
-        lambda x: nearest(x, centroids, csq),
+        lambda x: _assign_block(x, centroids, csq),
         blocks,
         fn_output_signature=(tf.int32, blocks.dtype),
         parallel_iterations=4,

@@ -42,14 +42,14 @@ def relocate_empty(
     _, cost, _ = assign(data, centroids)
     weights = data.weight_array
     labels = labels.copy()  # the caller's labels belong to the state being reported
-    candidates = iter(farthest_rows(data, cost, data.n))
+    candidates = _farthest_first(data, cost, 2 * empty.size + 8)
     for cluster in empty:
         # Farthest first, skipping rows whose own cluster the move would leave empty.
         for idx in candidates:
             old, w = labels[idx], weights[idx]
             if wsum[old] - w <= 0:
                 continue
-            point = data.rows[idx].astype(np.float64)
+            point = data.source_rows(idx)
             sums[old] -= point * w
             wsum[old] -= w
             sums[cluster] = point * w
@@ -57,6 +57,18 @@ def relocate_empty(
             labels[idx] = cluster
             break
     return int(empty.size)
+
+
+def _farthest_first(data: PreparedData, cost: np.ndarray, count: int) -> Iterator[int]:
+    """``farthest_rows`` lazily: a few candidates first, more only if all of them are skipped
+    (asking for every row would sort all N on each repair)."""
+    given = 0
+    while True:
+        rows = farthest_rows(data, cost, count)
+        yield from rows[given:].tolist()
+        if rows.size < count:
+            return
+        given, count = rows.size, 4 * count
 
 
 def exact_inertia(data: PreparedData, labels: np.ndarray, centroids: np.ndarray) -> float:
