@@ -93,13 +93,17 @@ class ExportActions:
         result = self._current_result()
         if result is None:
             return
-        _, frame = result
+        labels, frame = result
+        params = self.run_params
         self.pool.run_call(
             jobs.export_centroids,
             self.table,
             self.run_prepared.features,
+            np.asarray(labels, dtype=np.int64),
             frame.centroids,
             frame.sizes,
+            params.algorithm if params else "lloyd",
+            params.metric if params else "euclidean",
             path,
             on_result=self._on_exported,
             on_error=self._on_worker_error,

@@ -58,9 +58,21 @@ def export_labelled(
 
 
 def export_centroids(
-    table: Any, features: Any, centroids: np.ndarray, sizes: np.ndarray, path: str
+    table: Any,
+    features: Any,
+    labels: np.ndarray,
+    centroids: np.ndarray,
+    sizes: np.ndarray,
+    algorithm: str,
+    metric: str,
+    path: str,
 ) -> str:
-    """One row per cluster with its size and the centroid in the file's own units."""
+    """One row per cluster with its size and the centroid in the file's own units, as the CLI
+    writes it (a k-medoids centre is its table row exactly as written)."""
     from kmeans_gui.data import export_centroids as write
+    from kmeans_gui.data import final_centroids
 
-    return str(write(features, centroids, sizes, path, source=table))
+    user = final_centroids(
+        features, labels, centroids, algorithm=algorithm, metric=metric, frame=table.frame
+    )
+    return str(write(features, user, sizes, path, source=table, user_units=True))

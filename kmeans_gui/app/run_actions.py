@@ -7,6 +7,7 @@ worker pool and prepared features); kept apart so each file holds one part of th
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -416,6 +417,8 @@ class RunActions:
         if self.prepared.features.weights is not None:
             kwargs["sample_weight"] = self.prepared.features.weights
         self.sweep_view.set_running(True, len(ks))
+        stop = threading.Event()  # polled by the engine between iterations, not only between k
+        kwargs["cancelled"] = stop.is_set
         worker = self.pool.run_stream(
             sweep_points,
             self.prepared.features.X,
@@ -427,6 +430,7 @@ class RunActions:
             on_warning=lambda text: self.statusBar().showMessage(text, 15_000),
         )
         self.sweep_worker = worker
+        self._sweep_stop = stop
 
     def _on_sweep_point(self, point: Any) -> None:
         if not self._closing:
@@ -446,4 +450,5 @@ class RunActions:
 
     def cancel_sweep(self) -> None:
         if self.sweep_worker is not None:
+            self._sweep_stop.set()
             self.sweep_worker.quit()

@@ -149,10 +149,14 @@ def export_centroids(
     source: Source = None,
     overwrite_input: bool = False,
     csv_style: CsvStyle | None = None,
+    user_units: bool = False,
 ) -> Path:
-    """Write one row per centroid, in the user's units, to ``path``; returns the path."""
+    """Write one row per centroid, in the user's units, to ``path``; returns the path.
+
+    ``centroids`` are in fit units, or already in the user's with ``user_units=True``.
+    """
     return write_table(
-        centroid_frame(features, centroids, sizes),
+        centroid_frame(features, centroids, sizes, user_units=user_units),
         path,
         source=source,
         overwrite_input=overwrite_input,

@@ -107,6 +107,7 @@ def test_sweep_can_be_cancelled(qtbot, window):
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(view.points) >= 1, timeout=RUN_TIMEOUT_MS)
     qtbot.mouseClick(view.cancel_button, Qt.MouseButton.LeftButton)
+    assert window._sweep_stop.is_set()  # the engine polls it between iterations of a fit
     qtbot.waitUntil(lambda: window.sweep_worker is None, timeout=20_000)
     assert len(view.points) < 59
     assert "cancelled" in view.progress.format()

@@ -217,6 +217,19 @@ def test_export_writes_every_row_and_the_centroids(qtbot, window, tmp_path):
         assert (tmp_path / name).stat().st_size > 1000
 
 
+def test_kmedoids_centroid_export_writes_the_medoid_rows_as_in_the_file(qtbot, window, tmp_path):
+    load(qtbot, window, DATA / "iris.csv")
+    set_params(window, k=3, seed=0, max_iter=20, algorithm="kmedoids")
+    click_run(qtbot, window)
+    centroids = tmp_path / "medoids.csv"
+    with qtbot.waitSignal(window.exported, timeout=30_000):
+        window.export_centroids(str(centroids))
+    medoids = pd.read_csv(centroids).drop(columns=["cluster", "size"])
+    source = pd.read_csv(DATA / "iris.csv")[list(medoids.columns)]
+    rows = {tuple(row) for row in source.itertuples(index=False)}
+    assert all(tuple(row) in rows for row in medoids.itertuples(index=False))  # exact rows
+
+
 def test_bad_file_shows_the_data_layer_sentence_and_keeps_the_window(qtbot, window, dialogs):
     load(qtbot, window, DATA / "blobs.csv")
     bad = tmp = DATA.parent / "does-not-exist.csv"
