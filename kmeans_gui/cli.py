@@ -270,6 +270,14 @@ def build_command_parser() -> argparse.ArgumentParser:
         "-k", "--k", "--n-clusters", dest="k", type=_positive_int, required=True, metavar="K"
     )
     cluster.add_argument(
+        "--distribute",
+        choices=DISTRIBUTE_CHOICES,
+        default="none",
+        help="spread Lloyd's passes with tf.distribute: 'mirrored' over this machine's GPUs, "
+        "'multi-worker' over the machines in TF_CONFIG (run the same command on each; only "
+        "the chief writes outputs)",
+    )
+    cluster.add_argument(
         "--init",
         default="k-means++",
         metavar="METHOD|CENTROIDS.csv",
@@ -482,6 +490,39 @@ def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
     return options
+
+
+DISTRIBUTE_CHOICES = ("none", "mirrored", "multi-worker")
+
+
+def _make_strategy(kind: str) -> tuple[Any, bool]:
+    """The tf.distribute strategy for ``--distribute`` and whether this process is the chief.
+
+    Created before anything else touches TensorFlow: a multi-worker strategy must configure
+    the runtime's collectives before the runtime starts.
+    """
+    if kind == "none":
+        return None, True
+    if kind == "multi-worker" and not os.environ.get("TF_CONFIG"):
+        raise DataError(
+            "--distribute multi-worker needs TF_CONFIG in the environment (the workers' "
+            "host:port list and this process's task), as tf.distribute documents it."
+        )
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    quiet = os.environ["TF_CPP_MIN_LOG_LEVEL"] not in ("0", "1")
+    with _native_stderr_filtered(enabled=quiet):
+        import tensorflow as tf
+
+        if kind == "mirrored":
+            return tf.distribute.MirroredStrategy(), True
+        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    resolver = strategy.cluster_resolver
+    chief = resolver.task_type == "chief" or (
+        resolver.task_type == "worker"
+        and resolver.task_id == 0
+        and "chief" not in resolver.cluster_spec().as_dict()
+    )
+    return strategy, chief
 
 
 def _import_engine() -> ModuleType:
@@ -765,9 +806,15 @@ def _cluster(args: argparse.Namespace) -> int:
         _warn(message)
         notes.append(message)
         k = distinct
+    strategy, chief = _make_strategy(args.distribute)
     engine = _import_engine()
+    options = _engine_options(args)
+    if strategy is not None:
+        options["strategy"] = strategy
     with _WarningsToStderr() as engine_warnings:
-        fit = _fit(engine, features, k, init, _engine_options(args), reporter)
+        fit = _fit(engine, features, k, init, options, reporter)
+    if not chief:  # another worker of a multi-worker run: the chief reports and writes
+        return EXIT_OK
     notes += engine_warnings
     if fit.n_relocated:
         message = f"{fit.n_relocated} empty cluster(s) were re-seeded during the run"
@@ -781,8 +828,8 @@ def _cluster(args: argparse.Namespace) -> int:
         _warn(message)
         notes.append(message)
 
-    # the centres of the final labels in float64 (the engine's carry float32 noise), and each
-    # row's distance to its own, in the units the fit ran in (the user's for --scale none)
+    # the centres in the user's units (k-medoids: the rows as written), and each row's
+    # distance to its own, in the units the fit ran in (the user's for --scale none)
     centroids = final_centroids(
         features,
         fit.labels,

@@ -41,7 +41,8 @@ class Shards:
         devices of this machine, e.g. "MirroredStrategy, 2 replicas (here: CPU:0, CPU:1)"."""
         here = ", ".join(d.split("/device:")[-1] for d in local_devices(self.strategy))
         replicas = self.strategy.num_replicas_in_sync
-        return f"{type(self.strategy).__name__}, {replicas} replicas (here: {here})"
+        plural = "" if replicas == 1 else "s"
+        return f"{type(self.strategy).__name__}, {replicas} replica{plural} (here: {here})"
 
 
 def local_devices(strategy: tf.distribute.Strategy) -> list[str]:

@@ -127,4 +127,4 @@ def test_the_default_strategy_runs_in_process_like_no_strategy():
     many = KMeans(3, seed=0, tol=0, strategy=tf.distribute.get_strategy()).fit(X)
     np.testing.assert_array_equal(one.labels_, many.labels_)
     assert many.inertia_ == pytest.approx(one.inertia_, rel=1e-12)
-    assert "1 replicas" in many.device_
+    assert "1 replica " in many.device_

@@ -1,0 +1,95 @@
+"""`kmeans-gui cluster --distribute`: the same result through tf.distribute, one chief output."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kmeans_gui import cli
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "data"
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_mirrored_gives_the_single_device_result(capsys) -> None:
+    base = ["cluster", DATA / "blobs.csv", "-k", "4", "--seed", "0", "--json", "-q"]
+    code, out, err = run(base, capsys)
+    assert code == 0, err
+    code, out_m, err = run([*base, "--distribute", "mirrored"], capsys)
+    assert code == 0, err
+    one, mirrored = json.loads(out), json.loads(out_m)
+    assert mirrored["device"].startswith("MirroredStrategy, 1 replica")
+    assert mirrored["sizes"] == one["sizes"] and mirrored["n_iter"] == one["n_iter"]
+    assert mirrored["inertia"] == pytest.approx(one["inertia"], rel=1e-12)
+
+
+def test_multi_worker_without_tf_config_is_one_line(capsys, monkeypatch) -> None:
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    code, out, err = run(
+        ["cluster", DATA / "blobs.csv", "-k", "4", "--distribute", "multi-worker"], capsys
+    )
+    assert code == 2 and out == ""
+    assert err.startswith("error: --distribute multi-worker needs TF_CONFIG")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_two_workers_agree_with_one_process_and_only_the_chief_writes(tmp_path) -> None:
+    sockets = [socket.socket() for _ in range(2)]
+    for s in sockets:
+        s.bind(("localhost", 0))
+    cluster = {"worker": [f"localhost:{s.getsockname()[1]}" for s in sockets]}
+    for s in sockets:
+        s.close()
+    command = [sys.executable, "-m", "kmeans_gui", "cluster", str(DATA / "blobs.csv"), "-k", "4"]
+    procs = []
+    for index in range(2):
+        config = {"cluster": cluster, "task": {"type": "worker", "index": index}}
+        out = tmp_path / f"labels{index}.csv"
+        procs.append(
+            subprocess.Popen(
+                [
+                    *command,
+                    "--seed",
+                    "0",
+                    "--distribute",
+                    "multi-worker",
+                    "--json",
+                    "-q",
+                    "--out",
+                    out,
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=REPO,
+                env={**os.environ, "TF_CONFIG": json.dumps(config)},
+            )
+        )
+    results = [p.communicate(timeout=240) for p in procs]
+    for proc, (_, err) in zip(procs, results, strict=True):
+        assert proc.returncode == 0, err[-2000:]
+    chief = json.loads(results[0][0])
+    assert results[1][0] == "" and not (tmp_path / "labels1.csv").exists()
+    assert "2 replicas" in chief["device"]
+
+    single = tmp_path / "single.csv"
+    code = cli.main(
+        ["cluster", str(DATA / "blobs.csv"), "-k", "4", "--seed", "0", "-q", "--out", str(single)]
+    )
+    assert code == 0
+    labels = pd.read_csv(tmp_path / "labels0.csv")["cluster"].to_numpy()
+    np.testing.assert_array_equal(labels, pd.read_csv(single)["cluster"].to_numpy())
