@@ -495,6 +495,15 @@ def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
 DISTRIBUTE_CHOICES = ("none", "mirrored", "multi-worker")
 
 
+def check_distribute(kind: str) -> None:
+    """Refuse a multi-worker run without its cluster description (before loading any file)."""
+    if kind == "multi-worker" and not os.environ.get("TF_CONFIG"):
+        raise DataError(
+            "--distribute multi-worker needs TF_CONFIG in the environment (the workers' "
+            "host:port list and this process's task), as tf.distribute documents it."
+        )
+
+
 def _make_strategy(kind: str) -> tuple[Any, bool]:
     """The tf.distribute strategy for ``--distribute`` and whether this process is the chief.
 
@@ -503,11 +512,7 @@ def _make_strategy(kind: str) -> tuple[Any, bool]:
     """
     if kind == "none":
         return None, True
-    if kind == "multi-worker" and not os.environ.get("TF_CONFIG"):
-        raise DataError(
-            "--distribute multi-worker needs TF_CONFIG in the environment (the workers' "
-            "host:port list and this process's task), as tf.distribute documents it."
-        )
+    check_distribute(kind)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     quiet = os.environ["TF_CPP_MIN_LOG_LEVEL"] not in ("0", "1")
     with _native_stderr_filtered(enabled=quiet):
@@ -779,6 +784,7 @@ def _cluster(args: argparse.Namespace) -> int:
             f"argument --init: '{args.init}' is neither an initialiser nor a file"
             f"{_init_hint(args.init)}"
         )
+    check_distribute(args.distribute)
     reporter = _Progress(enabled=not args.quiet)
     table, features, notes = _load_features(args, reporter)
     features.check_k(args.k)

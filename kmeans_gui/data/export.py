@@ -478,7 +478,8 @@ def _json_values(series: pd.Series) -> list[str]:
         return [repr(v) if ok else "null" for v, ok in zip(array.tolist(), finite, strict=True)]
     if ptypes.is_integer_dtype(dtype):
         mask = series.isna().to_numpy()
-        array = series.to_numpy(dtype=np.int64, na_value=0).tolist()
+        wide = np.uint64 if ptypes.is_unsigned_integer_dtype(dtype) else np.int64  # no wrap
+        array = series.to_numpy(dtype=wide, na_value=0).tolist()
         return ["null" if m else str(v) for v, m in zip(array, mask, strict=True)]
     return [_json_value(v) for v in series.tolist()]
 

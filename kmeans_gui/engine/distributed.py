@@ -11,6 +11,7 @@ only to build the state. Nothing here is home-made communication: it is ``strate
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,8 +100,21 @@ def shard(
     )
 
 
+_STEPS: weakref.WeakKeyDictionary[tf.distribute.Strategy, dict[bool, Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def _compiled_step(strategy: tf.distribute.Strategy, on_gpu: bool) -> Any:
-    """One traced function per strategy: run the kernel on every replica, all-reduce the sums."""
+    """One traced function per strategy (kept while the strategy lives, reused by every fit
+    and restart): run the kernel on every replica, all-reduce the sums."""
+    steps = _STEPS.setdefault(strategy, {})
+    if on_gpu not in steps:
+        steps[on_gpu] = _new_step(strategy, on_gpu)
+    return steps[on_gpu]
+
+
+def _new_step(strategy: tf.distribute.Strategy, on_gpu: bool) -> Any:
 
     @tf.function(reduce_retracing=False)
     def step(blocks: Any, weights: Any, previous: Any, centroids: tf.Tensor) -> tuple:

@@ -319,3 +319,11 @@ def test_json_export_keeps_every_digit_of_every_float(tmp_path) -> None:
         records = json.loads(text) if ext == ".json" else [json.loads(r) for r in text.splitlines()]
         assert [r["distance"] for r in records] == distances.tolist()
         assert [r["x"] for r in records] == [0.1 + 0.2, 1 / 3, 5000.000000123456789, None, 1e-300]
+
+
+def test_json_export_keeps_integers_beyond_int64_exactly(tmp_path) -> None:
+    big = pd.Series([2**63 + 5, 1, None, 2**64 - 1], dtype="UInt64")
+    frame = pd.DataFrame({"big": big, "x": [1.0, 2.0, 3.0, 4.0]})
+    features = prepare_features(frame, ["x"])
+    out = export_labelled(frame, features, np.zeros(4, dtype=int), np.zeros(4), tmp_path / "o.json")
+    assert [r["big"] for r in json.loads(out.read_text())] == [2**63 + 5, 1, None, 2**64 - 1]

@@ -143,3 +143,16 @@ def test_final_centroids_are_float64_means_as_scikit_learn_reports_them(tol) -> 
     np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-14)
     small = KMeans(2, init=np.array([[8.0], [2.0]])).fit(np.array([[9.0], [9.0], [3.0], [3.0]]))
     assert small.cluster_centers_.tolist() == [[9.0], [3.0]]
+
+
+def test_after_a_tol_stop_centroids_are_the_means_of_the_labels_that_produced_them() -> None:
+    """Not the means of the final labels (which follow one more assignment pass)."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(3000, 2)) + rng.integers(0, 5, size=(3000, 1)) * 2.5
+    states = list(iterate(X, 5, seed=0, tol=1e-2))
+    final, producing = states[-1], states[-2]
+    assert final.converged and final.n_changed > 0  # a tol stop, labels still moving
+    means = np.vstack([X[producing.labels == j].mean(axis=0) for j in range(5)])
+    np.testing.assert_allclose(final.centroids, means, rtol=1e-13)
+    finals = np.vstack([X[final.labels == j].mean(axis=0) for j in range(5)])
+    assert np.abs(final.centroids - finals).max() > 1e-6

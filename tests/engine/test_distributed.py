@@ -123,8 +123,13 @@ def test_the_default_strategy_runs_in_process_like_no_strategy():
 
     rng = np.random.default_rng(1)
     X = rng.normal(size=(2_001, 4)) + rng.integers(0, 3, size=(2_001, 1)) * 6
+    from kmeans_gui.engine.distributed import _compiled_step
+
+    strategy = tf.distribute.get_strategy()
     one = KMeans(3, seed=0, tol=0).fit(X)
-    many = KMeans(3, seed=0, tol=0, strategy=tf.distribute.get_strategy()).fit(X)
+    many = KMeans(3, seed=0, tol=0, strategy=strategy).fit(X)
     np.testing.assert_array_equal(one.labels_, many.labels_)
     assert many.inertia_ == pytest.approx(one.inertia_, rel=1e-12)
     assert "1 replica " in many.device_
+    KMeans(3, seed=1, n_init=2, strategy=strategy).fit(X)  # new fits and restarts: no retrace
+    assert _compiled_step(strategy, False).experimental_get_tracing_count() == 1
