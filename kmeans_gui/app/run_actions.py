@@ -58,6 +58,7 @@ class RunActions:
         features = self.prepared.features
         try:
             features.check_k(params.k)
+            features.check_float32_range(params.metric)  # names the columns, as the CLI does
         except ValueError as exc:
             self.show_error(error_text(exc))
             return False

@@ -162,7 +162,8 @@ class FeatureMatrix:
         X = self.X
         too_big = np.abs(X).max(axis=0) >= FLOAT32_VALUE_LIMIT
         if metric != "cosine":  # cosine rows are scaled to unit length first
-            extent = np.abs(X - X.mean(axis=0)).max(axis=0)
+            mean = X.mean(axis=0)  # no N x D temporary: the extent is at a column's min or max
+            extent = np.maximum(X.max(axis=0) - mean, mean - X.min(axis=0))
             too_big |= extent * np.sqrt(X.shape[1]) >= FLOAT32_EXTENT_LIMIT
         if not too_big.any():
             return

@@ -257,6 +257,16 @@ def test_k_larger_than_rows_is_refused_with_a_sentence(qtbot, window, dialogs):
     assert window.run_worker is None
 
 
+def test_values_beyond_float32_are_named_as_the_cli_names_them(qtbot, window, dialogs, tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text("a,b\n1e39,1\n1.1e39,1.2\n5e39,8\n5.2e39,8.5\n")
+    load(qtbot, window, path)
+    set_params(window, k=2)
+    qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
+    assert len(dialogs) == 1 and dialogs[0].startswith("Column 'a' holds values too large")
+    assert window.run_worker is None
+
+
 def test_engine_error_is_shown_in_a_dialog(qtbot, window, dialogs):
     qtbot.waitUntil(lambda: bool(window.devices), timeout=RUN_TIMEOUT_MS)  # TensorFlow loaded
     if any(":GPU:" in d.upper() for d in window.devices):
