@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -28,7 +29,60 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from superqt.utils import FunctionWorker, GeneratorWorker, WorkerBase
 
 
-class ClosingGeneratorWorker(GeneratorWorker):
+class _ThreadWarnings:
+    """Sends each warning to the worker running on the thread that raised it.
+
+    superqt's ``run()`` swaps the process-wide ``warnings.showwarning`` for the length of each
+    job; with jobs on two threads at once (a load during a run) the swaps interleave and the
+    engine's warnings go to the other job, or nowhere. Here one hook is installed for good and
+    looks the raising thread up; warnings from other threads go to the previous hook.
+    """
+
+    def __init__(self) -> None:
+        self.targets: dict[int, Callable[..., None]] = {}
+        self._previous: Callable[..., None] | None = None
+
+    def install(self) -> None:
+        """Idempotent; re-installs if someone (e.g. ``catch_warnings`` on exit) restored theirs."""
+        if warnings.showwarning != self.show:
+            self._previous = warnings.showwarning
+            warnings.showwarning = self.show
+            # a run's warnings are shown every run, not only the first time per code line
+            warnings.filterwarnings("always", module=r"kmeans_gui\.")
+
+    def show(self, message, category, filename, lineno, file=None, line=None) -> None:
+        target = self.targets.get(threading.get_ident())
+        if target is not None:
+            target(message, category, filename, lineno, file, line)
+        elif self._previous is not None:
+            self._previous(message, category, filename, lineno, file, line)
+
+
+THREAD_WARNINGS = _ThreadWarnings()
+
+
+class _RoutedRun:
+    """superqt's ``WorkerBase.run`` with warnings routed per thread (see ``_ThreadWarnings``)."""
+
+    def run(self) -> None:
+        self.started.emit()
+        self._running = True
+        me = threading.get_ident()
+        THREAD_WARNINGS.targets[me] = lambda *args: self.warned.emit(args)
+        try:
+            result = self.work()
+            if not self.abort_requested:
+                self.returned.emit(result)
+        except Exception as exc:
+            self.errored.emit(exc)
+        finally:
+            THREAD_WARNINGS.targets.pop(me, None)
+        self._running = False
+        self.finished.emit()
+        self._finished.emit(self)
+
+
+class ClosingGeneratorWorker(_RoutedRun, GeneratorWorker):
     """A GeneratorWorker whose loop reports every error and always closes its generator.
 
     superqt's own loop treats any RuntimeError from the generator as "the worker was deleted"
@@ -53,7 +107,7 @@ class ClosingGeneratorWorker(GeneratorWorker):
             self._gen.close()
 
 
-class BackgroundFunctionWorker(FunctionWorker):
+class BackgroundFunctionWorker(_RoutedRun, FunctionWorker):
     """A FunctionWorker whose thread yields the CPU to the GUI thread (see below)."""
 
     def work(self) -> Any:
@@ -203,6 +257,7 @@ class WorkerPool(QObject):
         self.pool.setMaxThreadCount(max_threads)
         self.engine_thread = EngineThread()
         self._live: set[WorkerBase] = set()
+        THREAD_WARNINGS.install()
 
     def _track(
         self,
@@ -235,7 +290,7 @@ class WorkerPool(QObject):
         if on_done is not None:
             worker.finished.connect(on_done)
         if on_warning is not None:
-            # superqt routes warnings raised inside work() to ``warned`` as showwarning's args
+            # warnings raised on the worker's thread reach ``warned`` as showwarning's args
             worker.warned.connect(lambda args: on_warning(warning_text(args[0])))
         self._track(worker, on_error, engine=True)
         return worker
