@@ -82,6 +82,7 @@ class RunActions:
             kwargs["sample_weight"] = features.weights
         self.controls.set_restarts({}, 0, params.n_init)
         self.algorithm_panel.set_run_note("")
+        self.run_warnings = []
         self.statusBar().showMessage(
             "Running…" if self.devices else "Loading TensorFlow, then running…"
         )
@@ -130,7 +131,7 @@ class RunActions:
         the rest of the run, and flashed in the status bar."""
         if run_id != self._run_id or self._closing:
             return
-        self.warnings.append(text)
+        self.run_warnings.append(text)
         self.algorithm_panel.set_run_note(text)
         self.statusBar().showMessage(text, 15_000)
 

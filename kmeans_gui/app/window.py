@@ -103,7 +103,7 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         self.settings = AppSettings(settings)
         self.interactive = interactive  # False: errors go to stderr (screenshot mode)
         self.errors: list[str] = []
-        self.warnings: list[str] = []  # engine warnings shown (tests read them)
+        self.run_warnings: list[str] = []  # the engine's warnings for the current run
         self.pool = WorkerPool(self)
         self.playback = Playback(self)
         self.devices: list[str] = []

@@ -63,7 +63,7 @@ _UNROLL_MAX_FEATURES = 64
 _L1_GROUP = 16
 #: Up to this many features the exact broadcast |c - m| beats the GEMM expansion (and the
 #: feature loop), and its C x R x D temporary stays small.
-_DIRECT_MAX_FEATURES = 16
+_MEDOID_DIRECT_MAX_FEATURES = 16
 
 
 def l1_largest_intermediate(a_rows: int, b_rows: int, d: int) -> int:
@@ -96,7 +96,7 @@ def _pairwise_l1_looped(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
 def pairwise_sq(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
     """(A, B) exact squared Euclidean distances |a - b|^2 (no expansion), in (A, B) memory."""
     d = a.shape[-1]
-    if d is not None and d <= _DIRECT_MAX_FEATURES:
+    if d is not None and d <= _MEDOID_DIRECT_MAX_FEATURES:
         return tf.reduce_sum(tf.square(a[:, tf.newaxis, :] - b[tf.newaxis]), axis=2)
     return _pairwise_looped(a, b, tf.square)
 
@@ -201,7 +201,7 @@ def _tile_costs(candidates: tf.Tensor, members: tf.Tensor, weights: tf.Tensor, m
     """
     if manhattan:
         d = pairwise_l1(candidates, members)
-    elif candidates.shape[-1] is not None and candidates.shape[-1] <= _DIRECT_MAX_FEATURES:
+    elif candidates.shape[-1] is not None and candidates.shape[-1] <= _MEDOID_DIRECT_MAX_FEATURES:
         d = tf.sqrt(
             tf.reduce_sum(tf.square(candidates[:, tf.newaxis, :] - members[tf.newaxis]), axis=2)
         )

@@ -120,11 +120,15 @@ def test_sampled_medoids_warning_is_shown(qtbot, window, dialogs):
     window.algorithm_panel.candidates_spin.setValue(50)  # clusters of ~200 rows: sampled
     click_run(qtbot, window)
     assert dialogs == []
-    assert len(window.warnings) == 1 and "sampled medoid" in window.warnings[0]
+    assert len(window.run_warnings) == 1 and "sampled medoid" in window.run_warnings[0]
     note = window.algorithm_panel.run_note
-    assert note.isVisibleTo(window) and note.text() == window.warnings[0]
+    assert note.isVisibleTo(window) and note.text() == window.run_warnings[0]
     assert note.text()[0] == "K" and note.text().endswith(".")
 
     window.algorithm_panel.candidates_spin.setValue(4000)  # exact medoids: nothing to say
     click_run(qtbot, window)
-    assert len(window.warnings) == 1 and not note.isVisibleTo(window)
+    assert window.run_warnings == [] and not note.isVisibleTo(window)
+
+    window.algorithm_panel.candidates_spin.setValue(50)  # said again, every run it applies to
+    click_run(qtbot, window)
+    assert len(window.run_warnings) == 1 and note.isVisibleTo(window)
