@@ -19,7 +19,6 @@ import os
 import re
 import signal
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -58,6 +57,7 @@ from kmeans_gui.engine.choices import (  # plain data: importing it does not loa
 )
 from kmeans_gui.engine.distances import assigned_distances
 from kmeans_gui.engine.errors import DeviceError, KMeansInputError
+from kmeans_gui.tf_startup import import_engine, native_stderr_filtered, quiet_requested
 
 EXIT_OK = 0
 EXIT_FAILURE = 1  # the environment failed us (no GUI, out of memory)
@@ -513,9 +513,7 @@ def _make_strategy(kind: str) -> tuple[Any, bool]:
     if kind == "none":
         return None, True
     check_distribute(kind)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    quiet = os.environ["TF_CPP_MIN_LOG_LEVEL"] not in ("0", "1")
-    with _native_stderr_filtered(enabled=quiet):
+    with native_stderr_filtered(quiet_requested()):
         import tensorflow as tf
 
         if kind == "mirrored":
@@ -531,52 +529,8 @@ def _make_strategy(kind: str) -> tuple[Any, bool]:
 
 
 def _import_engine() -> ModuleType:
-    """The engine, imported on first use: TensorFlow takes seconds to load.
-
-    TensorFlow's native start-up lines (oneDNN, CUDA probing on a machine without a GPU) are
-    written straight to file descriptor 2 before it reads TF_CPP_MIN_LOG_LEVEL, so they are held
-    back here and only unexpected lines are passed on. TF_CPP_MIN_LOG_LEVEL=0 or 1 in the
-    environment keeps them all.
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    quiet = os.environ["TF_CPP_MIN_LOG_LEVEL"] not in ("0", "1")
-    with _native_stderr_filtered(enabled=quiet):
-        import kmeans_gui.engine as engine
-
-        engine.available_devices()  # the CUDA probe logs once, here
-    return engine
-
-
-_NATIVE_NOISE = re.compile(
-    r"WARNING: All log messages before absl::InitializeLog\(\) is called|[IW]\d{4} "
-    r"|E\d{4} .*(cuInit|cuda_platform|cuda_dnn|cuFFT|cuBLAS)"
-)
-
-
-@contextmanager
-def _native_stderr_filtered(enabled: bool) -> Iterator[None]:
-    """Send file descriptor 2 to a temporary file inside, then replay all but known noise."""
-    if not enabled:
-        yield
-        return
-    sys.stderr.flush()
-    try:
-        saved = os.dup(2)
-    except OSError:  # no real stderr (embedded interpreter): nothing to filter
-        yield
-        return
-    with tempfile.TemporaryFile() as capture:
-        os.dup2(capture.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            capture.seek(0)
-            for line in capture.read().decode(errors="replace").splitlines():
-                if line.strip() and not _NATIVE_NOISE.match(line):
-                    print(line, file=sys.stderr)
+    """The engine, imported on first use: TensorFlow takes seconds to load (quietly)."""
+    return import_engine()
 
 
 @dataclass

@@ -75,11 +75,9 @@ def _quiet_qt() -> Iterator[None]:
 def _screenshot(app: QApplication, window_class, path: str | None, out: str, k: int | None) -> int:
     """A screenshot run prints nothing but its own errors: TensorFlow's native start-up lines
     (oneDNN, CUDA probing) are held back as the command line does, Qt's offscreen notes too."""
-    from kmeans_gui.cli import _native_stderr_filtered  # the command line's filter, shared
+    from kmeans_gui.tf_startup import native_stderr_filtered, quiet_requested
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    quiet = os.environ["TF_CPP_MIN_LOG_LEVEL"] not in ("0", "1")
-    with _native_stderr_filtered(enabled=quiet), _quiet_qt():
+    with native_stderr_filtered(quiet_requested()), _quiet_qt():
         return _screenshot_run(app, window_class, path, out, k)
 
 

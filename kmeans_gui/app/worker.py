@@ -142,8 +142,11 @@ def _engine():
 
 
 def engine_info() -> dict[str, Any]:
-    """Loads TensorFlow; returns the devices it found and its version (start-up warm-up)."""
-    engine = _engine()
+    """Loads TensorFlow (its native start-up lines held back, as the CLI does); returns the
+    devices it found and its version (start-up warm-up)."""
+    from kmeans_gui.tf_startup import import_engine
+
+    engine = import_engine()
     import tensorflow as tf
 
     return {"devices": engine.available_devices(), "tensorflow": tf.__version__}
