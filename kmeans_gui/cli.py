@@ -54,6 +54,7 @@ from kmeans_gui.engine.choices import (  # plain data: importing it does not loa
     INIT_CHOICES,
     METRIC_NAMES,
     OPTIMIZERS,
+    PARAMETERS,
 )
 from kmeans_gui.engine.distances import assigned_distances
 from kmeans_gui.engine.errors import DeviceError, KMeansInputError
@@ -117,14 +118,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in args_list or os.environ.get("KMEANS_GUI_DEBUG", "") not in ("", "0")
     try:
         if args_list and args_list[0] in COMMANDS:
-            args = build_command_parser().parse_args(args_list)
+            args, extra = build_command_parser().parse_known_args(args_list)
+            if extra:  # named against the subcommand, whose --help lists its options
+                raise UsageError(
+                    f"unrecognized arguments: {' '.join(extra)} "
+                    f"(see 'kmeans-gui {args.command} --help')"
+                )
             with _sigterm_raises():  # headless only: the GUI keeps Qt's own handling
                 return _COMMAND_HANDLERS[args.command](args)
         return _open_gui(build_gui_parser().parse_args(args_list))
     except SystemExit as exc:  # --help and --version end argparse with exit(0)
         return exc.code if isinstance(exc.code, int) else EXIT_OK
-    except (UsageError, DataError, KMeansInputError, DeviceError) as exc:
+    except (UsageError, DataError, KMeansInputError) as exc:
         return _fail(str(exc))
+    except DeviceError as exc:  # the engine speaks Python (device='gpu'); say it as flags
+        text = re.sub(r"device='(\w+)'", r"--device \1", str(exc))
+        return _fail(text.replace(" or 'cpu'", " or --device cpu"))
     except KeyboardInterrupt:
         _print_error("interrupted; no output was written")
         return EXIT_INTERRUPTED
@@ -143,6 +152,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         _print_error(f"internal error: {type(exc).__name__}: {exc}")
         return EXIT_FAILURE
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 feature', '3 features'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _fail(message: str) -> int:
@@ -488,6 +502,12 @@ def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
     }
     for name in ("batch_size", "learning_rate", "optimizer", "max_candidates"):
         if getattr(args, name) is not None:
+            if name not in PARAMETERS[args.algorithm]:
+                users = [a for a, params in PARAMETERS.items() if name in params]
+                raise UsageError(
+                    f"--{name.replace('_', '-')} is for --algorithm {' or '.join(users)}, "
+                    f"not {args.algorithm}"
+                )
             options[name] = getattr(args, name)
     return options
 
@@ -683,7 +703,8 @@ def _read_init(path_text: str, features: FeatureMatrix, k: int) -> np.ndarray:
     absent = [c for c in columns if c not in frame.columns]
     if absent:
         raise DataError(
-            f"The initial-centroids file {name} has no column {', '.join(map(repr, absent))}; "
+            f"The initial-centroids file {name} has no "
+            f"{'column' if len(absent) == 1 else 'columns'} {', '.join(map(repr, absent))}; "
             f"its header must name the feature columns ({', '.join(columns)})."
         )
     if len(frame) != k:
@@ -845,15 +866,17 @@ def _cluster(args: argparse.Namespace) -> int:
     restarts = f", best of {args.n_init} restarts" if args.n_init > 1 else ""
     units = f" (in {args.scale}-scaled units)" if args.scale != "none" else ""
     lines = [
-        f"{table.path.name}: {used}; {len(features.columns)} features "
+        f"{table.path.name}: {used}; {_count(len(features.columns), 'feature')} "
         f"({', '.join(features.columns)}); k = {k}",
-        f"{state} after {fit.n_iter} iteration(s){restarts}; inertia {fit.inertia:.6g}{units}",
+        f"{state} after {_count(fit.n_iter, 'iteration')}{restarts}; "
+        f"inertia {fit.inertia:.10g}{units}",
         f"device {fit.device}, {fit.seconds:.2f} s",
         f"cluster sizes: {', '.join(f'{int(s):,}' for s in sizes)}",
     ]
     if k <= CENTROID_TABLE_LIMIT:
         frame = centroid_frame(features, centroids, sizes, user_units=True)
-        lines += ["centroids:", frame.to_string(index=False, float_format=lambda v: f"{v:.6g}")]
+        # 10 significant digits: GPS coordinates to the centimetre
+        lines += ["centroids:", frame.to_string(index=False, float_format=lambda v: f"{v:.10g}")]
     for kind, path_text in written.items():
         lines.append(f"wrote {kind} to {path_text}")
     print("\n".join(lines))

@@ -80,7 +80,7 @@ def test_cluster_matches_scikit_learn_on_iris(iris, tmp_path, capsys) -> None:
     assert code == 0
     assert "150 of 150 rows used" in stdout
     (summary,) = [line for line in stdout.splitlines() if line.startswith("converged after")]
-    assert summary.startswith(f"converged after {sk.n_iter_} iteration(s); inertia ")
+    assert summary.startswith(f"converged after {sk.n_iter_} iterations; inertia ")
     assert float(summary.rsplit(" ", 1)[1]) == pytest.approx(sk.inertia_, rel=1e-4)
     assert f"wrote labelled to {out}" in stdout
 
@@ -167,8 +167,9 @@ def test_centroids_file_feeds_back_as_init(iris, tmp_path, capsys) -> None:
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--device", "gpu"], "gpu"),  # DeviceError on a machine without a GPU
-        (["--batch-size", "10"], "batch_size"),  # KMeansInputError: not a Lloyd parameter
+        # DeviceError on a machine without a GPU, in the command line's words
+        (["--device", "gpu"], "--device gpu was requested"),
+        (["--batch-size", "10"], "--batch-size is for --algorithm minibatch, not lloyd"),
     ],
 )
 def test_engine_errors_are_one_line_exit_2(iris, tmp_path, capsys, extra, message) -> None:
