@@ -2,12 +2,16 @@
 
 The engine reports mean-based centres (Lloyd) recomputed in float64 from the labels that
 produced them, as scikit-learn does; gradient and mini-batch centres are the algorithm's own
-estimates. Those are only mapped back to the user's units here. A k-medoids centre is a row of
-the table, so it is reported as that row exactly as written (found as the member nearest to the
-engine's float32 medoid), not as the medoid's float32 copy.
+estimates. Those are only mapped back to the user's units here, except that undoing a scaling
+rounds (1.461999999999998 for 1.462): a Lloyd centre that is, to rounding, the mean of its
+final members (the run settled) is reported as that mean computed from the values as written.
+A k-medoids centre is a row of the table, so it is reported as that row exactly as written
+(found as the member nearest to the engine's float32 medoid), not as the medoid's float32 copy.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -33,7 +37,7 @@ def final_centroids(
     engine = np.asarray(engine_centroids, dtype=np.float64)
     k = engine.shape[0]
     out = features.to_user_units(engine)
-    if algorithm != "kmedoids":
+    if algorithm not in ("kmedoids", "lloyd") or (algorithm == "lloyd" and metric != "euclidean"):
         return out
     values = features.user_values()
     if frame is not None:
@@ -41,6 +45,8 @@ def final_centroids(
             column = column_as_float(frame, name)[features.row_mask]
             written = np.isfinite(column)  # imputed cells keep the mean they were given
             values[written, d] = column[written]
+    if algorithm == "lloyd":
+        return _settled_means(features, labels, values, out)
     for j in range(k):
         members = np.flatnonzero(labels == j)
         if members.size:
@@ -54,4 +60,28 @@ def final_centroids(
             else:
                 cost = np.einsum("ij,ij->i", gap, gap)
             out[j] = values[members[int(np.argmin(cost))]]
+    return out
+
+
+def _settled_means(
+    features: FeatureMatrix, labels: np.ndarray, values: np.ndarray, centres: np.ndarray
+) -> np.ndarray:
+    """``centres`` with each one that equals its members' weighted mean to within rounding
+    (1e-12 of the column's spread) replaced by that mean of the values as written."""
+    k, d = centres.shape
+    weights = features.weights if features.weights is not None else np.ones(len(labels))
+    order = np.argsort(labels, kind="stable")
+    starts = np.searchsorted(labels[order], np.arange(k + 1))
+    total = np.zeros(k)
+    means = np.zeros((k, d))
+    for j in range(k):  # fsum: correctly rounded, so 50 values averaging 5.006 give 5.006
+        members = order[starts[j] : starts[j + 1]]
+        total[j] = math.fsum(weights[members])
+        if total[j] > 0:
+            for c in range(d):
+                means[j, c] = math.fsum(values[members, c] * weights[members]) / total[j]
+    spread = np.ptp(values, axis=0) + np.abs(values).max(axis=0) * 1e-3 + 1e-300
+    settled = (total > 0) & (np.abs(means - centres) <= 1e-12 * spread).all(axis=1)
+    out = centres.copy()
+    out[settled] = means[settled]
     return out
