@@ -63,8 +63,6 @@ class DataPanel(QWidget):
         self.columns_list.setToolTip(
             "Feature columns used for clustering. Numeric columns are chosen by default."
         )
-        self.columns_list.setMinimumHeight(70)
-        self.columns_list.setMaximumHeight(110)
         self.columns_list.itemChanged.connect(self._on_columns_changed)
 
         self.missing_combo = QComboBox()
@@ -144,6 +142,7 @@ class DataPanel(QWidget):
                     item.setForeground(Qt.GlobalColor.gray)
                     item.setToolTip("text column: it cannot be a feature")
                 self.columns_list.addItem(item)
+            self._fit_list_height()
             self._refresh_axis_combos()
         finally:
             self._updating = False
@@ -251,6 +250,13 @@ class DataPanel(QWidget):
         features = self.plot_combo.currentData() == PLOT_FEATURES
         self.x_combo.setEnabled(features)
         self.y_combo.setEnabled(features)
+
+    def _fit_list_height(self) -> None:
+        """As tall as its rows (2 to 6 visible), so a short list leaves room for the notes."""
+        rows = min(max(self.columns_list.count(), 2), 6)
+        row = self.columns_list.sizeHintForRow(0) if self.columns_list.count() else 18
+        frame = 2 * self.columns_list.frameWidth() + 4
+        self.columns_list.setFixedHeight(rows * max(row, 1) + frame)
 
     def _on_columns_changed(self, _item: QListWidgetItem) -> None:
         if self._updating:
