@@ -40,7 +40,6 @@ from kmeans_gui.data import (
     centroid_frame,
     check_export_path,
     column_as_float,
-    final_centroids,
     labelled_frame,
     load_table,
     plan_write,
@@ -56,8 +55,8 @@ from kmeans_gui.engine.choices import (  # plain data: importing it does not loa
     OPTIMIZERS,
     PARAMETERS,
 )
-from kmeans_gui.engine.distances import assigned_distances
 from kmeans_gui.engine.errors import DeviceError, KMeansInputError
+from kmeans_gui.report import centroids_and_distances
 from kmeans_gui.tf_startup import import_engine, native_stderr_filtered, quiet_requested
 
 EXIT_OK = 0
@@ -809,9 +808,7 @@ def _cluster(args: argparse.Namespace) -> int:
         _warn(message)
         notes.append(message)
 
-    # the centres in the user's units (k-medoids: the rows as written), and each row's
-    # distance to its own, in the units the fit ran in (the user's for --scale none)
-    centroids = final_centroids(
+    centroids, distances = centroids_and_distances(
         features,
         fit.labels,
         fit.centroids,
@@ -819,8 +816,6 @@ def _cluster(args: argparse.Namespace) -> int:
         metric=args.metric,
         frame=table.frame,
     )
-    fit_units = features.to_fit_units(centroids) if args.scale != "none" else centroids
-    distances = assigned_distances(features.X, fit_units, fit.labels, args.metric)
     sizes = np.bincount(fit.labels, minlength=k)
     written = _write_outputs(args, table, features, fit, centroids, distances, sizes)
     if args.json:

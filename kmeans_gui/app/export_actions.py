@@ -66,7 +66,7 @@ class ExportActions:
         if result is None:
             return
         labels, frame = result
-        metric = self.run_params.metric if self.run_params else "euclidean"
+        params = self.run_params
         self.statusBar().showMessage(f"Exporting {Path(path).name}…")
         self.pool.run_call(
             jobs.export_labelled,
@@ -74,7 +74,8 @@ class ExportActions:
             self.run_prepared.features,
             np.asarray(labels, dtype=np.int64),
             frame.centroids,
-            metric,
+            params.algorithm if params else "lloyd",
+            params.metric if params else "euclidean",
             path,
             on_result=self._on_exported,
             on_error=self._on_worker_error,

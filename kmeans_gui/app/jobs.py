@@ -47,13 +47,22 @@ def prepare(
 
 
 def export_labelled(
-    table: Any, features: Any, labels: np.ndarray, centroids: np.ndarray, metric: str, path: str
+    table: Any,
+    features: Any,
+    labels: np.ndarray,
+    centroids: np.ndarray,
+    algorithm: str,
+    metric: str,
+    path: str,
 ) -> str:
-    """Every row of the table plus ``cluster`` and ``distance`` (to its centroid, fit units)."""
+    """Every row of the table plus ``cluster`` and ``distance`` (to its centroid, fit units),
+    the distances the CLI writes."""
     from kmeans_gui.data import export_labelled as write
-    from kmeans_gui.engine import assigned_distances
+    from kmeans_gui.report import centroids_and_distances
 
-    distances = assigned_distances(features.X, centroids, labels, metric)
+    _, distances = centroids_and_distances(
+        features, labels, centroids, algorithm=algorithm, metric=metric, frame=table.frame
+    )
     return str(write(table, features, labels, distances, path))
 
 

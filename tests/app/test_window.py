@@ -230,6 +230,28 @@ def test_kmedoids_centroid_export_writes_the_medoid_rows_as_in_the_file(qtbot, w
     assert all(tuple(row) in rows for row in medoids.itertuples(index=False))  # exact rows
 
 
+def test_labelled_export_matches_the_command_line_for_the_same_run(qtbot, window, tmp_path):
+    """Same run, same numbers: centroids as written and distances to them, GUI and CLI alike."""
+    from kmeans_gui import cli
+
+    load(qtbot, window, DATA / "iris.csv")
+    panel = window.data_panel
+    with qtbot.waitSignal(window.dataReady, timeout=RUN_TIMEOUT_MS):
+        panel.scale_combo.setCurrentIndex(panel.scale_combo.findData("standard"))
+    set_params(window, k=3, seed=0, algorithm="kmedoids")
+    click_run(qtbot, window)
+    gui = tmp_path / "gui.csv"
+    with qtbot.waitSignal(window.exported, timeout=30_000):
+        window.export_labelled(str(gui))
+    command = tmp_path / "cli.csv"
+    argv = ["cluster", str(DATA / "iris.csv"), "-k", "3", "--seed", "0", "--algorithm"]
+    argv += ["kmedoids", "--scale", "standard", "-q", "--out", str(command)]
+    assert cli.main(argv) == 0
+    ours, theirs = pd.read_csv(gui), pd.read_csv(command)
+    np.testing.assert_array_equal(ours["cluster"], theirs["cluster"])
+    np.testing.assert_array_equal(ours["distance"], theirs["distance"])
+
+
 def test_bad_file_shows_the_data_layer_sentence_and_keeps_the_window(qtbot, window, dialogs):
     load(qtbot, window, DATA / "blobs.csv")
     bad = tmp = DATA.parent / "does-not-exist.csv"
