@@ -228,26 +228,35 @@ class EngineThread:
 
     def submit(self, worker: WorkerBase) -> None:
         if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(target=self._loop, name="kmeans-engine", daemon=True)
+            self._thread = threading.Thread(
+                target=self._loop, args=(self._jobs,), name="kmeans-engine", daemon=True
+            )
             self._thread.start()
         self._jobs.put(worker)
 
-    def _loop(self) -> None:
-        while (worker := self._jobs.get()) is not None:
+    @staticmethod
+    def _loop(jobs: queue.SimpleQueue[WorkerBase | None]) -> None:
+        while (worker := jobs.get()) is not None:
             worker.run()
 
     def close(self, timeout_ms: int = -1) -> bool:
-        """Drop the jobs not yet started, finish the current one, end the thread."""
+        """Drop the jobs not yet started, finish the current one, end the thread.
+
+        The thread keeps its own queue: if it outlives the timeout it still ends after its
+        job, and a later ``submit`` gets a new thread and queue instead of waiting behind it.
+        """
+        jobs, thread = self._jobs, self._thread
+        self._jobs, self._thread = queue.SimpleQueue(), None
         while True:
             try:
-                self._jobs.get_nowait()
+                jobs.get_nowait()
             except queue.Empty:
                 break
-        if self._thread is None:
+        if thread is None:
             return True
-        self._jobs.put(None)
-        self._thread.join(None if timeout_ms < 0 else timeout_ms / 1000)
-        return not self._thread.is_alive()
+        jobs.put(None)
+        thread.join(None if timeout_ms < 0 else timeout_ms / 1000)
+        return not thread.is_alive()
 
 
 class WorkerPool(QObject):

@@ -39,3 +39,23 @@ def test_warnings_reach_the_run_that_raised_them_while_another_job_runs(qtbot):
     assert received == ["First engine warning.", "Second engine warning."]
     assert side_received == []
     assert pool.shutdown(5_000)
+
+
+def test_a_job_after_a_shutdown_that_timed_out_still_runs(qtbot):
+    """close() leaves a slow job's thread to finish on its own; new work gets a new thread."""
+    pool = WorkerPool()
+    release = []
+
+    def slow_stream():
+        while not release:
+            time.sleep(0.01)
+        yield 1
+
+    pool.run_stream(slow_stream, on_item=lambda item: None)
+    qtbot.wait(100)
+    assert not pool.engine_thread.close(timeout_ms=50)  # still in its job
+    results: list[str] = []
+    pool.run_call(lambda: "after", on_result=results.append, engine=True)
+    qtbot.waitUntil(lambda: results == ["after"], timeout=5_000)
+    release.append(True)
+    assert pool.shutdown(5_000)
