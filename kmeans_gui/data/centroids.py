@@ -4,14 +4,14 @@ The engine reports mean-based centres (Lloyd) recomputed in float64 from the lab
 produced them, as scikit-learn does; gradient and mini-batch centres are the algorithm's own
 estimates. Those are only mapped back to the user's units here, except that undoing a scaling
 rounds (1.461999999999998 for 1.462): a Lloyd centre that is, to rounding, the mean of its
-final members (the run settled) is reported as that mean computed from the values as written.
+final members (the run settled) is reported as that mean computed from the values as written
+(a two-pass mean, which rounds as an exact one almost always does).
+
 A k-medoids centre is a row of the table, so it is reported as that row exactly as written
 (found as the member nearest to the engine's float32 medoid), not as the medoid's float32 copy.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pandas as pd
@@ -74,12 +74,14 @@ def _settled_means(
     starts = np.searchsorted(labels[order], np.arange(k + 1))
     total = np.zeros(k)
     means = np.zeros((k, d))
-    for j in range(k):  # fsum: correctly rounded, so 50 values averaging 5.006 give 5.006
-        members = order[starts[j] : starts[j + 1]]
-        total[j] = math.fsum(weights[members])
+    for j in range(k):  # two-pass mean: the second pass sums the (small) residuals, so 50
+        members = order[starts[j] : starts[j + 1]]  # values averaging 5.006 give 5.006
+        w = weights[members]
+        total[j] = w.sum()
         if total[j] > 0:
-            for c in range(d):
-                means[j, c] = math.fsum(values[members, c] * weights[members]) / total[j]
+            block = np.asfortranarray(values[members])  # columns contiguous: pairwise sums
+            first = (block * w[:, np.newaxis]).sum(axis=0) / total[j]
+            means[j] = first + ((block - first) * w[:, np.newaxis]).sum(axis=0) / total[j]
     spread = np.ptp(values, axis=0) + np.abs(values).max(axis=0) * 1e-3 + 1e-300
     settled = (total > 0) & (np.abs(means - centres) <= 1e-12 * spread).all(axis=1)
     out = centres.copy()
