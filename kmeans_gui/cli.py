@@ -514,8 +514,10 @@ def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
 DISTRIBUTE_CHOICES = ("none", "mirrored", "multi-worker")
 
 
-def check_distribute(kind: str) -> None:
-    """Refuse a multi-worker run without its cluster description (before loading any file)."""
+def check_distribute(kind: str, algorithm: str = "lloyd") -> None:
+    """Refuse, before loading any file, what ``--distribute`` cannot do."""
+    if kind != "none" and algorithm != "lloyd":
+        raise UsageError(f"--distribute is for --algorithm lloyd, not {algorithm}")
     if kind == "multi-worker" and not os.environ.get("TF_CONFIG"):
         raise DataError(
             "--distribute multi-worker needs TF_CONFIG in the environment (the workers' "
@@ -758,7 +760,7 @@ def _cluster(args: argparse.Namespace) -> int:
             f"argument --init: '{args.init}' is neither an initialiser nor a file"
             f"{_init_hint(args.init)}"
         )
-    check_distribute(args.distribute)
+    check_distribute(args.distribute, args.algorithm)
     reporter = _Progress(enabled=not args.quiet)
     table, features, notes = _load_features(args, reporter)
     features.check_k(args.k)

@@ -415,6 +415,11 @@ class RunActions:
             return
         self.cancel_sweep()
         params = self.algorithm_panel.parameters()
+        try:
+            self.prepared.features.check_float32_range(params.metric)  # as start_run does
+        except ValueError as exc:
+            self.show_error(error_text(exc))
+            return
         kwargs = params.engine_kwargs()
         if self.prepared.features.weights is not None:
             kwargs["sample_weight"] = self.prepared.features.weights

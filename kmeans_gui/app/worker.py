@@ -43,7 +43,8 @@ class _ThreadWarnings:
         self._previous: Callable[..., None] | None = None
 
     def install(self) -> None:
-        """Idempotent; re-installs if someone (e.g. ``catch_warnings`` on exit) restored theirs."""
+        """Idempotent; called by every new WorkerPool, it re-installs the hook if someone
+        (e.g. ``catch_warnings`` on exit) has put theirs back since."""
         if warnings.showwarning != self.show:
             self._previous = warnings.showwarning
             warnings.showwarning = self.show
@@ -135,18 +136,16 @@ def lower_thread_priority(niceness: int = 10) -> None:
 
 
 def _engine():
-    """Import the engine (and TensorFlow) — only ever called on a worker thread."""
-    from kmeans_gui import engine
+    """The engine (and TensorFlow, its start-up lines held back) — only on a worker thread."""
+    from kmeans_gui.tf_startup import import_engine
 
-    return engine
+    return import_engine()
 
 
 def engine_info() -> dict[str, Any]:
     """Loads TensorFlow (its native start-up lines held back, as the CLI does); returns the
     devices it found and its version (start-up warm-up)."""
-    from kmeans_gui.tf_startup import import_engine
-
-    engine = import_engine()
+    engine = _engine()
     import tensorflow as tf
 
     return {"devices": engine.available_devices(), "tensorflow": tf.__version__}
@@ -243,7 +242,9 @@ class EngineThread:
         """Drop the jobs not yet started, finish the current one, end the thread.
 
         The thread keeps its own queue: if it outlives the timeout it still ends after its
-        job, and a later ``submit`` gets a new thread and queue instead of waiting behind it.
+        job, and a later ``submit`` gets a new thread and queue instead of waiting behind it
+        (so for that moment two threads run engine jobs; a fresh Python thread is safe for
+        TensorFlow, a pooled one reused is not). The window waits without a timeout.
         """
         jobs, thread = self._jobs, self._thread
         self._jobs, self._thread = queue.SimpleQueue(), None

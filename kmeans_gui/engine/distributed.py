@@ -11,7 +11,6 @@ only to build the state. Nothing here is home-made communication: it is ``strate
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,15 +99,10 @@ def shard(
     )
 
 
-_STEPS: weakref.WeakKeyDictionary[tf.distribute.Strategy, dict[bool, Any]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
 def _compiled_step(strategy: tf.distribute.Strategy, on_gpu: bool) -> Any:
-    """One traced function per strategy (kept while the strategy lives, reused by every fit
-    and restart): run the kernel on every replica, all-reduce the sums."""
-    steps = _STEPS.setdefault(strategy, {})
+    """One traced function per strategy, reused by every fit and restart: run the kernel on
+    every replica, all-reduce the sums. Kept on the strategy itself, so it goes with it."""
+    steps = strategy.__dict__.setdefault("_kmeans_gui_steps", {})
     if on_gpu not in steps:
         steps[on_gpu] = _new_step(strategy, on_gpu)
     return steps[on_gpu]

@@ -230,7 +230,10 @@ def test_kmedoids_centroid_export_writes_the_medoid_rows_as_in_the_file(qtbot, w
     assert all(tuple(row) in rows for row in medoids.itertuples(index=False))  # exact rows
 
 
-def test_labelled_export_matches_the_command_line_for_the_same_run(qtbot, window, tmp_path):
+@pytest.mark.parametrize("algorithm", ["kmedoids", "lloyd"])
+def test_labelled_export_matches_the_command_line_for_the_same_run(
+    qtbot, window, tmp_path, algorithm
+):
     """Same run, same numbers: centroids as written and distances to them, GUI and CLI alike."""
     from kmeans_gui import cli
 
@@ -238,14 +241,14 @@ def test_labelled_export_matches_the_command_line_for_the_same_run(qtbot, window
     panel = window.data_panel
     with qtbot.waitSignal(window.dataReady, timeout=RUN_TIMEOUT_MS):
         panel.scale_combo.setCurrentIndex(panel.scale_combo.findData("standard"))
-    set_params(window, k=3, seed=0, algorithm="kmedoids")
+    set_params(window, k=3, seed=0, algorithm=algorithm)
     click_run(qtbot, window)
     gui = tmp_path / "gui.csv"
     with qtbot.waitSignal(window.exported, timeout=30_000):
         window.export_labelled(str(gui))
     command = tmp_path / "cli.csv"
     argv = ["cluster", str(DATA / "iris.csv"), "-k", "3", "--seed", "0", "--algorithm"]
-    argv += ["kmedoids", "--scale", "standard", "-q", "--out", str(command)]
+    argv += [algorithm, "--scale", "standard", "-q", "--out", str(command)]
     assert cli.main(argv) == 0
     ours, theirs = pd.read_csv(gui), pd.read_csv(command)
     np.testing.assert_array_equal(ours["cluster"], theirs["cluster"])
@@ -287,6 +290,9 @@ def test_values_beyond_float32_are_named_as_the_cli_names_them(qtbot, window, di
     qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
     assert len(dialogs) == 1 and dialogs[0].startswith("Column 'a' holds values too large")
     assert window.run_worker is None
+    window.start_sweep([2, 3])  # the sweep says it the same way
+    assert len(dialogs) == 2 and dialogs[1] == dialogs[0]
+    assert window.sweep_worker is None
 
 
 def test_engine_error_is_shown_in_a_dialog(qtbot, window, dialogs):

@@ -37,6 +37,14 @@ def test_mirrored_gives_the_single_device_result(capsys) -> None:
     assert mirrored["inertia"] == pytest.approx(one["inertia"], rel=1e-12)
 
 
+def test_distribute_with_another_algorithm_is_refused_before_loading(capsys) -> None:
+    missing = DATA / "no-such-file.csv"  # refused before the file is even looked at
+    argv = ["cluster", missing, "-k", "3", "--algorithm", "kmedoids", "--distribute", "mirrored"]
+    code, out, err = run(argv, capsys)
+    assert (code, out) == (2, "")
+    assert err.startswith("error: --distribute is for --algorithm lloyd, not kmedoids")
+
+
 def test_multi_worker_without_tf_config_is_one_line(capsys, monkeypatch) -> None:
     monkeypatch.delenv("TF_CONFIG", raising=False)
     code, out, err = run(
