@@ -46,6 +46,7 @@ from kmeans_gui.data import (
     prepare_features,
     write_all,
 )
+from kmeans_gui.data.errors import counted
 from kmeans_gui.engine.choices import (  # plain data: importing it does not load TensorFlow
     ALGORITHM_NAMES,
     DEFAULT_MAX_CANDIDATES,
@@ -151,11 +152,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         _print_error(f"internal error: {type(exc).__name__}: {exc}")
         return EXIT_FAILURE
-
-
-def _count(n: int, noun: str) -> str:
-    """'1 feature', '3 features'."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _fail(message: str) -> int:
@@ -863,9 +859,9 @@ def _cluster(args: argparse.Namespace) -> int:
     restarts = f", best of {args.n_init} restarts" if args.n_init > 1 else ""
     units = f" (in {args.scale}-scaled units)" if args.scale != "none" else ""
     lines = [
-        f"{table.path.name}: {used}; {_count(len(features.columns), 'feature')} "
+        f"{table.path.name}: {used}; {counted(len(features.columns), 'feature')} "
         f"({', '.join(features.columns)}); k = {k}",
-        f"{state} after {_count(fit.n_iter, 'iteration')}{restarts}; "
+        f"{state} after {counted(fit.n_iter, 'iteration')}{restarts}; "
         f"inertia {fit.inertia:.10g}{units}",
         f"device {fit.device}, {fit.seconds:.2f} s",
         f"cluster sizes: {', '.join(f'{int(s):,}' for s in sizes)}",

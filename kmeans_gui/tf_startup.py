@@ -55,10 +55,19 @@ def native_stderr_filtered(enabled: bool = True) -> Iterator[None]:
                     print(line, file=sys.stderr)
 
 
-def import_engine() -> ModuleType:
-    """The engine with TensorFlow loaded and its devices probed (where the CUDA probe logs)."""
-    with native_stderr_filtered(quiet_requested()):
-        import kmeans_gui.engine as engine
+_loaded: ModuleType | None = None
 
-        engine.available_devices()
-    return engine
+
+def import_engine() -> ModuleType:
+    """The engine with TensorFlow loaded and its devices probed (where the CUDA probe logs).
+
+    Filtered the first time only: later calls return the loaded engine at once.
+    """
+    global _loaded
+    if _loaded is None:
+        with native_stderr_filtered(quiet_requested()):
+            import kmeans_gui.engine as engine
+
+            engine.available_devices()
+        _loaded = engine
+    return _loaded

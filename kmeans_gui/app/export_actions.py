@@ -66,7 +66,7 @@ class ExportActions:
         if result is None:
             return
         labels, frame = result
-        params = self.run_params
+        algorithm, metric = self._run_method()
         self.statusBar().showMessage(f"Exporting {Path(path).name}…")
         self.pool.run_call(
             jobs.export_labelled,
@@ -74,8 +74,8 @@ class ExportActions:
             self.run_prepared.features,
             np.asarray(labels, dtype=np.int64),
             frame.centroids,
-            params.algorithm if params else "lloyd",
-            params.metric if params else "euclidean",
+            algorithm,
+            metric,
             path,
             on_result=self._on_exported,
             on_error=self._on_worker_error,
@@ -95,7 +95,7 @@ class ExportActions:
         if result is None:
             return
         labels, frame = result
-        params = self.run_params
+        algorithm, metric = self._run_method()
         self.pool.run_call(
             jobs.export_centroids,
             self.table,
@@ -103,12 +103,17 @@ class ExportActions:
             np.asarray(labels, dtype=np.int64),
             frame.centroids,
             frame.sizes,
-            params.algorithm if params else "lloyd",
-            params.metric if params else "euclidean",
+            algorithm,
+            metric,
             path,
             on_result=self._on_exported,
             on_error=self._on_worker_error,
         )
+
+    def _run_method(self) -> tuple[str, str]:
+        """(algorithm, metric) of the run being exported."""
+        params = self.run_params
+        return (params.algorithm, params.metric) if params else ("lloyd", "euclidean")
 
     def _on_exported(self, path: str) -> None:
         self.statusBar().showMessage(f"Wrote {path}", 8000)

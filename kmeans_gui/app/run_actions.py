@@ -58,7 +58,7 @@ class RunActions:
         features = self.prepared.features
         try:
             features.check_k(params.k)
-            features.check_float32_range(params.metric)  # names the columns, as the CLI does
+            self._check_clusterable(params.metric)
         except ValueError as exc:
             self.show_error(error_text(exc))
             return False
@@ -125,6 +125,11 @@ class RunActions:
         if self._step_pending and self.playback.step():
             self._step_pending = False
         self._update_history_controls()
+
+    def _check_clusterable(self, metric: str) -> None:
+        """What a run and a sweep both refuse before starting, in the CLI's words: values
+        beyond the engine's float32, named by column."""
+        self.prepared.features.check_float32_range(metric)
 
     def _on_run_warning(self, run_id: int, text: str) -> None:
         """An engine warning (e.g. sampled k-medoids): kept under the algorithm settings for
@@ -416,7 +421,7 @@ class RunActions:
         self.cancel_sweep()
         params = self.algorithm_panel.parameters()
         try:
-            self.prepared.features.check_float32_range(params.metric)  # as start_run does
+            self._check_clusterable(params.metric)
         except ValueError as exc:
             self.show_error(error_text(exc))
             return

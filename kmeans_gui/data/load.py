@@ -38,7 +38,7 @@ from typing import Any
 import pandas as pd
 
 from .column_types import looks_like_text, type_columns
-from .errors import DataError
+from .errors import DataError, counted
 
 ProgressCallback = Callable[[float, str], None]
 """``progress(fraction, message)``: fraction in [0, 1], first call 0.0, last call 1.0.
@@ -899,17 +899,13 @@ def _raise_ragged(file: Path, encoding: str, dialect: _Dialect) -> None:
                     continue
                 if len(record) != expected:
                     raise DataError(
-                        f"Line {line} of {file.name} has {_fields(len(record))} but the "
-                        f"{first} has {_fields(expected)}; fix that row, or quote text that "
-                        "contains a "
+                        f"Line {line} of {file.name} has {counted(len(record), 'field')} but the "
+                        f"{first} has {counted(expected, 'field')}; fix that row, or quote "
+                        "text that contains a "
                         f"{_DELIMITER_NAMES.get(dialect.delimiter, repr(dialect.delimiter))}."
                     )
     except (OSError, csv.Error):
         return
-
-
-def _fields(n: int) -> str:
-    return f"{n} field" if n == 1 else f"{n} fields"
 
 
 def _first_line(exc: BaseException) -> str:

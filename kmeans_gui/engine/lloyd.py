@@ -17,7 +17,7 @@ import numpy as np
 
 from .distributed import distributed_pass, gather_labels
 from .kernels import lloyd_pass
-from .metric import assign, farthest_rows, project
+from .metric import assign, farthest_rows, project, weighted_sizes
 from .prepare import CONVERT_ROWS, PreparedData
 from .state import IterationState
 
@@ -100,7 +100,7 @@ def exact_means(
     """
     k, d = centroids.shape
     weights = data.weight_array
-    total = np.bincount(labels, weights=weights, minlength=k)[:k]
+    total = weighted_sizes(data, labels, k)
     sums = np.zeros((k, d))
     for start in range(0, data.n, CONVERT_ROWS):
         stop = min(data.n, start + CONVERT_ROWS)
