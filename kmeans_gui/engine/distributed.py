@@ -115,11 +115,12 @@ def _new_step(strategy: tf.distribute.Strategy, on_gpu: bool) -> Any:
         def replica(b: tf.Tensor, w: tf.Tensor, p: tf.Tensor) -> tuple:
             return lloyd_pass(b, w, p, centroids, on_gpu)
 
-        labels, sums, wsum, count, changed, inertia = strategy.run(
+        labels, dist, sums, wsum, count, changed, inertia = strategy.run(
             replica, args=(blocks, weights, previous)
         )
         return (
             labels,
+            dist,
             strategy.reduce(_SUM, sums, axis=None),
             strategy.reduce(_SUM, wsum, axis=None),
             strategy.reduce(_SUM, count, axis=None),
@@ -131,11 +132,12 @@ def _new_step(strategy: tf.distribute.Strategy, on_gpu: bool) -> Any:
 
 
 def distributed_pass(shards: Shards, previous: Any, centroids: np.ndarray) -> tuple:
-    """``kernels.lloyd_pass`` over all replicas; labels come back per replica."""
+    """``kernels.lloyd_pass`` over all replicas; labels and distances come back per replica."""
     return shards.step(shards.blocks, shards.weights, previous, tf.constant(centroids))
 
 
-def gather_labels(shards: Shards, labels: Any, n: int) -> np.ndarray:
-    """Every replica's labels, in row order, without the padding: (N,) int32."""
-    gathered = shards.strategy.gather(labels, axis=0)
+def gather_rows(shards: Shards, per_row: Any, *, n: int) -> np.ndarray:
+    """A per-row output (labels, distances) of every replica, in row order, without the
+    padding: (N,)."""
+    gathered = shards.strategy.gather(per_row, axis=0)
     return gathered.numpy().reshape(-1)[:n]

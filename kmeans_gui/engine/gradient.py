@@ -50,8 +50,8 @@ import tensorflow as tf
 
 from .choices import DEFAULT_LEARNING_RATE, OPTIMIZERS
 from .errors import KMeansInputError
+from .exact import exact_inertia
 from .kernels import nearest
-from .lloyd import exact_inertia
 from .metric import farthest_rows, project, row_cost, weighted_sizes
 from .prepare import PreparedData
 from .state import IterationState
@@ -208,7 +208,7 @@ def gradient_states(
     total_weight, scale = _weighted_scale(data)
     scale_t = tf.constant(scale, tf.float32)
     norm_t = tf.constant(1.0 / (total_weight * scale**2), tf.float64)
-    tol_abs = tol * data.mean_variance
+    tol_abs = tol * data.mean_variance if tol > 0 else 0.0
     current = project(np.asarray(centroids, dtype=np.float64), metric)
     previous_labels: np.ndarray | None = None
     shift, relocated = 0.0, 0

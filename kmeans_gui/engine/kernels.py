@@ -83,7 +83,7 @@ def _block_scatter(x, w, previous, centroids, csq):
     sums = tf.math.unsorted_segment_sum(x * w[:, tf.newaxis], labels, k)
     wsum = tf.math.unsorted_segment_sum(w, labels, k)
     marked, count, changed = _block_tail(labels, previous, k)
-    return marked, sums, wsum, count, changed, tf.reduce_sum(w * dist)
+    return marked, dist, sums, wsum, count, changed, tf.reduce_sum(w * dist)
 
 
 def _block_onehot(x, w, previous, centroids, csq):
@@ -94,7 +94,7 @@ def _block_onehot(x, w, previous, centroids, csq):
     sums = tf.matmul(weighted, x, transpose_a=True)
     wsum = tf.reduce_sum(weighted, axis=0)
     marked, count, changed = _block_tail(labels, previous, k)
-    return marked, sums, wsum, count, changed, tf.reduce_sum(w * dist)
+    return marked, dist, sums, wsum, count, changed, tf.reduce_sum(w * dist)
 
 
 _block_cpu = tf.function(_block_scatter, jit_compile=True)
@@ -122,20 +122,22 @@ def _make_lloyd_pass(block_fn):
         """One assignment pass over all blocks plus the sums the centroid update needs.
 
         ``previous`` (M, B) int32 holds the last pass's labels (-1 before the first pass, -2 on
-        padding rows). Returns labels (M, B) int32 (-2 on padding), weighted sums (K, D) and
-        weight per cluster (K,) in float64, rows per cluster (K,) int32, rows whose label
-        changed () int32 and inertia () float64.
+        padding rows). Returns labels (M, B) int32 (-2 on padding), each row's exact squared
+        distance to its centroid (M, B) (what the empty-cluster repair ranks rows by), weighted
+        sums (K, D) and weight per cluster (K,) in float64, rows per cluster (K,) int32, rows
+        whose label changed () int32 and inertia () float64.
         """
         csq = tf.reduce_sum(tf.square(centroids), axis=1)
         dt = blocks.dtype
-        labels, sums, wsum, count, changed, inertia = over_blocks(
+        labels, dist, sums, wsum, count, changed, inertia = over_blocks(
             lambda x, w, p: block_fn(x, w, p, centroids, csq),
             (blocks, weights, previous),
-            (tf.int32, dt, dt, tf.int32, tf.int32, dt),
+            (tf.int32, dt, dt, dt, tf.int32, tf.int32, dt),
         )
         f64 = tf.float64
         return (
             labels,
+            dist,
             tf.reduce_sum(tf.cast(sums, f64), axis=0),
             tf.reduce_sum(tf.cast(wsum, f64), axis=0),
             tf.reduce_sum(count, axis=0),

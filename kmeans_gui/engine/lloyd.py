@@ -11,14 +11,17 @@ variance of the data, after which one more pass makes the labels match the final
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 
 import numpy as np
 
-from .distributed import distributed_pass, gather_labels
+from .bounded import BoundedPasses, PassResult, worthwhile
+from .distributed import distributed_pass, gather_rows
+from .exact import exact_inertia, exact_means
 from .kernels import lloyd_pass
-from .metric import assign, farthest_rows, project, weighted_sizes
-from .prepare import CONVERT_ROWS, PreparedData
+from .metric import farthest_rows, project
+from .prepare import PreparedData
 from .state import IterationState
 
 
@@ -27,19 +30,20 @@ def relocate_empty(
     wsum: np.ndarray,
     data: PreparedData,
     labels: np.ndarray,
-    centroids: np.ndarray,
+    distances: Callable[[], np.ndarray],
 ) -> int:
     """Give each empty cluster the row farthest from its centroid, as scikit-learn does.
 
-    Empty clusters are rare, so the distances to the current ``centroids`` are recomputed here
-    rather than carried out of every pass. Works in place on the weighted ``sums`` (K, D) and
-    cluster weights ``wsum`` (K,): the row is taken out of its old cluster, so no centre
-    collapses to the origin or becomes NaN. Returns how many clusters were repaired.
+    ``distances()`` gives every row's squared distance to its centroid in the pass that left
+    the clusters empty; it is only asked for when one is (a distributed pass has to gather
+    them). Works in place on the weighted ``sums`` (K, D) and cluster weights ``wsum`` (K,):
+    the row is taken out of its old cluster, so no centre collapses to the origin or becomes
+    NaN. Returns how many clusters were repaired.
     """
     empty = np.flatnonzero(wsum <= 0)
     if empty.size == 0:
         return 0
-    _, cost, _ = assign(data, centroids)
+    cost = distances().astype(np.float64)
     weights = data.weight_array
     labels = labels.copy()  # the caller's labels belong to the state being reported
     candidates = _farthest_first(data, cost, 2 * empty.size + 8)
@@ -71,50 +75,36 @@ def _farthest_first(data: PreparedData, cost: np.ndarray, count: int) -> Iterato
         given, count = rows.size, 4 * count
 
 
-def exact_inertia(data: PreparedData, labels: np.ndarray, centroids: np.ndarray) -> float:
-    """Weighted sum of squared distances in float64 from the caller's own rows.
+class FullPasses:
+    """Every row searched on every pass: the kernel of ``kernels.lloyd_pass``, on one device
+    or over a ``tf.distribute`` strategy's replicas."""
 
-    The float32 pass is exact enough to label, but data spanning 1e5 with unit spread loses
-    1e-4 of its inertia there; the final figure is the one users compare, so it is redone
-    here once per run, as scikit-learn reports an exactly computed inertia.
-    """
-    weights = data.sample_weight
-    centres = np.asarray(centroids, dtype=np.float64) + data.offset
-    total = 0.0
-    for start in range(0, data.n, CONVERT_ROWS):
-        stop = min(data.n, start + CONVERT_ROWS)
-        diff = np.asarray(data.source[start:stop], dtype=np.float64) - centres[labels[start:stop]]
-        sq = np.einsum("ij,ij->i", diff, diff)
-        total += float(sq.sum() if weights is None else sq @ weights[start:stop])
-    return total
+    def __init__(self, data: PreparedData) -> None:
+        self.data = data
+        self.previous = data.unlabelled if data.shards is None else data.shards.unlabelled
 
+    def invalidate(self) -> None:
+        """Nothing is carried between passes but the labels."""
 
-def exact_means(
-    data: PreparedData, labels: np.ndarray, centroids: np.ndarray, metric: str
-) -> np.ndarray:
-    """The centred centroids recomputed in float64 from the caller's own rows.
-
-    Passes sum float32 rows, so a reported centre of 9 reads 9.000000047; the final one is
-    recomputed once from the labels that produced it, as scikit-learn's float64 means are.
-    A cluster without weight keeps its given centre.
-    """
-    k, d = centroids.shape
-    weights = data.weight_array
-    total = weighted_sizes(data, labels, k)
-    sums = np.zeros((k, d))
-    for start in range(0, data.n, CONVERT_ROWS):
-        stop = min(data.n, start + CONVERT_ROWS)
-        rows, members, w = (
-            data.source_rows(slice(start, stop)),
-            labels[start:stop],
-            weights[start:stop],
+    def run(self, centroids: np.ndarray) -> PassResult:
+        data, shards, used = self.data, self.data.shards, centroids.astype(np.float32)
+        if shards is None:
+            out = lloyd_pass(data.blocks, data.weights, self.previous, used, data.on_gpu)
+            gather = data.flat
+        else:
+            out = distributed_pass(shards, self.previous, used)
+            gather = partial(gather_rows, shards, n=data.n)
+        labels_b, dist_b, sums, wsum, count, changed, inertia = out
+        self.previous = labels_b
+        return PassResult(
+            labels=gather(labels_b),
+            sums=sums.numpy(),
+            wsum=wsum.numpy(),
+            sizes=count.numpy().astype(np.int64),
+            n_changed=int(changed),
+            inertia=float(inertia),
+            distances=partial(gather, dist_b),
         )
-        for j in range(d):
-            sums[:, j] += np.bincount(members, weights=rows[:, j] * w, minlength=k)[:k]
-    filled = total > 0
-    out = np.array(centroids, dtype=np.float64)
-    out[filled] = sums[filled] / total[filled, np.newaxis]
-    return project(out, metric, fallback=centroids)
 
 
 def lloyd_states(
@@ -134,37 +124,28 @@ def lloyd_states(
     is scaled back to unit length, labels follow the largest cosine similarity, and inertia is
     the weighted sum of 1 - cos(x, c) = |x - c|^2 / 2.
     """
-    tol_abs = tol * data.mean_variance
+    tol_abs = tol * data.mean_variance if tol > 0 else 0.0
     cost_scale = 0.5 if metric == "cosine" else 1.0
     current = project(np.asarray(centroids, dtype=np.float64), metric)
-    shards = data.shards
-    previous = data.unlabelled if shards is None else shards.unlabelled
+    k = current.shape[0]
+    passes = BoundedPasses(data) if worthwhile(data, k) else FullPasses(data)
     shift, relocated, tol_reached = 0.0, 0, False
     producing_labels: np.ndarray | None = None  # the labels ``current`` is the mean of
     prior = current  # the centroids before ``current``
     iteration = 0
     while True:
         start = time.perf_counter()
-        if shards is None:
-            labels_b, sums_t, wsum_t, count_t, changed_t, inertia_t = lloyd_pass(
-                data.blocks, data.weights, previous, current.astype(np.float32), data.on_gpu
-            )
-            labels = data.flat(labels_b)
-        else:
-            labels_b, sums_t, wsum_t, count_t, changed_t, inertia_t = distributed_pass(
-                shards, previous, current.astype(np.float32)
-            )
-            labels = gather_labels(shards, labels_b, data.n)
-        n_changed = int(changed_t)
+        result = passes.run(current)
+        labels, n_changed = result.labels, result.n_changed
         strict = iteration > 0 and n_changed == 0
         final = strict or tol_reached or iteration >= max_iter
         state_args = dict(
             iteration=iteration,
             centroids=current + data.offset,
             labels=labels,
-            inertia=cost_scale * float(inertia_t),
+            inertia=cost_scale * result.inertia,
             shift=shift,
-            sizes=count_t.numpy().astype(np.int64),
+            sizes=result.sizes,
             n_changed=n_changed,
             n_relocated=relocated,
             device=data.device,
@@ -188,8 +169,10 @@ def lloyd_states(
                 n_iter=n_iter,
             )
             return
-        sums, wsum = sums_t.numpy(), wsum_t.numpy()
-        relocated = relocate_empty(sums, wsum, data, labels, current)
+        sums, wsum = result.sums, result.wsum
+        relocated = relocate_empty(sums, wsum, data, labels, result.distances)
+        if relocated:
+            passes.invalidate()
         updated = project(sums / wsum[:, np.newaxis], metric, fallback=current)
         shift = float(np.sum((updated - current) ** 2))
         tol_reached = shift <= tol_abs
@@ -200,5 +183,5 @@ def lloyd_states(
             final=False,
             n_iter=iteration,
         )
-        prior, previous, current, producing_labels = current, labels_b, updated, labels
+        prior, current, producing_labels = current, updated, labels
         iteration += 1

@@ -47,8 +47,8 @@ import tensorflow as tf
 
 from .choices import DEFAULT_BATCH_SIZE, DEFAULT_MAX_NO_IMPROVEMENT
 from .errors import KMeansInputError
+from .exact import exact_inertia
 from .kernels import lloyd_pass, nearest
-from .lloyd import exact_inertia
 from .metric import assign, farthest_rows, project
 from .prepare import PreparedData
 from .state import IterationState
@@ -153,7 +153,7 @@ def minibatch_states(
     steps = max(1, -(-data.n // (_ROUNDS_PER_EPOCH * batch)))
     rows = tf.reshape(data.blocks, (-1, d))  # row i of the data is row i here
     alpha = tf.constant(min(1.0, 2.0 * batch / (data.n + 1)), tf.float64)
-    tol_abs = tol * data.mean_variance
+    tol_abs = tol * data.mean_variance if tol > 0 else 0.0
     max_stall = tf.constant(max_no_improvement)
     spherical = metric == "cosine"
     cost_scale = 0.5 if spherical else 1.0
@@ -167,7 +167,7 @@ def minibatch_states(
     iteration = 0
     while True:
         start = time.perf_counter()
-        labels_b, _, wsum_t, count_t, changed_t, inertia_t = lloyd_pass(
+        labels_b, _, _, wsum_t, count_t, changed_t, inertia_t = lloyd_pass(
             data.blocks, data.weights, previous, centres.astype(np.float32), data.on_gpu
         )
         labels = data.flat(labels_b)

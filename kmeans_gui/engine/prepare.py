@@ -9,6 +9,7 @@ adds the offset back to every centroid it reports.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -38,7 +39,6 @@ class PreparedData:
     n: int
     d: int
     offset: np.ndarray  # (D,) float64 subtracted from every row
-    mean_variance: float  # mean per-feature weighted variance; scales ``tol`` (see ``prepare``)
     device: str
     source: np.ndarray  # (N, D) the validated rows in the caller's units (a reference, no copy)
     shards: Shards | None = None  # the blocks dealt to a tf.distribute strategy's replicas
@@ -46,6 +46,29 @@ class PreparedData:
     def source_rows(self, index: np.ndarray | int) -> np.ndarray:
         """Exact rows of the caller's data, centred in float64 (so a chosen row stays a row)."""
         return np.asarray(self.source[index], dtype=np.float64) - self.offset
+
+    @cached_property
+    def mean_variance(self) -> float:
+        """Mean per-feature variance, weighted by ``sample_weight``: scales ``tol``.
+
+        scikit-learn's ``_tolerance`` uses the unweighted ``np.var(X)``, but then an integer
+        weight would not mean the same as repeating the row: the threshold, and so where a run
+        stops, would differ between the two. Weighted, it is exactly the variance of the
+        repeated rows (the two runs stop at the same iteration), and only relative weights
+        matter. Without weights it equals scikit-learn's. Computed on first use, in float64
+        from the caller's rows: a run with ``tol=0`` never pays for it.
+        """
+        weights = self.weight_array
+        total = np.zeros(self.d)
+        squares = np.zeros(self.d)
+        for start in range(0, self.n, CONVERT_ROWS):
+            chunk = self.source_rows(slice(start, start + CONVERT_ROWS))
+            w = weights[start : start + CONVERT_ROWS]
+            total += w @ chunk
+            squares += np.einsum("i,ij,ij->j", w, chunk, chunk)
+        weight = float(weights.sum())
+        mean = total / weight
+        return float(np.mean(np.maximum(squares / weight - mean**2, 0.0)))
 
     @property
     def on_gpu(self) -> bool:
@@ -168,24 +191,15 @@ def prepare(
     unit_rows: bool = False,
     strategy: tf.distribute.Strategy | None = None,
 ) -> PreparedData:
-    """Centre (float64), cast to float32 and block the data on ``device``, in bounded chunks.
+    """Centre, cast to float32 and block the data on ``device``, in bounded chunks.
 
     ``offset`` defaults to the data's (weighted) mean; ``unit_rows`` scales every row to
     length 1 instead of centring (spherical k-means on the cosine metric). With a ``strategy``
     the blocks are also dealt out to its replicas (``distributed.py``).
-
-    ``mean_variance``, which scales ``tol``, is the mean per-feature variance weighted by
-    ``sample_weight``. scikit-learn's ``_tolerance`` uses the unweighted ``np.var(X)``, but then
-    an integer weight would not mean the same as repeating the row: the threshold, and so
-    where a run stops, would differ between the two. Weighted, it is exactly the variance of
-    the repeated rows (the two runs stop at the same iteration), and only relative weights
-    matter. Without weights it equals scikit-learn's.
     """
     n, d = X.shape
     block = block_rows(n, n_clusters)
     m = -(-n // block)
-    row_weight = np.ones(n) if sample_weight is None else np.asarray(sample_weight, np.float64)
-    total_weight = float(row_weight.sum())
     if unit_rows:
         offset = np.zeros(d)
     elif offset is None:
@@ -194,28 +208,25 @@ def prepare(
         if sample_weight is None:
             offset = (np.ones(n, dtype=X.dtype) @ X).astype(np.float64) / n
         else:
-            offset = (
-                sum(
-                    row_weight[i : i + CONVERT_ROWS]
-                    @ np.asarray(X[i : i + CONVERT_ROWS], np.float64)
-                    for i in range(0, n, CONVERT_ROWS)
-                )
-                / total_weight
-            )
+            row_weight = np.asarray(sample_weight, np.float64)
+            offset = sum(
+                row_weight[i : i + CONVERT_ROWS] @ np.asarray(X[i : i + CONVERT_ROWS], np.float64)
+                for i in range(0, n, CONVERT_ROWS)
+            ) / float(row_weight.sum())
     padded = np.zeros((m * block, d), dtype=np.float32)
-    total = np.zeros(d)
-    squares = np.zeros(d)
-    extent = 0.0
-    for start in range(0, n, CONVERT_ROWS):
-        stop = min(n, start + CONVERT_ROWS)
-        chunk = np.asarray(X[start:stop], dtype=np.float64) - offset
-        if unit_rows:
-            chunk = chunk / np.linalg.norm(chunk, axis=1, keepdims=True)
-        padded[start:stop] = chunk
-        w = row_weight[start:stop]
-        total += w @ chunk
-        squares += np.einsum("i,ij,ij->j", w, chunk, chunk)
-        extent = max(extent, float(np.abs(chunk).max()))
+    if X.dtype == np.float32 and not unit_rows:
+        # Both operands float32: the float32 difference is the float64 one, rounded once.
+        offset32 = np.asarray(offset, dtype=np.float32)
+        offset = offset32.astype(np.float64)
+        np.subtract(X, offset32, out=padded[:n])
+    else:
+        for start in range(0, n, CONVERT_ROWS):
+            stop = min(n, start + CONVERT_ROWS)
+            chunk = np.asarray(X[start:stop], dtype=np.float64) - offset
+            if unit_rows:
+                chunk = chunk / np.linalg.norm(chunk, axis=1, keepdims=True)
+            padded[start:stop] = chunk
+    extent = max(float(padded.max()), -float(padded.min()))
     if extent * np.sqrt(d) >= _MAX_EXTENT:
         raise KMeansInputError(
             f"X spans too wide a range (|x - mean| up to {extent:.3g}) for float32 distances; "
@@ -223,8 +234,6 @@ def prepare(
         )
     w = np.zeros(m * block, dtype=np.float32)
     w[:n] = 1.0 if sample_weight is None else sample_weight
-    mean = total / total_weight
-    mean_variance = float(np.mean(np.maximum(squares / total_weight - mean**2, 0.0)))
     start_labels = np.full(m * block, -2, dtype=np.int32)
     start_labels[:n] = -1
     shards = None
@@ -250,7 +259,6 @@ def prepare(
         n=n,
         d=d,
         offset=offset,
-        mean_variance=mean_variance,
         device=device,
         source=X,
         shards=shards,
