@@ -215,7 +215,8 @@ class KMeans:
             arr = unit_length(arr)
         offset = self.cluster_centers_.mean(axis=0)
         data = prepare(arr, None, resolve_device(self.device), self.n_clusters, offset=offset)
-        centroids = tf.constant((self.cluster_centers_ - offset).astype(np.float32))
+        # data.offset, not offset: float32 rows are centred on its float32 rounding.
+        centroids = tf.constant((self.cluster_centers_ - data.offset).astype(np.float32))
         labels, _ = assign_pass(data.blocks, centroids)
         return data.flat(labels)
 

@@ -10,11 +10,15 @@ the others provably keep their label. The searched rows are gathered into whole 
 through the full pass's own compiled block (so no other kernel is compiled), and the cluster
 totals are updated by the rows that moved.
 
-The labels are the ones full passes would give: bounds are made conservative for float32
-rounding (the GEMM expansion's error is subtracted from lower bounds, added to upper bounds),
-so a row near a tie is always searched. Sums and the per-cluster sums of squares are kept in
-float64; the inertia of each state is ``sum_j Q_j - 2 c_j.S_j + W_j |c_j|^2``, exact to float64
-rounding on centred data.
+A skipped row is provably nearest to its own centroid: the bounds are made conservative for
+float32 rounding (the GEMM expansion's error is subtracted from lower bounds and added to upper
+bounds), so a row near a tie is always searched. The labels are therefore those of full passes
+except where two centroids are within float32 rounding of a row (where full passes differ from
+scikit-learn too); the centroids differ from full passes' by float32 summation (about 1e-7),
+since totals are kept in float64 here. Only used for more than 4 features, where full passes
+use the same GEMM expansion (``kernels.nearest``). Each state's inertia is
+``sum_j Q_j - 2 c_j.S_j + W_j |c_j|^2`` from the float64 totals (relative error about
+1e-16 |c|^2 / spread^2).
 
 Used on the CPU, where the search dominates; a GPU does a full pass in about the time the
 host needs to gather rows. Measured on a 2-core CPU (the fits of benchmarks/engine.py, 20
@@ -31,7 +35,7 @@ from functools import partial
 import numpy as np
 import tensorflow as tf
 
-from .kernels import first_index_of_min, over_blocks
+from .kernels import DIRECT_MAX_FEATURES, first_index_of_min, over_blocks
 from .metric import assign
 from .prepare import PreparedData
 
@@ -112,6 +116,7 @@ def worthwhile(data: PreparedData, k: int) -> bool:
         data.shards is None
         and not data.on_gpu
         and k >= MIN_CLUSTERS
+        and data.d > DIRECT_MAX_FEATURES
         and data.n * k * data.d >= MIN_WORK
     )
 
@@ -136,12 +141,8 @@ class BoundedPasses:
         self.data = data
         self.rows = tf.reshape(data.blocks, (-1, data.d))  # row i of the data is row i here
         self.weights = data.weights.numpy().reshape(-1)
-        self.stale = True  # no bounds yet, or the totals were changed outside a pass
+        self.stale = True  # no bounds yet
         self.labels = data.unlabelled.numpy().reshape(-1).copy()
-
-    def invalidate(self) -> None:
-        """The next pass is a full one (after an empty-cluster repair moved rows)."""
-        self.stale = True
 
     def run(self, centroids: np.ndarray) -> PassResult:
         """Assign every row to its nearest of ``centroids`` (centred, float64) and total up."""
@@ -195,8 +196,9 @@ class BoundedPasses:
         if rows.size == 0:
             return 0
         # The searched rows, gathered into whole blocks: the full pass's compiled block again.
-        block = int(self.data.blocks.shape[1])
-        m = -(-rows.size // block)
+        blocks, block = self.data.blocks.shape[:2]
+        # Whole powers of two of blocks: a new number of blocks is a new graph to trace.
+        m = min(1 << (-(-rows.size // block) - 1).bit_length(), blocks)
         picked = np.concatenate([rows, np.full(m * block - rows.size, rows[0])])
         old = self.labels[rows]
         previous = np.full(m * block, -2, np.int32)

@@ -42,12 +42,12 @@ def block_rows(n_rows: int, n_clusters: int) -> int:
 
 
 #: Up to this many features the exact broadcast (x - c)^2, fused by XLA, beats the GEMM.
-_DIRECT_MAX_FEATURES = 4
+DIRECT_MAX_FEATURES = 4
 
 
 def nearest(x: tf.Tensor, centroids: tf.Tensor, csq: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     """Nearest centroid (lowest index on ties) and exact squared distance for a block of rows."""
-    if x.shape[-1] is not None and x.shape[-1] <= _DIRECT_MAX_FEATURES:
+    if x.shape[-1] is not None and x.shape[-1] <= DIRECT_MAX_FEATURES:
         dist_all = tf.reduce_sum(tf.square(x[:, tf.newaxis, :] - centroids[tf.newaxis]), axis=2)
         dist = tf.reduce_min(dist_all, axis=1)
         return first_index_of_min(dist_all, dist), dist

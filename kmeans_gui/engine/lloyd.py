@@ -83,9 +83,6 @@ class FullPasses:
         self.data = data
         self.previous = data.unlabelled if data.shards is None else data.shards.unlabelled
 
-    def invalidate(self) -> None:
-        """Nothing is carried between passes but the labels."""
-
     def run(self, centroids: np.ndarray) -> PassResult:
         data, shards, used = self.data, self.data.shards, centroids.astype(np.float32)
         if shards is None:
@@ -171,8 +168,6 @@ def lloyd_states(
             return
         sums, wsum = result.sums, result.wsum
         relocated = relocate_empty(sums, wsum, data, labels, result.distances)
-        if relocated:
-            passes.invalidate()
         updated = project(sums / wsum[:, np.newaxis], metric, fallback=current)
         shift = float(np.sum((updated - current) ** 2))
         tol_reached = shift <= tol_abs

@@ -2,8 +2,9 @@
 
 The float32 GEMM expansion cancels catastrophically on data far from the origin (GPS
 coordinates, sensor readings offset by 1e5): every label can be wrong. Subtracting the data's
-mean in float64 before the cast removes that, so the engine always works on centred data and
-adds the offset back to every centroid it reports.
+mean before the cast (in float64; float32 input in one float32 subtraction from the mean
+rounded to float32, which rounds the exact difference once) removes that, so the engine always
+works on centred data and adds ``PreparedData.offset`` back to every centroid it reports.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Bounded Lloyd passes (``engine/bounded.py``): the same run as full passes, for less work."""
+"""Bounded Lloyd passes (``engine/bounded.py``): the run of full passes, for less work.
+
+The data here have no rows within float32 rounding of a tie, where the two may differ.
+"""
 
 from __future__ import annotations
 
@@ -79,14 +82,16 @@ def test_bounded_run_matches_scikit_learn(monkeypatch) -> None:
     np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-6, atol=1e-9)
 
 
-def test_empty_cluster_repair_is_followed_by_a_full_pass(monkeypatch) -> None:
-    """Two centres start on the same far point: one is empty after the first pass; its repair
-    moves a row outside a pass, so the next pass recomputes everything and stays exact."""
-    X = _blobs(n=3000, k=16, d=3, seed=6)
+def test_empty_cluster_repair_keeps_bounded_passes_exact(monkeypatch) -> None:
+    """Two centres start on the same point: one is empty after the first pass and is moved
+    onto a far row; that jump is one centroid's shift, which the bounds take in."""
+    X = _blobs(n=3000, k=16, d=5, seed=6)
     init = X[np.random.default_rng(2).choice(len(X), 17, replace=False)]
     init[16] = init[15]
     kwargs = dict(X=X, n_clusters=17, init=init, tol=0.0, max_iter=40)
+    searched = _searched(monkeypatch)
     fast = _states(monkeypatch, full=False, **dict(kwargs))
+    assert min(searched) < 0.5 * len(X)  # bounded searches ran
     full = _states(monkeypatch, full=True, **dict(kwargs))
     assert sum(s.n_relocated for s in fast) >= 1
     for a, b in zip(fast, full, strict=True):
@@ -98,7 +103,7 @@ def test_inertia_of_each_state_is_its_labels_and_centroids(monkeypatch) -> None:
     """Kept from float64 cluster totals; passes see the rows rounded to float32 (about 1e-9
     here), which a full pass's float32 distance sums would blur to about 1e-7."""
     monkeypatch.setattr(bounded, "MIN_WORK", 0)
-    X = _blobs(n=5000, k=20, d=4, seed=7, offset=50.0)
+    X = _blobs(n=5000, k=20, d=6, seed=7, offset=50.0)
     for state in iterate(X, 20, init="random", seed=1, tol=0.0, max_iter=25):
         diff = X - state.centroids[state.labels]
         assert state.inertia == pytest.approx(float(np.einsum("ij,ij->", diff, diff)), rel=2e-8)
@@ -129,3 +134,17 @@ def test_bounds_are_used_only_where_they_pay() -> None:
     assert not bounded.worthwhile(big, 8)  # few clusters: a full pass is cheap
     small, _ = prepare_input(_blobs(n=5000), 20, None, "cpu")
     assert not bounded.worthwhile(small, 20)
+    # Up to 4 features full passes use exact (x - c)^2 distances, not the GEMM expansion.
+    narrow, _ = prepare_input(rows[:, :4].repeat(8, axis=0), 16, None, "cpu")
+    assert narrow.n * 16 * 4 >= bounded.MIN_WORK and not bounded.worthwhile(narrow, 16)
+
+
+def test_predict_near_a_boundary_far_from_the_origin_in_float32() -> None:
+    """predict centres the centroids on the offset its float32 rows were centred on."""
+    rng = np.random.default_rng(0)
+    X = np.vstack([100000.3 + s + 0.1 * rng.normal(size=(200, 1)) for s in (-1, 1)])
+    km = KMeans(2, init=np.array([[99999.0], [100001.0]]), tol=0.0).fit(X.astype(np.float32))
+    mid = km.cluster_centers_.mean()
+    probe = (mid + np.linspace(-0.02, 0.02, 41)).astype(np.float32).reshape(-1, 1)
+    exact = np.argmin(np.abs(probe.astype(np.float64) - km.cluster_centers_.T), axis=1)
+    np.testing.assert_array_equal(km.predict(probe), exact)
