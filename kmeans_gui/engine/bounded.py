@@ -35,7 +35,7 @@ from functools import partial
 import numpy as np
 import tensorflow as tf
 
-from .kernels import DIRECT_MAX_FEATURES, first_index_of_min, over_blocks
+from .kernels import DIRECT_MAX_FEATURES, expansion_scores, first_index_of_min, over_blocks
 from .metric import assign
 from .prepare import PreparedData
 
@@ -56,7 +56,7 @@ def _nearest_two(x, centroids, csq):
     The expansion's absolute error is below ``(2 D + 8) eps (|x| + |c|max)^2``; adding or
     subtracting it keeps both bounds valid for the exact distances.
     """
-    scores = csq[tf.newaxis, :] - 2.0 * tf.matmul(x, centroids, transpose_b=True)
+    scores = expansion_scores(x, centroids, csq)
     best = tf.reduce_min(scores, axis=1)
     labels = first_index_of_min(scores, best)
     columns = tf.range(tf.shape(scores)[1], dtype=tf.int32)[tf.newaxis, :]
@@ -73,7 +73,7 @@ def _nearest_two(x, centroids, csq):
 
 
 def _cluster_sums(x, w, labels, k):
-    """Weighted float64 sums, weights and sums of squares per cluster, and rows per cluster."""
+    """Weighted float64 sums, weights and sums of squares (w |x|^2) per cluster."""
     x64, w64 = tf.cast(x, tf.float64), tf.cast(w, tf.float64)
     return (
         tf.math.unsorted_segment_sum(x64 * w64[:, tf.newaxis], labels, k),
@@ -141,14 +141,14 @@ class BoundedPasses:
         self.data = data
         self.rows = tf.reshape(data.blocks, (-1, data.d))  # row i of the data is row i here
         self.weights = data.weights.numpy().reshape(-1)
-        self.stale = True  # no bounds yet
-        self.labels = data.unlabelled.numpy().reshape(-1).copy()
+        self.labels = data.unlabelled.numpy().reshape(-1)
+        self.upper: np.ndarray | None = None  # per-row bounds, after the first (full) pass
 
     def run(self, centroids: np.ndarray) -> PassResult:
         """Assign every row to its nearest of ``centroids`` (centred, float64) and total up."""
         used = centroids.astype(np.float32)
         centres = used.astype(np.float64)  # the centroids the distances are measured to
-        n_changed = self._full(used) if self.stale else self._search(used, centres)
+        n_changed = self._full(used) if self.upper is None else self._search(used, centres)
         self.centres = centres
         labels = self.labels[: self.data.n].copy()
         inertia = float(
@@ -174,12 +174,10 @@ class BoundedPasses:
         previous = tf.constant(self.labels.reshape(data.blocks.shape[:2]))
         out = _over_all_blocks(_full_block, data.blocks, data.weights, previous, used)
         labels, upper, lower, sums, wsum, squares, count, changed = (t.numpy() for t in out)
-        self.labels = labels.reshape(-1).copy()
-        self.upper = upper.reshape(-1).copy()
-        self.lower = lower.reshape(-1).copy()
+        # .numpy() copies, so these arrays are ours to update in place.
+        self.labels, self.upper, self.lower = (a.reshape(-1) for a in (labels, upper, lower))
         self.upper[self.labels == -2] = -np.inf  # padding is never searched
         self.sums, self.wsum, self.squares, self.count = sums, wsum, squares, count
-        self.stale = False
         return int(changed)
 
     def _search(self, used: np.ndarray, centres: np.ndarray) -> int:
@@ -189,7 +187,7 @@ class BoundedPasses:
         upper, lower, search = _loosen(
             self.labels, self.upper, self.lower, shift, _largest_other(shift), half
         )
-        self.upper, self.lower = upper.numpy().copy(), lower.numpy().copy()
+        self.upper, self.lower = upper.numpy(), lower.numpy()
         rows = np.flatnonzero(search.numpy())
         if rows.size > _FULL_PASS_FRACTION * self.data.n:
             return self._full(used)
@@ -247,10 +245,9 @@ def _largest_other(shift: np.ndarray) -> np.ndarray:
     """For each cluster, the largest shift among the other clusters."""
     if shift.size < 2:
         return np.zeros_like(shift)
-    top2 = np.argpartition(shift, -2)[-2:]
-    first, second = (top2[1], top2[0]) if shift[top2[1]] >= shift[top2[0]] else top2
+    first = int(np.argmax(shift))
     out = np.full_like(shift, shift[first])
-    out[first] = shift[second]
+    out[first] = np.delete(shift, first).max()
     return out
 
 

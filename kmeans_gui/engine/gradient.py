@@ -137,7 +137,8 @@ def _borrow_stepper(k: int, d: int, optimizer: str, device: str) -> Iterator[_St
 def _weighted_scale(data: PreparedData) -> tuple[float, float]:
     """Total weight W and weighted root-mean feature variance s (1 for constant data).
 
-    Weighted (``prepare``), so integer weights give the same optimiser path as repeated rows.
+    Weighted (``PreparedData.mean_variance``), so integer weights give the same optimiser path
+    as repeated rows.
     """
     variance = data.mean_variance
     return float(data.weight_array.sum()), (float(np.sqrt(variance)) if variance > 0 else 1.0)
@@ -208,7 +209,7 @@ def gradient_states(
     total_weight, scale = _weighted_scale(data)
     scale_t = tf.constant(scale, tf.float32)
     norm_t = tf.constant(1.0 / (total_weight * scale**2), tf.float64)
-    tol_abs = tol * data.mean_variance if tol > 0 else 0.0
+    tol_abs = data.tolerance(tol)
     current = project(np.asarray(centroids, dtype=np.float64), metric)
     previous_labels: np.ndarray | None = None
     shift, relocated = 0.0, 0

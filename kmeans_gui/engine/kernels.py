@@ -51,10 +51,15 @@ def nearest(x: tf.Tensor, centroids: tf.Tensor, csq: tf.Tensor) -> tuple[tf.Tens
         dist_all = tf.reduce_sum(tf.square(x[:, tf.newaxis, :] - centroids[tf.newaxis]), axis=2)
         dist = tf.reduce_min(dist_all, axis=1)
         return first_index_of_min(dist_all, dist), dist
-    scores = csq[tf.newaxis, :] - 2.0 * tf.matmul(x, centroids, transpose_b=True)
+    scores = expansion_scores(x, centroids, csq)
     labels = first_index_of_min(scores, tf.reduce_min(scores, axis=1))
     dist = tf.reduce_sum(tf.square(x - tf.gather(centroids, labels)), axis=1)
     return labels, dist
+
+
+def expansion_scores(x: tf.Tensor, centroids: tf.Tensor, csq: tf.Tensor) -> tf.Tensor:
+    """|c|^2 - 2 x.c for a block of rows: the squared distance up to each row's |x|^2 (a GEMM)."""
+    return csq[tf.newaxis, :] - 2.0 * tf.matmul(x, centroids, transpose_b=True)
 
 
 def first_index_of_min(scores: tf.Tensor, row_min: tf.Tensor) -> tf.Tensor:

@@ -367,7 +367,7 @@ def kmedoids_states(
         )
     max_candidates = check_kmedoids_params(max_candidates)
     k = centroids.shape[0]
-    tol_abs = tol * data.mean_variance if tol > 0 else 0.0
+    tol_abs = data.tolerance(tol)
     medoids = snap_to_rows(data, np.asarray(centroids, dtype=np.float64), metric)
     previous_labels: np.ndarray | None = None
     shift, relocated, tol_reached, warned = 0.0, 0, False, False

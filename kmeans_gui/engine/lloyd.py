@@ -121,7 +121,7 @@ def lloyd_states(
     is scaled back to unit length, labels follow the largest cosine similarity, and inertia is
     the weighted sum of 1 - cos(x, c) = |x - c|^2 / 2.
     """
-    tol_abs = tol * data.mean_variance if tol > 0 else 0.0
+    tol_abs = data.tolerance(tol)
     cost_scale = 0.5 if metric == "cosine" else 1.0
     current = project(np.asarray(centroids, dtype=np.float64), metric)
     k = current.shape[0]

@@ -153,7 +153,7 @@ def minibatch_states(
     steps = max(1, -(-data.n // (_ROUNDS_PER_EPOCH * batch)))
     rows = tf.reshape(data.blocks, (-1, d))  # row i of the data is row i here
     alpha = tf.constant(min(1.0, 2.0 * batch / (data.n + 1)), tf.float64)
-    tol_abs = tol * data.mean_variance if tol > 0 else 0.0
+    tol_abs = data.tolerance(tol)
     max_stall = tf.constant(max_no_improvement)
     spherical = metric == "cosine"
     cost_scale = 0.5 if spherical else 1.0

@@ -71,6 +71,10 @@ class PreparedData:
         mean = total / weight
         return float(np.mean(np.maximum(squares / weight - mean**2, 0.0)))
 
+    def tolerance(self, tol: float) -> float:
+        """``tol`` in the data's units: the summed squared shift a run stops at."""
+        return tol * self.mean_variance if tol > 0 else 0.0
+
     @property
     def on_gpu(self) -> bool:
         return is_gpu(self.device)
