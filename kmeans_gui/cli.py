@@ -391,13 +391,19 @@ def _init_method(text: str) -> str:
     raise argparse.ArgumentTypeError(f"'{text}' is not an initialiser{_init_hint(text)}")
 
 
-def _init_hint(text: str) -> str:
-    """ "; did you mean 'k-means++'?" for a near miss, else the list of choices."""
+def _init_match(text: str) -> str | None:
+    """The initialiser ``text`` is a near miss of ('kmeans++' -> 'k-means++'), if any."""
     squashed = {re.sub(r"[-_ ]", "", c.lower()): c for c in INIT_CHOICES}
     match = squashed.get(re.sub(r"[-_ ]", "", text.lower()))
     if match is None:
         close = difflib.get_close_matches(text.lower(), INIT_CHOICES, n=1, cutoff=0.6)
         match = close[0] if close else None
+    return match
+
+
+def _init_hint(text: str) -> str:
+    """ "; did you mean 'k-means++'?" for a near miss, else the list of choices."""
+    match = _init_match(text)
     if match is not None:
         return f"; did you mean '{match}'?"
     return f"; choose {', '.join(INIT_CHOICES)}"
@@ -525,11 +531,10 @@ def _make_strategy(kind: str) -> tuple[Any, bool]:
     """The tf.distribute strategy for ``--distribute`` and whether this process is the chief.
 
     Created before anything else touches TensorFlow: a multi-worker strategy must configure
-    the runtime's collectives before the runtime starts.
+    the runtime's collectives before the runtime starts. ``check_distribute`` has passed.
     """
     if kind == "none":
         return None, True
-    check_distribute(kind)
     with native_stderr_filtered(quiet_requested()):
         import tensorflow as tf
 
@@ -749,7 +754,7 @@ def _cluster(args: argparse.Namespace) -> int:
     typo = (  # a near miss of an initialiser, not a missing centroids file
         args.init not in INIT_CHOICES
         and not Path(args.init).expanduser().exists()
-        and "did you mean" in _init_hint(args.init)
+        and _init_match(args.init) is not None
     )
     if typo:
         raise UsageError(

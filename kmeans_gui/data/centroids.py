@@ -40,15 +40,17 @@ def final_centroids(
     if algorithm not in ("kmedoids", "lloyd") or (algorithm == "lloyd" and metric != "euclidean"):
         return out
     values = features.user_values()
-    if frame is not None:
+    if frame is not None and features.scaler.kind != "none":  # unscaled: already as written
         for d, name in enumerate(features.columns):
             column = column_as_float(frame, name)[features.row_mask]
             written = np.isfinite(column)  # imputed cells keep the mean they were given
             values[written, d] = column[written]
     if algorithm == "lloyd":
         return _settled_means(features, labels, values, out)
+    order = np.argsort(labels, kind="stable")  # each cluster's rows, in one sort
+    starts = np.searchsorted(labels[order], np.arange(k + 1))
     for j in range(k):
-        members = np.flatnonzero(labels == j)
+        members = order[starts[j] : starts[j + 1]]
         if members.size:
             gap = features.X[members] - engine[j]
             if metric == "manhattan":

@@ -160,10 +160,11 @@ class FeatureMatrix:
         ``advice`` ends the sentence, e.g. "rerun with --scale standard".
         """
         X = self.X
-        too_big = np.abs(X).max(axis=0) >= FLOAT32_VALUE_LIMIT
+        high, low = X.max(axis=0), X.min(axis=0)  # no N x D temporary: extremes suffice
+        too_big = np.maximum(high, -low) >= FLOAT32_VALUE_LIMIT
         if metric != "cosine":  # cosine rows are scaled to unit length first
-            mean = X.mean(axis=0)  # no N x D temporary: the extent is at a column's min or max
-            extent = np.maximum(X.max(axis=0) - mean, mean - X.min(axis=0))
+            mean = X.mean(axis=0)
+            extent = np.maximum(high - mean, mean - low)
             too_big |= extent * np.sqrt(X.shape[1]) >= FLOAT32_EXTENT_LIMIT
         if not too_big.any():
             return

@@ -28,6 +28,7 @@ import tensorflow as tf
 from .api import KMeans
 from .devices import resolve_device
 from .errors import KMeansInputError
+from .kmedoids import pairwise_l1
 from .prepare import check_data, check_weights
 from .state import IterationState, SweepPoint
 
@@ -44,14 +45,7 @@ _SPEC = (
 def _pairwise(x: tf.Tensor, sample: tf.Tensor, metric: str) -> tf.Tensor:
     """(R, S) distances between a block of rows and the sample, with (R, S) memory."""
     if metric == "manhattan":
-        d = tf.shape(x)[1]
-        acc = tf.zeros((tf.shape(x)[0], tf.shape(sample)[0]), x.dtype)
-        _, acc = tf.while_loop(
-            lambda j, _: j < d,
-            lambda j, a: (j + 1, a + tf.abs(x[:, j, tf.newaxis] - sample[tf.newaxis, :, j])),
-            (tf.constant(0), acc),
-        )
-        return acc
+        return pairwise_l1(x, sample)
     cross = tf.matmul(x, sample, transpose_b=True)
     if metric == "cosine":  # unit rows
         return tf.maximum(1.0 - cross, 0.0)

@@ -32,7 +32,6 @@ class Shards:
     blocks: Any  # PerReplica (M / R, B, D) float32
     weights: Any  # PerReplica (M / R, B) float32
     unlabelled: Any  # PerReplica (M / R, B) int32
-    on_gpu: bool
     step: Any  # the compiled distributed pass for this strategy
 
     @property
@@ -88,24 +87,22 @@ def shard(
 
         return strategy.experimental_distribute_values_from_function(value)
 
-    on_gpu = any(is_gpu(d) for d in local_devices(strategy))
     return Shards(
         strategy=strategy,
         blocks=dealt(blocks),
         weights=dealt(weights),
         unlabelled=dealt(unlabelled),
-        on_gpu=on_gpu,
-        step=_compiled_step(strategy, on_gpu),
+        step=_compiled_step(strategy),
     )
 
 
-def _compiled_step(strategy: tf.distribute.Strategy, on_gpu: bool) -> Any:
+def _compiled_step(strategy: tf.distribute.Strategy) -> Any:
     """One traced function per strategy, reused by every fit and restart: run the kernel on
     every replica, all-reduce the sums. Kept on the strategy itself, so it goes with it."""
-    steps = strategy.__dict__.setdefault("_kmeans_gui_steps", {})
-    if on_gpu not in steps:
-        steps[on_gpu] = _new_step(strategy, on_gpu)
-    return steps[on_gpu]
+    if "_kmeans_gui_step" not in strategy.__dict__:
+        on_gpu = any(is_gpu(d) for d in local_devices(strategy))
+        strategy.__dict__["_kmeans_gui_step"] = _new_step(strategy, on_gpu)
+    return strategy.__dict__["_kmeans_gui_step"]
 
 
 def _new_step(strategy: tf.distribute.Strategy, on_gpu: bool) -> Any:

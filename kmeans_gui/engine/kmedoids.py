@@ -81,16 +81,11 @@ def pairwise_l1(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
     """(A, B) Manhattan distances between the rows of a (A, D) and b (B, D), in (A, B) memory."""
     d = a.shape[-1]
     if d is None or d > _UNROLL_MAX_FEATURES:
-        return _pairwise_l1_looped(a, b)
+        return _pairwise_looped(a, b, tf.abs)
     dist = tf.abs(a[:, 0, tf.newaxis] - b[tf.newaxis, :, 0])
     for j in range(1, d):
         dist += tf.abs(a[:, j, tf.newaxis] - b[tf.newaxis, :, j])
     return dist
-
-
-def _pairwise_l1_looped(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
-    """``pairwise_l1`` for wide data (see ``_pairwise_looped``)."""
-    return _pairwise_looped(a, b, tf.abs)
 
 
 def pairwise_sq(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
@@ -202,9 +197,7 @@ def _tile_costs(candidates: tf.Tensor, members: tf.Tensor, weights: tf.Tensor, m
     if manhattan:
         d = pairwise_l1(candidates, members)
     elif candidates.shape[-1] is not None and candidates.shape[-1] <= _MEDOID_DIRECT_MAX_FEATURES:
-        d = tf.sqrt(
-            tf.reduce_sum(tf.square(candidates[:, tf.newaxis, :] - members[tf.newaxis]), axis=2)
-        )
+        d = tf.sqrt(pairwise_sq(candidates, members))
     else:  # members are re-centred by the caller, so the expansion does not cancel
         sq = (
             tf.reduce_sum(tf.square(candidates), axis=1)[:, tf.newaxis]

@@ -49,7 +49,7 @@ from .choices import DEFAULT_BATCH_SIZE, DEFAULT_MAX_NO_IMPROVEMENT
 from .errors import KMeansInputError
 from .exact import exact_inertia
 from .kernels import lloyd_pass, nearest
-from .metric import assign, farthest_rows, project
+from .metric import farthest_rows, project
 from .prepare import PreparedData
 from .state import IterationState
 
@@ -167,7 +167,7 @@ def minibatch_states(
     iteration = 0
     while True:
         start = time.perf_counter()
-        labels_b, _, _, wsum_t, count_t, changed_t, inertia_t = lloyd_pass(
+        labels_b, dist_b, _, wsum_t, count_t, changed_t, inertia_t = lloyd_pass(
             data.blocks, data.weights, previous, centres.astype(np.float32), data.on_gpu
         )
         labels = data.flat(labels_b)
@@ -201,7 +201,7 @@ def minibatch_states(
         before = centres.copy()
         relocated = int(empty.size)
         if relocated:
-            _, cost, _ = assign(data, centres, metric)
+            cost = data.flat(dist_b).astype(np.float64)  # this pass's, to these centres
             centres[empty] = data.source_rows(farthest_rows(data, cost, relocated))
             centres = project(centres, metric, fallback=before)
             filled = np.delete(counts, empty)

@@ -132,7 +132,7 @@ def test_the_default_strategy_runs_in_process_like_no_strategy():
     assert many.inertia_ == pytest.approx(one.inertia_, rel=1e-12)
     assert "1 replica " in many.device_
     KMeans(3, seed=1, n_init=2, strategy=strategy).fit(X)  # new fits and restarts: no retrace
-    assert _compiled_step(strategy, False).experimental_get_tracing_count() == 1
+    assert _compiled_step(strategy).experimental_get_tracing_count() == 1
 
 
 def test_the_compiled_step_goes_with_its_strategy() -> None:
@@ -144,7 +144,7 @@ def test_the_compiled_step_goes_with_its_strategy() -> None:
     from kmeans_gui.engine.distributed import _compiled_step
 
     strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
-    assert _compiled_step(strategy, False) is _compiled_step(strategy, False)
+    assert _compiled_step(strategy) is _compiled_step(strategy)
     alive = weakref.ref(strategy)
     del strategy
     gc.collect()
