@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from kmeans_gui import cli
+from kmeans_gui.cli import arguments, cluster, fitting
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -227,7 +228,7 @@ def test_unexpected_errors_are_one_line_exit_1(capsys, table_csv, monkeypatch) -
     def broken(*args, **kwargs):
         raise RuntimeError("the loader\nbroke")
 
-    monkeypatch.setattr(cli, "load_table", broken)
+    monkeypatch.setattr(fitting, "load_table", broken)
     monkeypatch.delenv("KMEANS_GUI_DEBUG", raising=False)
     code, out, err = run(["cluster", str(table_csv), "-k", "2"], capsys)
     assert (code, out) == (1, "")
@@ -239,7 +240,7 @@ def test_debug_shows_the_traceback_of_unexpected_errors(table_csv, monkeypatch, 
     def broken(*args, **kwargs):
         raise RuntimeError("the loader broke")
 
-    monkeypatch.setattr(cli, "load_table", broken)
+    monkeypatch.setattr(fitting, "load_table", broken)
     argv = ["cluster", str(table_csv), "-k", "2"]
     if how == "--debug":
         argv.append("--debug")
@@ -285,7 +286,7 @@ def test_an_output_folder_that_cannot_be_written_fails_before_the_fit(
         return real(target)
 
     monkeypatch.setattr(export_module, "_temporary", refuse)  # as a read-only folder would
-    monkeypatch.setattr(cli, "_import_engine", lambda: pytest.fail("the fit must not start"))
+    monkeypatch.setattr(cluster, "load_engine", lambda: pytest.fail("the fit must not start"))
     code, _, err = run(["cluster", str(table_csv), "-k", "2", flag, str(locked / "o.csv")], capsys)
     assert code == 2
     assert error_line(err) == (
@@ -337,9 +338,11 @@ def test_max_candidates_reaches_the_engine(capsys, table_csv, monkeypatch) -> No
         seen.update(options)
         raise Stop
 
-    monkeypatch.setattr(cli, "_import_engine", lambda: None)
-    monkeypatch.setattr(cli, "_fit", fake_fit)
+    monkeypatch.setattr(cluster, "load_engine", lambda: None)
+    monkeypatch.setattr(cluster, "fit", fake_fit)
     argv = ["cluster", str(table_csv), "-k", "2", "--algorithm", "kmedoids"]
     with pytest.raises(Stop):
-        cli._cluster(cli.build_command_parser().parse_args([*argv, "--max-candidates", "50"]))
+        cluster.run_cluster(
+            arguments.build_command_parser().parse_args([*argv, "--max-candidates", "50"])
+        )
     assert seen["max_candidates"] == 50 and seen["algorithm"] == "kmedoids"

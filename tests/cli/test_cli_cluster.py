@@ -17,6 +17,7 @@ from sklearn.cluster import KMeans as SkKMeans
 from sklearn.datasets import load_iris
 
 from kmeans_gui import cli
+from kmeans_gui.cli import progress
 
 REPO = Path(__file__).resolve().parents[2]
 COMMAND = [sys.executable, "-m", "kmeans_gui"]  # what the kmeans-gui console script runs
@@ -189,8 +190,8 @@ def test_engine_errors_are_one_line_exit_2(iris, tmp_path, capsys, extra, messag
 
 def test_long_runs_report_progress_on_stderr(iris, capsys, monkeypatch) -> None:
     iris_csv, init_csv, _ = iris
-    monkeypatch.setattr(cli, "PROGRESS_AFTER_S", 0.0)  # treat this run as a long one
-    monkeypatch.setattr(cli, "PROGRESS_EVERY_S", {True: 0.0, False: 0.0})
+    monkeypatch.setattr(progress, "PROGRESS_AFTER_S", 0.0)  # treat this run as a long one
+    monkeypatch.setattr(progress, "PROGRESS_EVERY_S", {True: 0.0, False: 0.0})
     code, stdout, err = run(["cluster", iris_csv, "-k", 3, "--init", init_csv, "--json"], capsys)
     assert code == 0
     n_iter = json.loads(stdout)["n_iter"]

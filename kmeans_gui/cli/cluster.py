@@ -1,0 +1,204 @@
+"""``kmeans-gui cluster``: fit one clustering, print a summary (or JSON), write the outputs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from kmeans_gui.data import (
+    DataError,
+    FeatureMatrix,
+    LoadedTable,
+    centroid_frame,
+    check_export_path,
+    labelled_frame,
+    plan_write,
+    write_all,
+)
+from kmeans_gui.data.errors import counted
+from kmeans_gui.engine.choices import INIT_CHOICES
+from kmeans_gui.report import centroids_and_distances
+
+from .arguments import UsageError, init_hint, init_match
+from .exit_codes import EXIT_OK
+from .fitting import (
+    SCALE_ADVICE,
+    Fit,
+    check_distribute,
+    distinct_points,
+    engine_options,
+    fit,
+    load_engine,
+    load_features,
+    make_strategy,
+    read_init,
+)
+from .output import json_ready, warn
+from .progress import Progress, WarningsToStderr
+
+CENTROID_TABLE_LIMIT = 20  # print the centroids when k is at most this
+
+
+def run_cluster(args: argparse.Namespace) -> int:
+    typo = (  # a near miss of an initialiser, not a missing centroids file
+        args.init not in INIT_CHOICES
+        and not Path(args.init).expanduser().exists()
+        and init_match(args.init) is not None
+    )
+    if typo:
+        raise UsageError(
+            f"argument --init: '{args.init}' is neither an initialiser nor a file"
+            f"{init_hint(args.init)}"
+        )
+    check_distribute(args.distribute, args.algorithm)
+    reporter = Progress(enabled=not args.quiet)
+    table, features, notes = load_features(args, reporter)
+    features.check_k(args.k)
+    features.check_float32_range(args.metric, advice=SCALE_ADVICE)
+    outputs = [p for p in (args.out, args.centroids_out) if p is not None]
+    checked = [
+        check_export_path(p, source=table, overwrite_input=args.overwrite_input)[0] for p in outputs
+    ]
+    if len(checked) == 2 and checked[0].resolve() == checked[1].resolve():
+        raise DataError("--out and --centroids-out name the same file; give two names.")
+    k = args.k
+    init: str | np.ndarray = args.init
+    if args.init not in INIT_CHOICES:
+        init = read_init(args.init, features, k)
+    distinct = distinct_points(features, k, args.metric)
+    if distinct < k:
+        if not isinstance(init, str):  # the user gave k centroids: lowering k would drop some
+            raise DataError(
+                f"The data have only {distinct} distinct point(s), fewer than the {k} initial "
+                f"centroids in {Path(args.init).name}; give at most {distinct} centroids."
+            )
+        message = (
+            f"only {distinct} distinct points, fewer than k = {k}; clustering with k = {distinct}"
+        )
+        warn(message)
+        notes.append(message)
+        k = distinct
+    strategy, chief = make_strategy(args.distribute)
+    engine = load_engine()
+    options = engine_options(args)
+    if strategy is not None:
+        options["strategy"] = strategy
+    with WarningsToStderr() as engine_warnings:
+        result = fit(engine, features, k, init, options, reporter)
+    if not chief:  # another worker of a multi-worker run: the chief reports and writes
+        return EXIT_OK
+    notes += engine_warnings
+    if result.n_relocated:
+        message = f"{result.n_relocated} empty cluster(s) were re-seeded during the run"
+        warn(message)
+        notes.append(message)
+    if not result.converged:
+        message = (
+            f"did not converge within --max-iter {args.max_iter} iterations; "
+            "the result is the last state reached"
+        )
+        warn(message)
+        notes.append(message)
+
+    centroids, distances = centroids_and_distances(
+        features,
+        result.labels,
+        result.centroids,
+        algorithm=args.algorithm,
+        metric=args.metric,
+        frame=table.frame,
+    )
+    sizes = np.bincount(result.labels, minlength=k)
+    written = write_outputs(args, table, features, result, centroids, distances, sizes)
+    if args.json:
+        report = {
+            "file": str(table.path),
+            "format": table.format,
+            "rows": features.n_rows,
+            "rows_used": features.n_used,
+            "rows_left_out": features.n_left_out,
+            "left_out_reasons": features.left_out,
+            "cells_imputed": features.n_imputed,
+            "columns": list(features.columns),
+            "weight_column": features.weight_column,
+            "k": k,
+            "k_requested": args.k,
+            "scale": args.scale,
+            "missing": args.missing,
+            "init": args.init,
+            "algorithm": args.algorithm,
+            "metric": args.metric,
+            "n_init": args.n_init,
+            "seed": args.seed,
+            "n_iter": result.n_iter,
+            "converged": result.converged,
+            "inertia": result.inertia,
+            "restart_inertias": result.restart_inertias,
+            "n_relocated": result.n_relocated,
+            "device": result.device,
+            "seconds": result.seconds,
+            "load_seconds": table.seconds,
+            "centroids": centroids,
+            "sizes": sizes,
+            "outputs": written,
+            "warnings": notes,
+        }
+        print(json.dumps(json_ready(report), allow_nan=False))
+        return EXIT_OK
+
+    used = f"{features.n_used:,} of {features.n_rows:,} rows used"
+    if features.n_left_out:
+        used += f", {features.n_left_out:,} left out"
+    state = "converged" if result.converged else "did NOT converge"
+    restarts = f", best of {args.n_init} restarts" if args.n_init > 1 else ""
+    units = f" (in {args.scale}-scaled units)" if args.scale != "none" else ""
+    lines = [
+        f"{table.path.name}: {used}; {counted(len(features.columns), 'feature')} "
+        f"({', '.join(features.columns)}); k = {k}",
+        f"{state} after {counted(result.n_iter, 'iteration')}{restarts}; "
+        f"inertia {result.inertia:.10g}{units}",
+        f"device {result.device}, {result.seconds:.2f} s",
+        f"cluster sizes: {', '.join(f'{int(s):,}' for s in sizes)}",
+    ]
+    if k <= CENTROID_TABLE_LIMIT:
+        frame = centroid_frame(features, centroids, sizes, user_units=True)
+        # 10 significant digits: GPS coordinates to the centimetre
+        lines += ["centroids:", frame.to_string(index=False, float_format=lambda v: f"{v:.10g}")]
+    for kind, path_text in written.items():
+        lines.append(f"wrote {kind} to {path_text}")
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def write_outputs(
+    args: argparse.Namespace,
+    table: LoadedTable,
+    features: FeatureMatrix,
+    result: Fit,
+    centroids: np.ndarray,
+    distances: np.ndarray,
+    sizes: np.ndarray,
+) -> dict[str, str]:
+    """Write --out and --centroids-out together: both files appear, or neither changes."""
+    planned = {}
+    if args.out:
+        planned["labelled"] = plan_write(
+            labelled_frame(table.frame, features, result.labels, distances),
+            args.out,
+            source=table,
+            overwrite_input=args.overwrite_input,
+            sheet_name="clusters",
+        )
+    if args.centroids_out:
+        planned["centroids"] = plan_write(
+            centroid_frame(features, centroids, sizes, user_units=True),
+            args.centroids_out,
+            source=table,
+            overwrite_input=args.overwrite_input,
+            sheet_name="centroids",
+        )
+    paths = write_all(list(planned.values()))
+    return {kind: str(path) for kind, path in zip(planned, paths, strict=True)}
