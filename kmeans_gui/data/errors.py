@@ -13,3 +13,9 @@ class DataError(ValueError):
 def counted(n: int, noun: str) -> str:
     """'1 field', '3 fields': sentences say counts in the singular when there is one."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, without its full stop, to end a sentence with."""
+    text = str(exc).strip().splitlines()
+    return text[0].rstrip(".") if text else type(exc).__name__

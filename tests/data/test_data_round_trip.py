@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from kmeans_gui.data import export_labelled, load_table, numeric_columns, prepare_features
-from kmeans_gui.data import load as load_module
+from kmeans_gui.data import read_csv as read_csv_module
 
 # column -> cells as written; empty string = empty cell
 COLUMNS = {
@@ -43,7 +43,7 @@ def source_text(delimiter: str) -> str:
 def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Both CSV engines type the columns the same way."""
     if request.param == "c":
-        monkeypatch.setattr(load_module, "_has_pyarrow", lambda: False)
+        monkeypatch.setattr(read_csv_module, "_has_pyarrow", lambda: False)
     return request.param
 
 
