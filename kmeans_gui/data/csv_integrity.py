@@ -13,6 +13,10 @@ import mmap
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from .csv_dialect import DELIMITER_NAMES, SNIFF_BYTES, Dialect
 from .encoding import BLOCK_BYTES
 from .errors import DataError, counted
@@ -28,9 +32,6 @@ def every_record_read(
     which costs nothing to check; otherwise the line breaks are counted (one pass over the
     bytes) and compared with the rows, blank lines and line breaks inside quoted cells.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     rows = len(columns[0]) if columns else 0
     try:
         size = file.stat().st_size
@@ -70,9 +71,6 @@ def _has_quote(file: Path) -> bool:
 
 def _text_bytes(column: Any) -> int:
     """Bytes of text in an Arrow string column, read from its offsets (no pass over the data)."""
-    import numpy as np
-    import pyarrow as pa
-
     total = 0
     for chunk in column.chunks:
         if len(chunk) == 0:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pandas.api import types as ptypes
 
 from .errors import DataError
@@ -342,22 +343,6 @@ def write_all(planned: Sequence[PlannedWrite]) -> list[Path]:
     return [p.target for p in planned]
 
 
-def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a fresh file beside ``target``, then rename it over ``target``.
-
-    On any failure (including KeyboardInterrupt) the temporary file is removed and ``target``
-    is left exactly as it was; the exception propagates unchanged.
-    """
-    tmp = _temporary(target)
-    try:
-        _fill(tmp, target, write)
-        os.replace(tmp, target)
-    except BaseException:
-        with suppress(OSError):
-            tmp.unlink()
-        raise
-
-
 def _stage(plan: PlannedWrite) -> Path:
     """Write ``plan`` to a complete, synced temporary file beside its target."""
     tmp = _temporary(plan.target)
@@ -429,8 +414,6 @@ def _write_delimited(
 
 def _parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
     """Object columns mixing numbers and text (common from Excel) become text for Parquet."""
-    import pyarrow as pa
-
     mixed = []
     for name in frame.columns:
         if frame[name].dtype == object:

@@ -92,10 +92,6 @@ class LoadedTable:
     seconds: float = 0.0
 
     @property
-    def n_rows(self) -> int:
-        return len(self.frame)
-
-    @property
     def columns(self) -> list[str]:
         return [str(c) for c in self.frame.columns]
 

@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pv
 
 from .column_types import type_columns
 from .csv_dialect import Dialect, sniff_dialect
@@ -23,7 +26,6 @@ from .errors import DataError, first_line
 from .progress import Reporter
 
 _RAGGED_PYARROW = re.compile(r"Expected (\d+) columns, got (\d+)")
-_RAGGED_C = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
 def load_delimited(
@@ -92,25 +94,24 @@ def _read_text_columns(
     Raises :class:`NotDecodable` on bytes that are not ``encoding``, DataError for a ragged
     row or a quote that is never closed.
     """
-    if _has_pyarrow():
-        try:
-            columns, header = _read_with_pyarrow(file, encoding, dialect)
-        except (NotDecodable, DataError):
-            raise
-        except Exception as exc:  # pyarrow is the fast path; the C engine is the reference
-            message = str(exc)
-            if "Empty CSV file" in message:
-                raise DataError(f"{file.name} holds no table (only blank lines).") from None
-            raise_unclosed_quote(file, encoding, dialect)
-            if _RAGGED_PYARROW.search(message):
-                raise_ragged(file, encoding, dialect)
-        else:
-            check_last_row(file, encoding, dialect, columns)
-            if every_record_read(file, encoding, dialect, columns, header is None):
-                if header is None:
-                    header = _split_header(columns, dialect)
-                return columns, header, "pyarrow"
-            raise_unclosed_quote(file, encoding, dialect)  # else the C engine decides
+    try:
+        columns, header = _read_with_pyarrow(file, encoding, dialect)
+    except (NotDecodable, DataError):
+        raise
+    except Exception as exc:  # pyarrow is the fast path; the C engine is the reference
+        message = str(exc)
+        if "Empty CSV file" in message:
+            raise DataError(f"{file.name} holds no table (only blank lines).") from None
+        raise_unclosed_quote(file, encoding, dialect)
+        if _RAGGED_PYARROW.search(message):
+            raise_ragged(file, encoding, dialect)
+    else:
+        check_last_row(file, encoding, dialect, columns)
+        if every_record_read(file, encoding, dialect, columns, header is None):
+            if header is None:
+                header = _split_header(columns, dialect)
+            return columns, header, "pyarrow"
+        raise_unclosed_quote(file, encoding, dialect)  # else the C engine decides
     columns = _read_with_c_engine(file, encoding, dialect)
     header = _split_header(columns, dialect)
     return columns, header, "c"
@@ -126,9 +127,6 @@ def _read_with_pyarrow(
     value that is not a number further down makes the parser fail, and the file is read again
     all as text; whole-number columns are always read as text, so IDs keep their zeros.
     """
-    import pyarrow as pa
-    import pyarrow.csv as pv
-
     names = [f"f{i}" for i in range(dialect.width)]
     guess = dialect.header_cells is not None or not dialect.header
     for speculate in (True, False) if guess and any(dialect.floats) else (False,):
@@ -218,14 +216,4 @@ def _is_numeric(series: pd.Series) -> bool:
 
 def _has_line_break(column: Any) -> bool:
     """True if a cell of this Arrow text column holds a line break (only quoted cells can)."""
-    import pyarrow.compute as pc
-
     return any(pc.any(pc.match_substring(column, mark)).as_py() for mark in ("\n", "\r"))
-
-
-def _has_pyarrow() -> bool:
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        return False
-    return True

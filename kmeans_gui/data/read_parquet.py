@@ -6,14 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from .errors import DataError, first_line
 from .progress import Reporter
 
 
 def load_parquet(file: Path, report: Reporter) -> pd.DataFrame:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # loaded when a Parquet file is read, not with the package
 
     try:
         parquet = pq.ParquetFile(file)
@@ -36,8 +36,6 @@ def load_parquet(file: Path, report: Reporter) -> pd.DataFrame:
 
 def _nullable_integer(arrow_type: Any) -> Any:
     """pandas' nullable integer dtype for an Arrow integer type (int64 -> Int64), else None."""
-    import pyarrow as pa
-
     if not pa.types.is_integer(arrow_type):
         return None
     name = str(arrow_type)  # "int64", "uint8", ...
