@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .column_types import looks_like_text
-from .errors import DataError
+from .column_types import EXACT_INTEGER_LIMIT, looks_like_text
+from .errors import only_blank_lines
 
 SNIFF_BYTES = 64 * 1024  # enough lines to sniff the dialect of any sensible table
 _DELIMITERS = (",", ";", "\t", "|")
@@ -55,7 +55,7 @@ def sniff_dialect(file: Path, head: bytes, encoding: str, size: int, forced_tab:
         skip_rows = 1
         text = text[hint.end() :]
     if not text.strip():
-        raise DataError(f"{file.name} holds no table (only blank lines).")
+        raise only_blank_lines(file)
     if forced_tab:
         delimiter = "\t"
     elif skip_rows:
@@ -98,7 +98,7 @@ def _plain_decimals(values: list[str]) -> bool:
         return False
     if any(_LEADING_ZERO.match(v) for v in filled):
         return False
-    if any(not _FRACTION.search(v) and abs(float(v)) > 2**53 for v in filled):
+    if any(not _FRACTION.search(v) and abs(float(v)) > EXACT_INTEGER_LIMIT for v in filled):
         return False
     return any(_FRACTION.search(v) for v in filled)
 

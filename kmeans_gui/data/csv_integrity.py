@@ -10,13 +10,15 @@ from __future__ import annotations
 import codecs
 import csv
 import mmap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .column_types import string_offsets
 from .csv_dialect import DELIMITER_NAMES, SNIFF_BYTES, Dialect
 from .encoding import BLOCK_BYTES
 from .errors import DataError, counted
@@ -75,9 +77,8 @@ def _text_bytes(column: Any) -> int:
     for chunk in column.chunks:
         if len(chunk) == 0:
             continue
-        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=width)
-        total += int(offsets[chunk.offset + len(chunk)] - offsets[chunk.offset])
+        offsets = string_offsets(chunk)
+        total += int(offsets[-1] - offsets[0])
     return total
 
 
@@ -127,10 +128,7 @@ def raise_unclosed_quote(file: Path, encoding: str, dialect: Dialect) -> None:
     """Raise DataError naming the line of a quote that is never closed, if there is one."""
     limit = csv.field_size_limit(2**31 - 1)  # a swallowed tail is one huge field
     try:
-        with file.open(encoding=encoding, errors="replace", newline="") as handle:
-            for _ in range(dialect.skip_rows):
-                handle.readline()
-            reader = csv.reader(handle, delimiter=dialect.delimiter, strict=True)
+        with _records(file, encoding, dialect, strict=True) as reader:
             start = 1 + dialect.skip_rows
             while True:
                 try:
@@ -155,10 +153,7 @@ def raise_unclosed_quote(file: Path, encoding: str, dialect: Dialect) -> None:
 def raise_ragged(file: Path, encoding: str, dialect: Dialect) -> None:
     """Find the first row whose field count differs from the first row's and raise for it."""
     try:
-        with file.open(encoding=encoding, errors="replace", newline="") as handle:
-            for _ in range(dialect.skip_rows):
-                handle.readline()
-            reader = csv.reader(handle, delimiter=dialect.delimiter, strict=False)
+        with _records(file, encoding, dialect, strict=False) as reader:
             expected: int | None = None
             next_line = 1 + dialect.skip_rows
             for record in reader:
@@ -178,3 +173,16 @@ def raise_ragged(file: Path, encoding: str, dialect: Dialect) -> None:
                     )
     except (OSError, csv.Error):
         return
+
+
+@contextmanager
+def _records(file: Path, encoding: str, dialect: Dialect, *, strict: bool) -> Iterator[Any]:
+    """The standard library's reader over the file's records, after an Excel "sep=" line.
+
+    It is the reference the checks above hold pyarrow to; bytes that do not decode are replaced,
+    since only the structure (quotes, delimiters, line breaks) matters here.
+    """
+    with file.open(encoding=encoding, errors="replace", newline="") as handle:
+        for _ in range(dialect.skip_rows):
+            handle.readline()
+        yield csv.reader(handle, delimiter=dialect.delimiter, strict=strict)

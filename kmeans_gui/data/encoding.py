@@ -11,11 +11,11 @@ import codecs
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import DataError
+from .errors import DataError, cannot_read
 from .progress import Reporter
 
 BLOCK_BYTES = 8 * 1024 * 1024  # encoding check reads this much per progress report
-ENCODING_LABELS = {
+_ENCODING_LABELS = {
     "cp1252": "Windows-1252 (Western European, a superset of Latin-1)",
     "latin-1": "Latin-1 (ISO-8859-1)",
 }
@@ -57,16 +57,42 @@ def fallback_encoding(file: Path, size: int, report: Reporter, notes: list[str])
     """Windows-1252 or Latin-1 for a file that is not UTF-8, with a note saying where it failed."""
     bad = _first_undecodable(file, "utf-8", size, report)
     fallback = "cp1252" if _first_undecodable(file, "cp1252", size, None) is None else "latin-1"
-    where = f": line {bad.line} is not valid UTF-8 ({bad.describe()})" if bad else ""
-    notes.append(
-        f"{file.name}{where}; it was read as {ENCODING_LABELS[fallback]}, "
-        "so check accented characters."
-    )
+    notes.append(_fallback_note(file.name, bad, fallback))
     return fallback
 
 
+def decode_or_fall_back(raw: bytes, encoding: str, name: str, notes: list[str]) -> tuple[str, str]:
+    """(text, encoding) of a whole file held in memory: ``raw`` decoded as ``encoding``, else
+    as Windows-1252 or Latin-1 with a note, as :func:`fallback_encoding` does on disk."""
+    try:
+        return raw.decode(encoding), encoding
+    except UnicodeDecodeError as exc:
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        bad = _BadByte(
+            exc.start,
+            raw.count(b"\n", 0, exc.start) + 1,
+            len(raw[line_start : exc.start].decode(encoding, errors="replace")) + 1,
+            raw[exc.start],
+        )
+    fallback = "cp1252"
+    try:
+        text = raw.decode(fallback)
+    except UnicodeDecodeError:
+        fallback = "latin-1"
+        text = raw.decode(fallback)
+    notes.append(_fallback_note(name, bad, fallback))
+    return text, fallback
+
+
+def _fallback_note(name: str, bad: _BadByte | None, fallback: str) -> str:
+    where = f": line {bad.line} is not valid UTF-8 ({bad.describe()})" if bad else ""
+    return (
+        f"{name}{where}; it was read as {_ENCODING_LABELS[fallback]}, so check accented characters."
+    )
+
+
 @dataclass(frozen=True)
-class BadByte:
+class _BadByte:
     offset: int  # from the start of the file
     line: int  # 1-based
     column: int  # 1-based, in characters
@@ -78,7 +104,7 @@ class BadByte:
 
 def _first_undecodable(
     file: Path, encoding: str, size: int, report: Reporter | None
-) -> BadByte | None:
+) -> _BadByte | None:
     """Where the first byte that does not decode in ``encoding`` is, or None if all do."""
     skip = len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0
     if skip:  # decode after the BOM so offsets and columns count from the file's real start
@@ -121,6 +147,6 @@ def _first_undecodable(
             handle.seek(bad)
             byte = handle.read(1)
     except OSError as exc:
-        raise DataError(f"Cannot read {file}: {exc.strerror or exc}.") from None
+        raise cannot_read(file, exc) from None
     column = len(before.decode(encoding, errors="replace")) + 1
-    return BadByte(bad, lines, column, byte[0] if byte else 0)
+    return _BadByte(bad, lines, column, byte[0] if byte else 0)

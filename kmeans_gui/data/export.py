@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 from pandas.api import types as ptypes
 
-from .errors import DataError
+from .errors import DataError, first_line, require_openpyxl
 from .features import FeatureMatrix
 from .load import CsvStyle, LoadedTable
 
@@ -192,13 +192,7 @@ def check_export_path(
             f"{target} is the input file; choose another output name so the input is kept."
         )
     if fmt == "excel":
-        try:
-            import openpyxl  # noqa: F401
-        except ImportError:
-            raise DataError(
-                "Writing Excel files needs the optional openpyxl package: "
-                "pip install 'kmeans-gui[excel]'."
-            ) from None
+        require_openpyxl("Writing")
     return target, fmt
 
 
@@ -382,9 +376,7 @@ def _reason(exc: BaseException) -> str:
         )
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
-    lines = str(exc).strip().splitlines()
-    text = lines[0].rstrip(".") if lines else ""
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in first_line(exc))
     return text or type(exc).__name__
 
 

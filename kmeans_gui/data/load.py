@@ -33,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from .csv_dialect import DELIMITER_NAMES, SNIFF_BYTES
-from .errors import DataError, first_line
+from .errors import DataError, cannot_read, first_line
 from .progress import ProgressCallback, Reporter
 from .read_csv import load_delimited
 from .read_excel import load_excel
@@ -177,7 +177,7 @@ def _read_head(file: Path) -> bytes:
         with file.open("rb") as handle:
             return handle.read(SNIFF_BYTES)
     except OSError as exc:
-        raise DataError(f"Cannot read {file}: {exc.strerror or exc}.") from None
+        raise cannot_read(file, exc) from None
 
 
 def _compression(file: Path, head: bytes) -> str | None:

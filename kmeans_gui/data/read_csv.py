@@ -22,7 +22,7 @@ from .column_types import type_columns
 from .csv_dialect import Dialect, sniff_dialect
 from .csv_integrity import check_last_row, every_record_read, raise_ragged, raise_unclosed_quote
 from .encoding import NotDecodable, bom_encoding, check_decodes, fallback_encoding
-from .errors import DataError, first_line
+from .errors import DataError, cannot_read, first_line, only_blank_lines
 from .progress import Reporter
 
 _RAGGED_PYARROW = re.compile(r"Expected (\d+) columns, got (\d+)")
@@ -101,7 +101,7 @@ def _read_text_columns(
     except Exception as exc:  # pyarrow is the fast path; the C engine is the reference
         message = str(exc)
         if "Empty CSV file" in message:
-            raise DataError(f"{file.name} holds no table (only blank lines).") from None
+            raise only_blank_lines(file) from None
         raise_unclosed_quote(file, encoding, dialect)
         if _RAGGED_PYARROW.search(message):
             raise_ragged(file, encoding, dialect)
@@ -185,7 +185,7 @@ def _read_with_c_engine(file: Path, encoding: str, dialect: Dialect) -> list[Any
                 encoding="utf-8" if encoding == "utf-8-sig" else encoding,
             )
     except pd.errors.EmptyDataError:
-        raise DataError(f"{file.name} holds no table (only blank lines).") from None
+        raise only_blank_lines(file) from None
     except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
         raise_unclosed_quote(file, encoding, dialect)
         raise_ragged(file, encoding, dialect)
@@ -193,7 +193,7 @@ def _read_with_c_engine(file: Path, encoding: str, dialect: Dialect) -> list[Any
     except UnicodeDecodeError:
         raise NotDecodable from None
     except OSError as exc:
-        raise DataError(f"Cannot read {file}: {exc.strerror or exc}.") from None
+        raise cannot_read(file, exc) from None
     return [frame.iloc[:, i] for i in range(frame.shape[1])]
 
 

@@ -11,19 +11,13 @@ from typing import Any
 
 import pandas as pd
 
-from .column_types import type_columns
-from .errors import DataError, first_line
+from .column_types import EXACT_INTEGER_LIMIT, type_columns
+from .errors import DataError, first_line, require_openpyxl
 from .progress import Reporter
 
 
 def load_excel(file: Path, report: Reporter, notes: list[str]) -> pd.DataFrame:
-    try:
-        import openpyxl  # noqa: F401
-    except ImportError:
-        raise DataError(
-            "Reading Excel files needs the optional openpyxl package: "
-            "pip install 'kmeans-gui[excel]'."
-        ) from None
+    require_openpyxl("Reading")
     report(0.1, f"Reading {file.name}")
     try:
         with pd.ExcelFile(file, engine="openpyxl") as book:
@@ -90,6 +84,6 @@ def _cell_text(value: Any) -> str:
     """A cell as the text a CSV export of the sheet would hold: 7, 1.5, true, 'as typed'."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+    if isinstance(value, float) and value.is_integer() and abs(value) < EXACT_INTEGER_LIMIT:
         return repr(value)  # 7.0: Excel stored a decimal number, so the column stays float
     return str(value)

@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from .encoding import ENCODING_LABELS, BadByte
-from .errors import DataError
+from .encoding import decode_or_fall_back
+from .errors import DataError, cannot_read
 from .progress import Reporter
 
 
@@ -17,29 +17,9 @@ def load_json(file: Path, report: Reporter, notes: list[str]) -> tuple[pd.DataFr
     try:
         raw = file.read_bytes()
     except OSError as exc:
-        raise DataError(f"Cannot read {file}: {exc.strerror or exc}.") from None
+        raise cannot_read(file, exc) from None
     report(0.2, f"Parsing {file.name}")
-    encoding = json.detect_encoding(raw)
-    try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line_start = raw.rfind(b"\n", 0, exc.start) + 1
-        where = BadByte(
-            exc.start,
-            raw.count(b"\n", 0, exc.start) + 1,
-            len(raw[line_start : exc.start].decode(encoding, errors="replace")) + 1,
-            raw[exc.start],
-        )
-        encoding = "cp1252"
-        try:
-            text = raw.decode(encoding)
-        except UnicodeDecodeError:
-            encoding = "latin-1"
-            text = raw.decode(encoding)
-        notes.append(
-            f"{file.name}: line {where.line} is not valid UTF-8 ({where.describe()}); it was "
-            f"read as {ENCODING_LABELS[encoding]}, so check accented characters."
-        )
+    text, encoding = decode_or_fall_back(raw, json.detect_encoding(raw), file.name, notes)
     text = text.lstrip("\ufeff")
     lines_format = file.suffix.lower() in (".jsonl", ".ndjson")
     if not lines_format:
