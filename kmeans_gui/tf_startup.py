@@ -1,14 +1,16 @@
-"""Loading TensorFlow without its native start-up chatter, for the CLI and the window alike.
+"""TensorFlow's log level, set in this one place, for the CLI and the engine process alike.
 
 TensorFlow's native start-up lines (oneDNN notes, CUDA probing on a machine without a GPU,
 "failed call to cuInit" included) are written straight to file descriptor 2 before it reads
 TF_CPP_MIN_LOG_LEVEL, so Python cannot silence them. They are held back while TensorFlow
-loads and only unexpected lines are passed on. TF_CPP_MIN_LOG_LEVEL=0 or 1 in the environment
-keeps them all.
+loads and only unexpected lines are passed on; its Python logger (``WARNING:tensorflow:``
+lines such as retracing notes) is set to errors only. TF_CPP_MIN_LOG_LEVEL=0 or 1 in the
+environment keeps them all.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sys
@@ -23,9 +25,15 @@ NATIVE_NOISE = re.compile(
 )
 
 
+def default_log_level() -> None:
+    """Warnings and errors only from TensorFlow's C++ side, unless the environment says
+    otherwise; must run before TensorFlow's first import."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
 def quiet_requested() -> bool:
     """Hold the noise back unless the user asked for TensorFlow's logs (level 0 or 1)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    default_log_level()
     return os.environ["TF_CPP_MIN_LOG_LEVEL"] not in ("0", "1")
 
 
@@ -65,9 +73,12 @@ def import_engine() -> ModuleType:
     """
     global _loaded
     if _loaded is None:
-        with native_stderr_filtered(quiet_requested()):
+        quiet = quiet_requested()
+        with native_stderr_filtered(quiet):
             import kmeans_gui.engine as engine
 
             engine.available_devices()
+        if quiet:
+            logging.getLogger("tensorflow").setLevel(logging.ERROR)
         _loaded = engine
     return _loaded

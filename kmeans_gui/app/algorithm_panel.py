@@ -1,17 +1,19 @@
 """Algorithm panel: k, algorithm and its parameters, initialiser, stop rule, restarts, device.
 
-Everything here becomes keyword arguments of ``engine.iterate`` (see CONTRACT.md); the panel
-knows names and sensible ranges, never how an algorithm works.
+What it offers comes from the engine's own lists (``kmeans_gui.engine.choices``); what it
+shows is one :class:`~kmeans_gui.app.preferences.AlgorithmChoices` record (``choices()`` /
+``apply()``), from which ``parameters()`` builds the run's :class:`RunParameters`. The window
+asks through these and the signals; it never reaches for a widget.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -22,111 +24,76 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-ALGORITHMS = (
-    ("Lloyd (batch means)", "lloyd"),
-    ("Gradient descent (TensorFlow autodiff)", "gradient"),
-    ("Mini-batch (Sculley)", "minibatch"),
-    ("k-medoids", "kmedoids"),
+from kmeans_gui.engine.choices import (
+    ALGORITHM_NAMES,
+    ALGORITHM_TITLES,
+    DEVICE_CHOICES,
+    INIT_CHOICES,
+    METRICS,
+    OPTIMIZERS,
 )
-METRICS = {
-    "lloyd": ("euclidean", "cosine"),
-    "gradient": ("euclidean", "cosine"),
-    "minibatch": ("euclidean", "cosine"),
-    "kmedoids": ("euclidean", "manhattan", "cosine"),
+
+from .preferences import AlgorithmChoices, from_dict
+from .run_parameters import PLACE, RunParameters
+
+INIT_TITLES = {
+    "k-means++": "k-means++",
+    "random": "Random rows",
+    "uniform": "Uniform in the bounding box",
+    PLACE: "Click to place on the plot",
 }
-INITS = (
-    ("k-means++", "k-means++"),
-    ("Random rows", "random"),
-    ("Uniform in the bounding box", "uniform"),
-    ("Click to place on the plot", "place"),
-)
-OPTIMIZERS = (("SGD", "sgd"), ("Adam", "adam"))
-PLACE = "place"
-SEED_RANDOM = -1
-
-
-@dataclass(frozen=True)
-class RunParameters:
-    """What the user asked for; ``engine_kwargs()`` turns it into ``iterate`` keywords."""
-
-    k: int
-    algorithm: str
-    init: str  # one of the engine's names, or PLACE (the window supplies the array)
-    metric: str
-    tol: float
-    max_iter: int
-    seed: int | None
-    n_init: int
-    device: str
-    weight_column: str | None
-    algorithm_params: dict[str, Any] = field(default_factory=dict)
-
-    def engine_kwargs(self) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {
-            "algorithm": self.algorithm,
-            "n_init": self.n_init,
-            "tol": self.tol,
-            "max_iter": self.max_iter,
-            "seed": self.seed,
-            "device": self.device,
-            "metric": self.metric,
-        }
-        if self.init != PLACE:
-            kwargs["init"] = self.init
-        kwargs.update(self.algorithm_params)
-        return kwargs
+DEVICE_TITLES = {"auto": "Auto", "cpu": "CPU", "gpu": "GPU"}
+OPTIMIZER_TITLES = {"sgd": "SGD", "adam": "Adam"}
+SEED_RANDOM = -1  # the seed box's lowest value, shown as "random"
+MAX_K = 500
 
 
 class AlgorithmPanel(QWidget):
-    """Emits ``initModeChanged(bool)`` when "click to place" is picked or left."""
+    """Signals: ``parametersChanged()`` on any edit, ``kChanged(k)``, ``initModeChanged(place)``
+    when "click to place" is picked or left, ``weightChanged(column or None)``."""
 
-    initModeChanged = Signal(bool)
     parametersChanged = Signal()
+    kChanged = Signal(int)
+    initModeChanged = Signal(bool)
+    weightChanged = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.k_spin = QSpinBox(minimum=1, maximum=500, value=4)
+        defaults = AlgorithmChoices()
+        self.k_spin = QSpinBox(minimum=1, maximum=MAX_K, value=defaults.k)
         self.k_spin.setToolTip("Number of clusters k")
-        self.algorithm_combo = QComboBox()
-        for text, value in ALGORITHMS:
-            self.algorithm_combo.addItem(text, value)
-        self.algorithm_combo.setToolTip(
-            "Lloyd: assign to the nearest centroid, move each centroid to its members' mean.\n"
-            "Gradient descent: an optimiser step on the quantisation error (Bottou & Bengio).\n"
-            "Mini-batch: per-centre learning rates on random batches, for very large data.\n"
-            "k-medoids: centres are actual data points."
+        self.algorithm_combo = self._combo(
+            {name: ALGORITHM_TITLES[name].long for name in ALGORITHM_NAMES},
+            "\n".join(ALGORITHM_TITLES[name].description for name in ALGORITHM_NAMES),
         )
         self.metric_combo = QComboBox()
-        self.init_combo = QComboBox()
-        for text, value in INITS:
-            self.init_combo.addItem(text, value)
-        self.tol_edit = QLineEdit("1e-4")
-        validator = QDoubleValidator(0.0, 1e6, 12)
-        validator.setNotation(QDoubleValidator.Notation.ScientificNotation)
-        self.tol_edit.setValidator(validator)
+        self.init_combo = self._combo({name: INIT_TITLES[name] for name in (*INIT_CHOICES, PLACE)})
+        self.tol_edit = QLineEdit(f"{defaults.tol:g}")
         self.tol_edit.setToolTip(
             "Converged when the summed squared centroid shift is at most tol × the mean "
             "feature variance (as scikit-learn), or when no point changes cluster."
         )
-        self.max_iter_spin = QSpinBox(minimum=1, maximum=100_000, value=300)
+        self.tol_note = QLabel("")
+        self.tol_note.setObjectName("fieldError")
+        self.tol_note.setWordWrap(True)
+        self.max_iter_spin = QSpinBox(minimum=1, maximum=100_000, value=defaults.max_iter)
         self.seed_spin = QSpinBox(minimum=SEED_RANDOM, maximum=2**31 - 1, value=0)
         self.seed_spin.setSpecialValueText("random")
         self.seed_spin.setToolTip("Same seed, same run, bit for bit. Lowest value = random.")
-        self.n_init_spin = QSpinBox(minimum=1, maximum=100, value=1)
+        self.n_init_spin = QSpinBox(minimum=1, maximum=100, value=defaults.n_init)
         self.n_init_spin.setToolTip(
             "Restarts with different seeds; the one with the lowest inertia wins."
         )
-        self.device_combo = QComboBox()
-        for text, value in (("Auto", "auto"), ("CPU", "cpu"), ("GPU", "gpu")):
-            self.device_combo.addItem(text, value)
-        self.device_combo.setToolTip("Loading TensorFlow to see which devices exist…")
+        self.device_combo = self._combo(
+            {name: DEVICE_TITLES[name] for name in DEVICE_CHOICES},
+            "Loading TensorFlow to see which devices exist…",
+        )
         self.weight_combo = QComboBox()
         self.weight_combo.addItem("(none)", None)
         self.weight_combo.setToolTip(
             "A column of non-negative weights (sample_weight): a row of weight 3 counts as "
             "three identical rows."
         )
-
         self.learning_rate_spin = QDoubleSpinBox(
             decimals=4, minimum=0.0, maximum=10.0, singleStep=0.05, value=0.0
         )
@@ -135,12 +102,14 @@ class AlgorithmPanel(QWidget):
             "Optimiser step size; auto = the engine's default (0.5 for SGD, 0.05 for Adam), "
             "which is independent of the data's units"
         )
-        self.optimizer_combo = QComboBox()
-        for text, value in OPTIMIZERS:
-            self.optimizer_combo.addItem(text, value)
-        self.batch_spin = QSpinBox(minimum=8, maximum=1_000_000, value=1024, singleStep=256)
+        self.optimizer_combo = self._combo({name: OPTIMIZER_TITLES[name] for name in OPTIMIZERS})
+        self.batch_spin = QSpinBox(
+            minimum=8, maximum=1_000_000, value=defaults.batch_size, singleStep=256
+        )
         self.batch_spin.setToolTip("Rows per mini-batch step")
-        self.candidates_spin = QSpinBox(minimum=2, maximum=1_000_000, value=4000, singleStep=500)
+        self.candidates_spin = QSpinBox(
+            minimum=2, maximum=1_000_000, value=defaults.max_candidates, singleStep=500
+        )
         self.candidates_spin.setToolTip(
             "k-medoids: the most members per cluster tried as its medoid (a seeded sample "
             "beyond that keeps a million-point run possible)"
@@ -157,6 +126,7 @@ class AlgorithmPanel(QWidget):
         form.addRow("Metric", self.metric_combo)
         form.addRow("Initialiser", self.init_combo)
         form.addRow("Tolerance", self.tol_edit)
+        form.addRow(self.tol_note)
         form.addRow("Max iterations", self.max_iter_spin)
         form.addRow("Seed", self.seed_spin)
         form.addRow("Restarts", self.n_init_spin)
@@ -164,21 +134,29 @@ class AlgorithmPanel(QWidget):
         form.addRow("Device", self.device_combo)
         self._form = form
         self.place_hint = QLabel("")
+        self.place_hint.setObjectName("hint")
         self.place_hint.setWordWrap(True)
-        self.place_hint.setStyleSheet("color: #0072B2;")
         form.addRow(self.place_hint)
-        self.place_hint.hide()
         self.run_note = QLabel("")  # what the engine warned about in the last run
+        self.run_note.setObjectName("note")
         self.run_note.setWordWrap(True)
-        self.run_note.setStyleSheet("color: #8a5a00;")
         form.addRow(self.run_note)
-        self.run_note.hide()
+        for label in (self.tol_note, self.place_hint, self.run_note):
+            label.hide()
 
         self.algorithm_combo.currentIndexChanged.connect(self._on_algorithm_changed)
-        self.init_combo.currentIndexChanged.connect(self._on_init_changed)
+        self.init_combo.currentIndexChanged.connect(
+            lambda _: self.initModeChanged.emit(self.place_mode)
+        )
+        self.k_spin.valueChanged.connect(self.kChanged)
+        self.weight_combo.currentIndexChanged.connect(
+            lambda _: self.weightChanged.emit(self.weight_column())
+        )
+        self.tol_edit.textChanged.connect(self._check_tol)
         for signal in (
             self.k_spin.valueChanged,
             self.metric_combo.currentIndexChanged,
+            self.init_combo.currentIndexChanged,
             self.tol_edit.editingFinished,
             self.max_iter_spin.valueChanged,
             self.seed_spin.valueChanged,
@@ -198,42 +176,108 @@ class AlgorithmPanel(QWidget):
             )
             combo.setMinimumContentsLength(10)
 
+    @staticmethod
+    def _combo(items: dict[str, str], tooltip: str = "") -> QComboBox:
+        combo = QComboBox()
+        for value, text in items.items():
+            combo.addItem(text, value)
+        if tooltip:
+            combo.setToolTip(tooltip)
+        return combo
+
     # -- reading ---------------------------------------------------------------------------
-    def parameters(self) -> RunParameters:
-        algorithm = self.algorithm_combo.currentData()
-        params: dict[str, Any] = {}
-        if algorithm == "gradient":
-            params = {"optimizer": self.optimizer_combo.currentData()}
-            if self.learning_rate_spin.value() > 0:  # 0 shows "auto": the engine's default
-                params["learning_rate"] = self.learning_rate_spin.value()
-        elif algorithm == "minibatch":
-            params = {"batch_size": self.batch_spin.value()}
-        elif algorithm == "kmedoids":
-            params = {"max_candidates": self.candidates_spin.value()}
-        try:
-            tol = float(self.tol_edit.text().replace(",", "."))
-        except ValueError:
-            tol = 1e-4
-        seed = self.seed_spin.value()
-        return RunParameters(
-            k=self.k_spin.value(),
-            algorithm=algorithm,
-            init=self.init_combo.currentData(),
-            metric=self.metric_combo.currentData() or "euclidean",
-            tol=tol,
-            max_iter=self.max_iter_spin.value(),
-            seed=None if seed == SEED_RANDOM else seed,
-            n_init=self.n_init_spin.value(),
-            device=self.device_combo.currentData(),
-            weight_column=self.weight_combo.currentData(),
-            algorithm_params=params,
-        )
+    def k(self) -> int:
+        return self.k_spin.value()
+
+    def weight_column(self) -> str | None:
+        return self.weight_combo.currentData()
 
     @property
     def place_mode(self) -> bool:
         return self.init_combo.currentData() == PLACE
 
+    def problem(self) -> str | None:
+        """Why the current values cannot be run (shown beside the field), or None."""
+        return self._tol_problem(self.tol_edit.text())
+
+    def choices(self) -> AlgorithmChoices:
+        """Everything shown, the settings of the algorithms not chosen included."""
+        seed = self.seed_spin.value()
+        rate = self.learning_rate_spin.value()
+        tol = _parse_tol(self.tol_edit.text())
+        return AlgorithmChoices(
+            k=self.k_spin.value(),
+            algorithm=self.algorithm_combo.currentData(),
+            metric=self.metric_combo.currentData() or METRICS["lloyd"][0],
+            init=self.init_combo.currentData(),
+            tol=AlgorithmChoices.tol if tol is None else tol,
+            max_iter=self.max_iter_spin.value(),
+            seed=None if seed == SEED_RANDOM else seed,
+            n_init=self.n_init_spin.value(),
+            device=self.device_combo.currentData(),
+            learning_rate=rate if rate > 0 else None,  # 0 shows "auto": the engine's default
+            optimizer=self.optimizer_combo.currentData(),
+            batch_size=self.batch_spin.value(),
+            max_candidates=self.candidates_spin.value(),
+        )
+
+    def parameters(self) -> RunParameters:
+        """The run these choices ask for (only the chosen algorithm's own parameters)."""
+        c = self.choices()
+        params: dict[str, Any] = {}
+        if c.algorithm == "gradient":
+            params = {"optimizer": c.optimizer}
+            if c.learning_rate is not None:
+                params["learning_rate"] = c.learning_rate
+        elif c.algorithm == "minibatch":
+            params = {"batch_size": c.batch_size}
+        elif c.algorithm == "kmedoids":
+            params = {"max_candidates": c.max_candidates}
+        return RunParameters(
+            k=c.k,
+            algorithm=c.algorithm,
+            init=c.init,
+            metric=c.metric,
+            tol=c.tol,
+            max_iter=c.max_iter,
+            seed=c.seed,
+            n_init=c.n_init,
+            device=c.device,
+            weight_column=self.weight_column(),
+            algorithm_params=params,
+        )
+
     # -- filling in ------------------------------------------------------------------------
+    def apply(self, choices: AlgorithmChoices | dict[str, Any]) -> None:
+        """Show ``choices`` (a record, or a partial mapping of its fields). A value the panel
+        does not offer (a stale settings file, a disabled device) leaves that field as is."""
+        if isinstance(choices, dict):
+            current = dataclasses.asdict(self.choices())
+            choices = from_dict(AlgorithmChoices, {**current, **choices})
+
+        def pick(combo: QComboBox, value: Any) -> None:
+            index = combo.findData(value)
+            if index >= 0 and combo.model().item(index).isEnabled():
+                combo.setCurrentIndex(index)
+
+        pick(self.algorithm_combo, choices.algorithm)
+        pick(self.metric_combo, choices.metric)
+        if choices.init != PLACE:
+            pick(self.init_combo, choices.init)
+        pick(self.optimizer_combo, choices.optimizer)
+        pick(self.device_combo, choices.device)
+        self.k_spin.setValue(choices.k)
+        self.max_iter_spin.setValue(choices.max_iter)
+        self.seed_spin.setValue(SEED_RANDOM if choices.seed is None else choices.seed)
+        self.n_init_spin.setValue(choices.n_init)
+        self.batch_spin.setValue(choices.batch_size)
+        self.candidates_spin.setValue(choices.max_candidates)
+        self.learning_rate_spin.setValue(choices.learning_rate or 0.0)
+        self.tol_edit.setText(f"{choices.tol:g}")
+
+    def set_k(self, k: int) -> None:
+        self.k_spin.setValue(int(k))
+
     def set_weight_columns(self, columns: Sequence[str], chosen: str | None = None) -> None:
         self.weight_combo.blockSignals(True)
         self.weight_combo.clear()
@@ -275,71 +319,13 @@ class AlgorithmPanel(QWidget):
         self.run_note.setText(text)
         self.run_note.setVisible(bool(text))
 
-    def restore(self, values: dict[str, Any]) -> None:
-        """Apply saved settings (unknown or stale values are ignored)."""
-
-        def pick(combo: QComboBox, value: Any) -> None:
-            index = combo.findData(value)
-            if index >= 0 and combo.model().item(index).isEnabled():
-                combo.setCurrentIndex(index)
-
-        try:
-            if "algorithm" in values:
-                pick(self.algorithm_combo, values["algorithm"])
-            if "metric" in values:
-                pick(self.metric_combo, values["metric"])
-            if values.get("init") in {v for _, v in INITS} - {PLACE}:
-                pick(self.init_combo, values["init"])
-            if "optimizer" in values:
-                pick(self.optimizer_combo, values["optimizer"])
-            if "device" in values:
-                pick(self.device_combo, values["device"])
-            for spin, key in (
-                (self.k_spin, "k"),
-                (self.max_iter_spin, "max_iter"),
-                (self.seed_spin, "seed"),
-                (self.n_init_spin, "n_init"),
-                (self.batch_spin, "batch_size"),
-                (self.candidates_spin, "max_candidates"),
-            ):
-                if key in values:
-                    spin.setValue(int(values[key]))
-            if "learning_rate" in values:
-                self.learning_rate_spin.setValue(float(values["learning_rate"]))
-            if "tol" in values:
-                self.tol_edit.setText(f"{float(values['tol']):g}")
-        except (TypeError, ValueError):
-            pass  # a hand-edited or older settings file: keep the defaults
-
-    def snapshot(self) -> dict[str, Any]:
-        """The values worth remembering between launches."""
-        p = self.parameters()
-        return {
-            "k": p.k,
-            "algorithm": p.algorithm,
-            "metric": p.metric,
-            "init": p.init,
-            "tol": p.tol,
-            "max_iter": p.max_iter,
-            "seed": self.seed_spin.value(),
-            "n_init": p.n_init,
-            "device": p.device,
-            "learning_rate": self.learning_rate_spin.value(),
-            "optimizer": self.optimizer_combo.currentData(),
-            "batch_size": self.batch_spin.value(),
-            "max_candidates": self.candidates_spin.value(),
-        }
-
     # -- internals -------------------------------------------------------------------------
-    def _set_row_visible(self, widget: QWidget, visible: bool) -> None:
-        self._form.setRowVisible(widget, visible)
-
     def _on_algorithm_changed(self) -> None:
         algorithm = self.algorithm_combo.currentData()
-        self._set_row_visible(self.learning_rate_spin, algorithm == "gradient")
-        self._set_row_visible(self.optimizer_combo, algorithm == "gradient")
-        self._set_row_visible(self.batch_spin, algorithm == "minibatch")
-        self._set_row_visible(self.candidates_spin, algorithm == "kmedoids")
+        self._form.setRowVisible(self.learning_rate_spin, algorithm == "gradient")
+        self._form.setRowVisible(self.optimizer_combo, algorithm == "gradient")
+        self._form.setRowVisible(self.batch_spin, algorithm == "minibatch")
+        self._form.setRowVisible(self.candidates_spin, algorithm == "kmedoids")
         previous = self.metric_combo.currentData()
         self.metric_combo.blockSignals(True)
         self.metric_combo.clear()
@@ -350,6 +336,27 @@ class AlgorithmPanel(QWidget):
         self.metric_combo.blockSignals(False)
         self.parametersChanged.emit()
 
-    def _on_init_changed(self) -> None:
-        self.initModeChanged.emit(self.place_mode)
-        self.parametersChanged.emit()
+    @staticmethod
+    def _tol_problem(text: str) -> str | None:
+        if _parse_tol(text) is not None:
+            return None
+        if not text.strip():
+            return "Tolerance is empty: give a number of at least 0, such as 1e-4."
+        return f"Tolerance must be a number of at least 0, such as 1e-4, not '{text.strip()}'."
+
+    def _check_tol(self, text: str) -> None:
+        problem = self._tol_problem(text)
+        self.tol_note.setText(problem or "")
+        self.tol_note.setVisible(problem is not None)
+        self.tol_edit.setProperty("invalid", problem is not None)
+        self.tol_edit.style().unpolish(self.tol_edit)
+        self.tol_edit.style().polish(self.tol_edit)
+
+
+def _parse_tol(text: str) -> float | None:
+    """A tolerance as typed (a decimal comma is fine), or None if it is not one."""
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value >= 0 else None

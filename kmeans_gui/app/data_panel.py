@@ -16,12 +16,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-MISSING_CHOICES = (("Leave those rows out", "drop"), ("Fill with the column mean", "mean"))
-SCALE_CHOICES = (
-    ("None (raw units)", "none"),
-    ("Standardise (z-score)", "standard"),
-    ("Min–max to [0, 1]", "minmax"),
-)
+from kmeans_gui.data.features import MISSING_POLICIES, SCALINGS
+
+from .preferences import DataChoices
+
+MISSING_TITLES = {"drop": "Leave those rows out", "mean": "Fill with the column mean"}
+SCALE_TITLES = {
+    "none": "None (raw units)",
+    "standard": "Standardise (z-score)",
+    "minmax": "Min–max to [0, 1]",
+}
 PLOT_FEATURES = "features"
 PLOT_PCA = "pca"
 
@@ -55,7 +59,7 @@ class DataPanel(QWidget):
         self.shape_label = QLabel("")
         self.notes_label = QLabel("")
         self.notes_label.setWordWrap(True)
-        self.notes_label.setStyleSheet("color: #8a5a00;")
+        self.notes_label.setObjectName("note")
         self.left_out_label = QLabel("")
         self.left_out_label.setWordWrap(True)
 
@@ -66,15 +70,15 @@ class DataPanel(QWidget):
         self.columns_list.itemChanged.connect(self._on_columns_changed)
 
         self.missing_combo = QComboBox()
-        for text, value in MISSING_CHOICES:
-            self.missing_combo.addItem(text, value)
+        for value in MISSING_POLICIES:
+            self.missing_combo.addItem(MISSING_TITLES[value], value)
         self.missing_combo.setToolTip(
             "Rows with an empty or non-finite value in a chosen feature: leave them out of the "
             "fit (they come back unlabelled in an export), or fill in the column mean."
         )
         self.scale_combo = QComboBox()
-        for text, value in SCALE_CHOICES:
-            self.scale_combo.addItem(text, value)
+        for value in SCALINGS:
+            self.scale_combo.addItem(SCALE_TITLES[value], value)
         self.scale_combo.setToolTip(
             "Scaling applied for the fit; exported centroids are in the file's own units."
         )
@@ -151,7 +155,7 @@ class DataPanel(QWidget):
         """Say how many rows the fit uses, which were left out (1-based row numbers) and why."""
         if not len(left_out_rows) and not notes:
             self.left_out_label.setText(f"All {n_used:,} rows are used.")
-            self.left_out_label.setStyleSheet("")
+            _set_warning(self.left_out_label, False)
             return
         text = " ".join(notes) or f"{n_used:,} rows are used."
         if len(left_out_rows):
@@ -159,7 +163,7 @@ class DataPanel(QWidget):
             more = f" and {len(left_out_rows) - 8:,} more" if len(left_out_rows) > 8 else ""
             text += f" Rows left out: {shown}{more}."
         self.left_out_label.setText(text)
-        self.left_out_label.setStyleSheet("color: #8a5a00;")
+        _set_warning(self.left_out_label, True)
 
     def uncheck_column(self, name: str) -> bool:
         """Take ``name`` out of the features (it became the weight column); True if it was in."""
@@ -202,26 +206,22 @@ class DataPanel(QWidget):
         if y is not None and self.y_combo.findText(y) >= 0:
             self.y_combo.setCurrentIndex(self.y_combo.findText(y))
 
-    def set_choice(self, missing: str, scale: str) -> None:
-        self.missing_combo.setCurrentIndex(max(self.missing_combo.findData(missing), 0))
-        self.scale_combo.setCurrentIndex(max(self.scale_combo.findData(scale), 0))
+    def choices(self) -> DataChoices:
+        """The choices that hold for any table (the columns belong to one table)."""
+        return DataChoices(
+            missing=self.missing_combo.currentData(),
+            scale=self.scale_combo.currentData(),
+            plot=self.plot_combo.currentData(),
+        )
 
-    def snapshot(self) -> dict[str, str]:
-        """The choices worth remembering between launches (columns belong to one table)."""
-        return {
-            "missing": self.missing_combo.currentData(),
-            "scale": self.scale_combo.currentData(),
-            "plot": self.plot_combo.currentData(),
-        }
-
-    def restore(self, values: dict[str, object]) -> None:
-        """Apply saved choices; unknown values are ignored."""
-        for combo, key in (
-            (self.missing_combo, "missing"),
-            (self.scale_combo, "scale"),
-            (self.plot_combo, "plot"),
+    def apply(self, choices: DataChoices) -> None:
+        """Show saved choices; a value no longer offered leaves its field as is."""
+        for combo, value in (
+            (self.missing_combo, choices.missing),
+            (self.scale_combo, choices.scale),
+            (self.plot_combo, choices.plot),
         ):
-            index = combo.findData(values.get(key))
+            index = combo.findData(value)
             if index >= 0:
                 combo.setCurrentIndex(index)
 
@@ -274,3 +274,10 @@ class DataPanel(QWidget):
         self.y_combo.setEnabled(features)
         if not self._updating:
             self.plotChanged.emit()
+
+
+def _set_warning(label: QLabel, on: bool) -> None:
+    """Colour a label as a note (the style sheet's ``QLabel[warning="true"]``)."""
+    label.setProperty("warning", on)
+    label.style().unpolish(label)
+    label.style().polish(label)

@@ -2,7 +2,7 @@
 
 Watching Lloyd's Newton-like step and gradient descent's many small ones on the same data is the
 point of having several algorithms, so the last few runs' curves stay visible until new data is
-loaded.
+loaded, each named by its settings; the axes follow the current run's curve.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
 from .axes import IntegerAxisItem
+from .palette import OKABE_ITO
 
 MAX_GHOSTS = 3
 MAX_SYMBOLS = 60
@@ -30,11 +31,11 @@ class InertiaView(pg.PlotWidget):
         self.legend = self.plotItem.addLegend(offset=(-10, 10), labelTextSize="8pt")
         self._ghosts: list[pg.PlotDataItem] = []
         self.curve = self.plotItem.plot(
-            [], [], pen=pg.mkPen("#0072B2", width=2), symbol="o", symbolSize=4,
-            symbolBrush="#0072B2", symbolPen=None, name="this run",
+            [], [], pen=pg.mkPen(OKABE_ITO[0], width=2), symbol="o", symbolSize=4,
+            symbolBrush=OKABE_ITO[0], symbolPen=None, name="this run",
         )  # fmt: skip
         self.marker = pg.ScatterPlotItem(
-            size=11, pen=pg.mkPen("k", width=1.5), brush=pg.mkBrush("#E69F00")
+            size=11, pen=pg.mkPen("k", width=1.5), brush=pg.mkBrush(OKABE_ITO[1])
         )
         self.marker.setZValue(10)
         self.plotItem.addItem(self.marker)
@@ -61,8 +62,10 @@ class InertiaView(pg.PlotWidget):
         if self.iterations.size < 2:
             return
         pen = pg.mkPen(GHOST_PENS[len(self._ghosts) % len(GHOST_PENS)], width=1.5)
-        ghost = self.plotItem.plot(self.iterations, self.inertias, pen=pen, name=name)
+        ghost = pg.PlotDataItem(self.iterations, self.inertias, pen=pen, name=name)
         ghost.setZValue(-1)
+        # the axes follow the current run: an earlier, costlier run must not squash it flat
+        self.plotItem.addItem(ghost, ignoreBounds=True)
         self._ghosts.append(ghost)
         while len(self._ghosts) > MAX_GHOSTS:
             old = self._ghosts.pop(0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -12,6 +11,8 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QSettings, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
+from .style import apply_style
+
 SCREENSHOT_TIMEOUT_S = 900
 SCREENSHOT_SIZE = (1440, 900)
 
@@ -19,10 +20,11 @@ SCREENSHOT_SIZE = (1440, 900)
 def _application() -> QApplication:
     app = QApplication.instance()
     if app is None:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         app = QApplication(sys.argv[:1])
     app.setApplicationName("kmeans-gui")
     app.setOrganizationName("kmeans-gui")
+    app.setDesktopFileName("kmeans-gui")
+    apply_style(app)
     return app
 
 
@@ -44,13 +46,13 @@ def run_app(path: str | None = None, screenshot: str | None = None, k: int | Non
     def apply_k() -> None:
         window.dataReady.disconnect(apply_k)
         if k is not None:
-            window.algorithm_panel.k_spin.setValue(int(k))
+            window.algorithm_panel.set_k(int(k))
 
     window.dataReady.connect(apply_k)
     if path:
-        QTimer.singleShot(0, lambda: window.open_file(path))
+        QTimer.singleShot(0, lambda: window.open_file(path, at_launch=True))
     else:
-        QTimer.singleShot(0, window.open_sample)
+        QTimer.singleShot(0, lambda: window.open_sample(at_launch=True))
     return app.exec()
 
 
@@ -73,11 +75,9 @@ def _quiet_qt() -> Iterator[None]:
 
 
 def _screenshot(app: QApplication, window_class, path: str | None, out: str, k: int | None) -> int:
-    """A screenshot run prints nothing but its own errors: TensorFlow's native start-up lines
-    (oneDNN, CUDA probing) are held back as the command line does, Qt's offscreen notes too."""
-    from kmeans_gui.tf_startup import native_stderr_filtered, quiet_requested
-
-    with native_stderr_filtered(quiet_requested()), _quiet_qt():
+    """A screenshot run prints nothing but its own errors (TensorFlow's start-up lines are held
+    back in the engine process; Qt's offscreen notes here)."""
+    with _quiet_qt():
         return _screenshot_run(app, window_class, path, out, k)
 
 
@@ -96,7 +96,7 @@ def _screenshot_run(
         def on_data() -> None:
             window.dataReady.disconnect(on_data)
             if k is not None:
-                window.algorithm_panel.k_spin.setValue(int(k))
+                window.algorithm_panel.set_k(int(k))
             if not window.start_run():
                 loop.quit()
 

@@ -31,7 +31,7 @@ class RunControls(QWidget):
     """Buttons and sliders; it forwards intent as signals and is told what state to show."""
 
     runClicked = Signal()
-    pauseToggled = Signal(bool)  # True = pause
+    pauseClicked = Signal()  # pause, resume or replay: the button says which
     stepClicked = Signal()
     stopClicked = Signal()
     resetClicked = Signal()
@@ -44,7 +44,6 @@ class RunControls(QWidget):
         self.run_button = QPushButton("Run")
         self.run_button.setToolTip("Start a new run with the current settings (Space)")
         self.pause_button = QPushButton("Pause")
-        self.pause_button.setCheckable(True)
         self.pause_button.setToolTip("Pause or resume the animation (Space)")
         self.step_button = QPushButton("Step")
         self.step_button.setToolTip("Show one more iteration (Right arrow)")
@@ -106,7 +105,7 @@ class RunControls(QWidget):
         layout.addLayout(bottom)
 
         self.run_button.clicked.connect(self.runClicked)
-        self.pause_button.toggled.connect(self._on_pause_toggled)
+        self.pause_button.clicked.connect(self.pauseClicked)
         self.step_button.clicked.connect(self.stepClicked)
         self.stop_button.clicked.connect(self.stopClicked)
         self.reset_button.clicked.connect(self.resetClicked)
@@ -118,7 +117,7 @@ class RunControls(QWidget):
         self._slider_updating = False
         self.set_speed(10)
         self.set_restarts({}, None)
-        self.set_running(False)
+        self.set_state(None, can_step=False, can_stop=False)
 
     def _buttons(self) -> tuple[QPushButton, ...]:
         return (
@@ -139,23 +138,19 @@ class RunControls(QWidget):
         return float(SPEEDS[self.speed_slider.value()])
 
     def set_runnable(self, runnable: bool, why_not: str = "") -> None:
-        """Run and Step need features to cluster; ``why_not`` becomes their tooltip."""
-        for button, tip in (
-            (self.run_button, "Start a new run with the current settings (Space)"),
-            (self.step_button, "Show one more iteration (Right arrow)"),
-        ):
-            button.setEnabled(runnable)
-            button.setToolTip(tip if runnable else why_not)
+        """Run needs features to cluster; ``why_not`` becomes its tooltip."""
+        self.run_button.setEnabled(runnable)
+        self.run_button.setToolTip(
+            "Start a new run with the current settings (Space)" if runnable else why_not
+        )
 
-    def set_running(self, running: bool) -> None:
-        """Enable Stop while the engine computes."""
-        self.stop_button.setEnabled(running)
-
-    def set_paused(self, paused: bool) -> None:
-        self.pause_button.blockSignals(True)
-        self.pause_button.setChecked(paused)
-        self.pause_button.setText("Resume" if paused else "Pause")
-        self.pause_button.blockSignals(False)
+    def set_state(self, pause_action: str | None, *, can_step: bool, can_stop: bool) -> None:
+        """What the run allows now: the pause button's action ("Pause", "Resume", "Replay"; None
+        disables it), Step (another frame exists or is coming), Stop (something to stop)."""
+        self.pause_button.setEnabled(pause_action is not None)
+        self.pause_button.setText(pause_action or "Pause")
+        self.step_button.setEnabled(can_step)
+        self.stop_button.setEnabled(can_stop)
 
     def set_history(self, first: int, last: int, current: int, text: str) -> None:
         """Slider range (flat frame indices of the shown restart) and position."""
@@ -193,10 +188,6 @@ class RunControls(QWidget):
         self.restart_combo.blockSignals(False)
 
     # -- internals -------------------------------------------------------------------------
-    def _on_pause_toggled(self, paused: bool) -> None:
-        self.pause_button.setText("Resume" if paused else "Pause")
-        self.pauseToggled.emit(paused)
-
     def _on_speed(self, index: int) -> None:
         speed = SPEEDS[index]
         self.speed_label.setText(speed_text(speed))

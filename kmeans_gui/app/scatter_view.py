@@ -110,7 +110,6 @@ class ScatterView(pg.PlotWidget):
     """The main plot. Call :meth:`set_points` once per data set, :meth:`show_frame` per frame."""
 
     placeClicked = Signal(float, float)  # plot coordinates, while place mode is on
-    placeModeChanged = Signal(bool)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent, background="w")
@@ -225,6 +224,19 @@ class ScatterView(pg.PlotWidget):
     def clear_frame(self) -> None:
         self.show_frame(None, None, None, k=0, regions=None)
 
+    def set_dimmed(self, on: bool) -> None:
+        """Fade the picture: it no longer shows what the settings ask for."""
+        opacity = 0.35 if on else 1.0
+        for item in (
+            self.raster_item,
+            self.scatter_item,
+            self.trail_item,
+            self.halo_item,
+            self.centroid_item,
+            self.voronoi_item,
+        ):
+            item.setOpacity(opacity)
+
     # -- options ---------------------------------------------------------------------------
     def set_voronoi(self, on: bool) -> None:
         """Tint the view by nearest centroid (when the frame came with a ``regions`` function)."""
@@ -245,7 +257,6 @@ class ScatterView(pg.PlotWidget):
         self._placed = []
         self._paint_placed()
         self.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
-        self.placeModeChanged.emit(on)
 
     @property
     def place_mode(self) -> bool:
@@ -418,15 +429,3 @@ class ScatterView(pg.PlotWidget):
         ix = np.clip(ix, 0, width - 1)
         iy = np.clip(iy, 0, height - 1)
         return image[iy, ix]
-
-
-def nearest_centroid(points: np.ndarray, centroids: np.ndarray, metric: str) -> np.ndarray:
-    """Index of the nearest centroid of each point under the run's metric (display only)."""
-    if metric == "cosine":
-        p = points / np.maximum(np.linalg.norm(points, axis=1, keepdims=True), 1e-300)
-        c = centroids / np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-300)
-        return np.argmax(p @ c.T, axis=1)
-    if metric == "manhattan":
-        return np.argmin(np.abs(points[:, None, :] - centroids[None, :, :]).sum(-1), axis=1)
-    d = (points**2).sum(1)[:, None] - 2 * points @ centroids.T + (centroids**2).sum(1)[None, :]
-    return np.argmin(d, axis=1)

@@ -1,7 +1,8 @@
 """Choose k: a sweep over a range of k, plotting inertia (the elbow) and mean silhouette.
 
-The sweep itself runs in the worker (``engine.sweep``); this view collects the range, shows
-progress with a Cancel button, draws the points as they arrive and turns a click into a k.
+The sweep runs in the engine process and its results live in the window's
+:class:`~kmeans_gui.app.sweep_session.SweepSession`; this view collects the range, shows
+progress with a Cancel button, draws the points it is given and turns a click into a k.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from .axes import IntegerAxisItem
+from .palette import OKABE_ITO
 
 
 class SweepView(QWidget):
@@ -46,7 +48,7 @@ class SweepView(QWidget):
         self.progress.setMaximumHeight(16)
         self.note = QLabel("Click a k in either plot to use it.")
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: #555;")
+        self.note.setObjectName("quiet")
 
         self.inertia_plot = pg.PlotWidget(
             background="w", axisItems={"bottom": IntegerAxisItem("bottom")}
@@ -57,8 +59,8 @@ class SweepView(QWidget):
         # silhouette lies in [-1, 1]: an SI prefix would label 0.45 as 450 "(x0.001)"
         self.silhouette_plot.getAxis("left").enableAutoSIPrefix(False)
         for plot, label, colour in (
-            (self.inertia_plot, "inertia", "#0072B2"),
-            (self.silhouette_plot, "silhouette", "#D55E00"),
+            (self.inertia_plot, "inertia", OKABE_ITO[0]),
+            (self.silhouette_plot, "silhouette", OKABE_ITO[3]),
         ):
             plot.plotItem.setLabel("left", label)
             plot.plotItem.setLabel("bottom", "k")
@@ -101,12 +103,12 @@ class SweepView(QWidget):
 
         self.run_button.clicked.connect(self._request)
         self.cancel_button.clicked.connect(self.cancelRequested)
-        self.points: list = []  # SweepPoint, in arrival order
+        self._shown: list = []  # the SweepPoints drawn (the session's list)
         self.reset()
 
     # -- told by the window ----------------------------------------------------------------
     def reset(self) -> None:
-        self.points = []
+        self._shown = []
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setFormat("no sweep yet")
@@ -116,21 +118,22 @@ class SweepView(QWidget):
         self.run_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
         if running:
-            self.points = []
+            self._shown = []
             self.progress.setRange(0, max(total, 1))
             self.progress.setValue(0)
             self.progress.setFormat(f"%v of {total} values of k")
             self._redraw()
 
-    def add_point(self, point) -> None:
-        """One SweepPoint (k, inertia, silhouette, sample_size, n_iter, seconds)."""
-        self.points.append(point)
-        self.progress.setValue(len(self.points))
-        sample = getattr(point, "sample_size", 0)
+    def show_points(self, points: list, n_rows: int | None = None) -> None:
+        """Draw ``points`` (SweepPoints: k, inertia, silhouette, sample_size, …), the sweep so
+        far; ``n_rows`` is how many rows were clustered (to say "all rows" when the silhouette
+        saw every one)."""
+        self._shown = list(points)
+        self.progress.setValue(len(self._shown))
+        sample = getattr(self._shown[-1], "sample_size", 0) if self._shown else 0
         if sample:
-            self.note.setText(
-                f"Silhouette on a seeded sample of {sample:,} rows. Click a k to use it."
-            )
+            rows = "all" if n_rows is not None and sample >= n_rows else "a seeded sample of"
+            self.note.setText(f"Silhouette on {rows} {sample:,} rows. Click a k to use it.")
         self._redraw()
 
     def finish(self, message: str) -> None:
@@ -139,8 +142,8 @@ class SweepView(QWidget):
 
     def mark_k(self, k: int) -> None:
         for plot, values in (
-            (self.inertia_plot, {p.k: p.inertia for p in self.points}),
-            (self.silhouette_plot, {p.k: p.silhouette for p in self.points}),
+            (self.inertia_plot, {p.k: p.inertia for p in self._shown}),
+            (self.silhouette_plot, {p.k: p.silhouette for p in self._shown}),
         ):
             value = values.get(k)
             if value is None or not math.isfinite(value):
@@ -157,7 +160,7 @@ class SweepView(QWidget):
         self.sweepRequested.emit(self.ks())
 
     def _redraw(self) -> None:
-        pts = sorted(self.points, key=lambda p: p.k)
+        pts = sorted(self._shown, key=lambda p: p.k)
         ks = np.array([p.k for p in pts], dtype=float)
         inertia = np.array([p.inertia for p in pts], dtype=float)
         silhouette = np.array([p.silhouette for p in pts], dtype=float)
@@ -169,12 +172,12 @@ class SweepView(QWidget):
             self.silhouette_plot.chosen.clear()
 
     def _on_plot_clicked(self, plot: pg.PlotWidget, event) -> None:
-        if event.button() != Qt.MouseButton.LeftButton or not self.points:
+        if event.button() != Qt.MouseButton.LeftButton or not self._shown:
             return
         vb = plot.plotItem.vb
         if not vb.sceneBoundingRect().contains(event.scenePos()):
             return
         x = vb.mapSceneToView(event.scenePos()).x()
-        k = min((p.k for p in self.points), key=lambda k: abs(k - x))
+        k = min((p.k for p in self._shown), key=lambda k: abs(k - x))
         self.mark_k(k)
         self.kChosen.emit(int(k))

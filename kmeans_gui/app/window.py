@@ -1,15 +1,17 @@
-"""The explorer window: load a table, run k-means, watch it converge, export the result.
+"""The explorer window: views and panels, wired to the run and sweep models.
 
-The window owns the flow, not the work: files are loaded, features prepared, runs and sweeps
-computed by the :class:`WorkerPool` off the GUI thread; states come back as signals into a
-:class:`Playback`, whose frames the views draw. Every long action can be stopped, and closing
-the window stops and awaits every worker.
+The window holds no run state. A run is a :class:`~kmeans_gui.app.run_session.RunSession`,
+a sweep a :class:`~kmeans_gui.app.sweep_session.SweepSession`; both talk to the engine through
+:class:`~kmeans_gui.app.engine_link.EngineLink` (TensorFlow in a process of its own). What the
+window keeps is the data on screen (the table, its prepared features, the plot's space) and the
+user's preferences; tables load and exports write in background jobs. Panels and views forward
+intent as signals; the window turns intent into calls on the models and their signals into
+drawing.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,26 +39,38 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from . import jobs
-from .algorithm_panel import AlgorithmPanel, RunParameters
-from .data_panel import PLOT_FEATURES, DataPanel
-from .export_actions import ExportActions
-from .inertia_view import InertiaView
-from .playback import Playback
-from .run_actions import RunActions
-from .run_controls import RunControls
-from .samples import DEFAULT_SAMPLE, Sample, available_samples, sample_for
-from .scatter_view import ScatterView, nearest_centroid
-from .settings import AppSettings
-from .sizes_view import SizesView
-from .sweep_view import SweepView
-from .worker import WorkerPool, engine_info, error_text, plot_projection
+from kmeans_gui.engine_host import EngineCrashed
+from kmeans_gui.engine_host.protocol import error_text
 
-SIDE_VIEW_INTERVAL_MS = 120
-WARM_UP_AFTER_DATA_MS = 200  # let the first points paint before TensorFlow loads
-WARM_UP_WITHOUT_DATA_MS = 3000
+from . import jobs
+from .algorithm_panel import AlgorithmPanel
+from .background import BackgroundJobs
+from .data_panel import PLOT_FEATURES, DataPanel
+from .engine_link import EngineLink
+from .exporter import Exporter
+from .frame_painter import FramePainter
+from .inertia_view import InertiaView
+from .plot_space import PlotSpace
+from .preferences import Preferences, PreferencesStore
+from .run_controls import RunControls
+from .run_parameters import PLACE
+from .run_session import Phase, RunRequest, RunSession
+from .samples import DEFAULT_SAMPLE, Sample, available_samples, sample_for
+from .scatter_view import ScatterView
+from .sizes_view import SizesView
+from .sweep_session import SweepSession
+from .sweep_view import SweepView
+
 LEFT_DOCK_MIN = 250  # the data and algorithm panels' width without clipping
 RIGHT_DOCK_MIN = 250
+STATUS_FIELDS = (
+    ("iteration", 110),
+    ("inertia", 150),
+    ("shift", 130),
+    ("changed", 120),
+    ("ms", 150),
+    ("device", 120),
+)
 
 
 class SpaceRunsNotTypes(QObject):
@@ -78,10 +92,15 @@ class SpaceRunsNotTypes(QObject):
         return False
 
 
-class MainWindow(RunActions, ExportActions, QMainWindow):
+class MainWindow(QMainWindow):
     """Signals for tests and the screenshot mode: ``dataReady`` once points are plotted,
     ``runFinished`` once a run has ended (finished, stopped or failed) and its animation is done,
-    ``engineReady`` once TensorFlow has loaded, ``errorShown(str)`` after a dialog."""
+    ``engineReady(devices)`` once TensorFlow has loaded in the engine process, ``errorShown(str)``
+    after a dialog, ``exported(path)`` after a file was written.
+
+    ``engine`` is the engine to use (tests share one, or pass a fake); by default the window
+    starts its own engine process and ends it when it closes.
+    """
 
     dataReady = Signal()
     runFinished = Signal()
@@ -95,65 +114,55 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         *,
         interactive: bool = True,
         restore: bool = True,
-        warm_up_engine: bool = True,
+        engine: Any = None,
     ) -> None:
         super().__init__()
         self.setWindowTitle("kmeans-gui")
         self.setAcceptDrops(True)
-        self.settings = AppSettings(settings)
+        self.store = PreferencesStore(settings)
+        self.restored = restore and self.store.has_saved()
+        self.preferences = self.store.load() if restore else Preferences()
         self.interactive = interactive  # False: errors go to stderr (screenshot mode)
         self.errors: list[str] = []
-        self.run_warnings: list[str] = []  # the engine's warnings for the current run
-        self.pool = WorkerPool(self)
-        self.playback = Playback(self)
+        self.background = BackgroundJobs(self)
+        self._owns_engine = engine is None
+        self.engine = EngineLink(self) if engine is None else engine
+        self.session = RunSession(self.engine, self)
+        self.sweep = SweepSession(self.engine, self)
         self.devices: list[str] = []
 
-        self.table: Any = None  # LoadedTable
-        self._numeric: list[str] = []  # its numeric columns
+        # The data on screen (not run state): what was loaded, prepared and plotted.
+        self.table: Any = None  # kmeans_gui.data.LoadedTable
         self.table_path: str | None = None
         self.sample: Sample | None = None
         self.prepared: jobs.PreparedFeatures | None = None
-        self.plot_xy: np.ndarray | None = None
-        self._project: Callable[[np.ndarray], np.ndarray] | None = None  # (K,D) -> (K,2)
-        self._generation = 0  # bumps on every new load/prepare, so stale results are dropped
+        self.plot: PlotSpace | None = None
+        self._numeric: list[str] = []
+        self._data_generation = 0  # bumps on every load/prepare: late results are dropped
         self._plot_generation = 0
-        self._run_id = 0
-        self.run_worker = None
-        self.sweep_worker = None
-        self.load_worker = None
-        self.run_params: RunParameters | None = None
-        self.run_prepared: jobs.PreparedFeatures | None = None
-        self._stopped = False
-        self._run_failed = False
-        self._finished_emitted = True
-        self._step_pending = False
+        self._placing: list[tuple[float, float]] = []  # clicked initial centroids (plot units)
         self._closing = False
-        self._placing: list[tuple[float, float]] = []
         self._layout_restored = False
-        self._side_index = -1
-        self._side_timer = QTimer(self, singleShot=True, interval=SIDE_VIEW_INTERVAL_MS)
-        self._side_timer.timeout.connect(self._update_side_views)
+        self._docks_sized = False
 
         self._build_views()
         self._build_menus()
         self._build_status_bar()
+        self.painter = FramePainter(
+            self.session, self, lambda: self.plot, self.trails_action.isChecked, self
+        )
+        self.exporter = Exporter(self)
         self._connect()
         self._space_filter = SpaceRunsNotTypes(self)
         for field in (*self.findChildren(QAbstractSpinBox), self.algorithm_panel.tol_edit):
             field.installEventFilter(self._space_filter)
-        if restore:
-            self._restore_settings()
+        self._apply_preferences(restore)
         self._update_plot_options()
-        self._warm_up_pending = warm_up_engine
-        if warm_up_engine:
-            # Importing TensorFlow holds the GIL for up to half a second at a time (loading its
-            # shared libraries): done at start-up, it stalls the first paint and the loading of
-            # the first table. It starts once the first points are on screen (or after a while
-            # without data), when a stall costs nothing a user could see.
-            self.dataReady.connect(
-                lambda: QTimer.singleShot(WARM_UP_AFTER_DATA_MS, self.warm_up_engine)
-            )
-            QTimer.singleShot(WARM_UP_WITHOUT_DATA_MS, self.warm_up_engine)
+        self._update_controls()
+        if self.engine.info is not None:  # a shared engine that has already loaded
+            QTimer.singleShot(0, lambda: self._on_engine_ready(self.engine.info))
+        else:
+            QTimer.singleShot(0, self.engine.start)  # TensorFlow loads in its own process
 
     # ------------------------------------------------------------------ construction
     def _build_views(self) -> None:
@@ -164,6 +173,9 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         self.inertia_view = InertiaView()
         self.sizes_view = SizesView()
         self.sweep_view = SweepView()
+        self.stale_banner = QLabel("", self.scatter)
+        self.stale_banner.setObjectName("staleBanner")
+        self.stale_banner.hide()
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -202,7 +214,6 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         self.sizes_dock.raise_()
         self.resize(1440, 900)
         self._size_docks()
-        self._docks_sized = False  # sized again for the window's real width when first shown
 
     def _size_docks(self) -> None:
         """Share the width out: ~23% left (at least its panels' width), ~25% right."""
@@ -231,17 +242,16 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         for sample in available_samples():
             self.samples_menu.addAction(sample.title, lambda s=sample: self.open_sample(s))
         self.recent_menu = file_menu.addMenu("Open &recent")
-        self._refresh_recent_menu()
         file_menu.addSeparator()
         self.export_labelled_action = file_menu.addAction(
-            "&Export labelled data…", self.export_labelled_dialog
+            "&Export labelled data…", lambda: self.exporter.export_labelled_dialog()
         )
         self.export_labelled_action.setShortcut(QKeySequence("Ctrl+E"))
         self.export_centroids_action = file_menu.addAction(
-            "Export &centroids…", self.export_centroids_dialog
+            "Export &centroids…", lambda: self.exporter.export_centroids_dialog()
         )
         self.export_plot_action = file_menu.addAction(
-            "Export &plot as PNG/SVG…", self.export_plot_dialog
+            "Export &plot as PNG/SVG…", lambda: self.exporter.export_plot_dialog()
         )
         file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit", self.close)
@@ -266,18 +276,12 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
 
         view_menu = bar.addMenu("&View")
         self.voronoi_action = QAction("Voronoi regions", self, checkable=True)
-        self.voronoi_action.toggled.connect(self._on_voronoi_toggled)
         self.trails_action = QAction("Centroid trails", self, checkable=True, checked=True)
-        self.trails_action.toggled.connect(lambda _: self._redraw_current())
         self.zoom_action = QAction("Reset zoom", self)
-        self.zoom_action.triggered.connect(self.scatter.auto_range)
         self.aspect_action = QAction("Equal aspect", self, checkable=True)
         self.aspect_action.setToolTip(
             "Same scale on both axes, for columns in the same unit (on for the GPS sample)"
         )
-        self.aspect_action.toggled.connect(self.scatter.set_equal_aspect)
-        self.aspect_action.triggered.connect(self._on_aspect_chosen)
-        self._user_equal_aspect = False  # the user's own choice, kept across tables
         for action in (self.voronoi_action, self.trails_action, self.aspect_action):
             view_menu.addAction(action)
         view_menu.addAction(self.zoom_action)
@@ -289,10 +293,13 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         toolbar = QToolBar("Plot", self)
         toolbar.setObjectName("plot_toolbar")
         toolbar.setMovable(False)
-        toolbar.addAction(self.voronoi_action)
-        toolbar.addAction(self.trails_action)
-        toolbar.addAction(self.zoom_action)
-        toolbar.addAction(self.export_plot_action)
+        for action in (
+            self.voronoi_action,
+            self.trails_action,
+            self.zoom_action,
+            self.export_plot_action,
+        ):
+            toolbar.addAction(action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
 
         help_menu = bar.addMenu("&Help")
@@ -301,14 +308,7 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.status_fields: dict[str, QLabel] = {}
-        for key, width in (
-            ("iteration", 110),
-            ("inertia", 150),
-            ("shift", 130),
-            ("changed", 120),
-            ("ms", 110),
-            ("device", 120),
-        ):
+        for key, width in STATUS_FIELDS:
             label = QLabel("")
             label.setMinimumWidth(width)
             self.status_fields[key] = label
@@ -321,51 +321,77 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         self.status_fields["device"].setText("loading TensorFlow…")
 
     def _connect(self) -> None:
-        c = self.controls
+        c, session, panel = self.controls, self.session, self.algorithm_panel
         c.runClicked.connect(self.start_run)
-        c.pauseToggled.connect(self._on_pause_toggled)
+        c.pauseClicked.connect(self._on_pause_clicked)
         c.stepClicked.connect(self.step)
         c.stopClicked.connect(self.stop_run)
         c.resetClicked.connect(self.reset_run)
-        c.speedChanged.connect(self.playback.set_speed)
-        c.seekRequested.connect(self._on_seek)
-        c.restartPicked.connect(lambda r: self.playback.show_restart(r, from_start=True))
-        p = self.playback
-        p.frameChanged.connect(self._show_frame)
-        p.rangeChanged.connect(lambda *_: self._update_history_controls())
-        p.playingChanged.connect(lambda playing: self._update_pause_button())
-        p.ended.connect(self._on_playback_ended)
+        c.speedChanged.connect(session.set_speed)
+        c.seekRequested.connect(session.seek)
+        c.restartPicked.connect(session.show_restart)
+
+        session.frameChanged.connect(self.painter.show)
+        session.historyChanged.connect(self.painter.update_history_controls)
+        session.phaseChanged.connect(lambda _phase: self._update_controls())
+        session.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        session.warned.connect(self._on_run_warning)
+        session.failed.connect(self._on_run_failed)
+        session.finished.connect(self.runFinished)
+
+        self.sweep.started.connect(lambda total: self.sweep_view.set_running(True, total))
+        self.sweep.pointAdded.connect(self._on_sweep_point)
+        self.sweep.finished.connect(self._on_sweep_finished)
+        self.sweep.failed.connect(self._on_job_failed)
+        self.sweep.warned.connect(lambda text: self.statusBar().showMessage(text, 15_000))
+        self.sweep_view.sweepRequested.connect(self.start_sweep)
+        self.sweep_view.cancelRequested.connect(self.sweep.cancel)
+        self.sweep_view.kChosen.connect(panel.set_k)
+
+        self.engine.ready.connect(self._on_engine_ready)
+        self.engine.crashed.connect(self._on_engine_crashed)
+
         self.data_panel.featuresChanged.connect(self.prepare_features)
         self.data_panel.plotChanged.connect(self.update_plot)
-        self.algorithm_panel.initModeChanged.connect(self._on_init_mode_changed)
-        self.algorithm_panel.parametersChanged.connect(self._on_parameters_changed)
-        self.algorithm_panel.weight_combo.currentIndexChanged.connect(
-            lambda _: self.prepare_features()
-        )
+        panel.initModeChanged.connect(self._on_init_mode_changed)
+        panel.parametersChanged.connect(self._on_parameters_changed)
+        panel.weightChanged.connect(lambda _column: self.prepare_features())
         self.scatter.placeClicked.connect(self._on_place_click)
-        self.sweep_view.sweepRequested.connect(self.start_sweep)
-        self.sweep_view.cancelRequested.connect(self.cancel_sweep)
-        self.sweep_view.kChosen.connect(self.algorithm_panel.k_spin.setValue)
-        self.playback.set_speed(c.speed())
 
-    # ------------------------------------------------------------------ settings
-    def _restore_settings(self) -> None:
-        geometry = self.settings.geometry()
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        state = self.settings.window_state()
-        if state is not None:
-            self._layout_restored = self.restoreState(state)
-        self.algorithm_panel.restore(self.settings.parameters())
-        self.data_panel.restore(self.settings.data_choices())
-        self.controls.set_speed(self.settings.speed(10))
+        self.voronoi_action.toggled.connect(self._on_voronoi_toggled)
+        self.trails_action.toggled.connect(lambda _: self.painter.redraw())
+        self.zoom_action.triggered.connect(self.scatter.auto_range)
+        self.aspect_action.toggled.connect(self.scatter.set_equal_aspect)
+        self.aspect_action.triggered.connect(self._on_aspect_chosen)
 
-    def save_settings(self) -> None:
-        self.settings.set_layout(self.saveGeometry(), self.saveState())
-        self.settings.set_parameters(self.algorithm_panel.snapshot())
-        self.settings.set_data_choices(self.data_panel.snapshot())
-        self.settings.set_speed(self.controls.speed())
-        self.settings.sync()
+    # ------------------------------------------------------------------ preferences
+    def _apply_preferences(self, restore: bool) -> None:
+        p = self.preferences
+        if restore:
+            geometry = self.store.geometry()
+            if geometry is not None:
+                self.restoreGeometry(geometry)
+            state = self.store.window_state()
+            if state is not None:
+                self._layout_restored = self.restoreState(state)
+        self.algorithm_panel.apply(p.algorithm)
+        self.data_panel.apply(p.data)
+        self.controls.set_speed(p.view.speed)
+        self.session.set_speed(self.controls.speed())
+        self.voronoi_action.setChecked(p.view.voronoi)
+        self.trails_action.setChecked(p.view.trails)
+        self._refresh_recent_menu()
+
+    def save_preferences(self) -> None:
+        p = self.preferences
+        p.algorithm = self.algorithm_panel.choices()
+        p.data = self.data_panel.choices()
+        p.view.speed = self.controls.speed()
+        p.view.voronoi = self.voronoi_action.isChecked()
+        p.view.trails = self.trails_action.isChecked()
+        self.store.save(p)
+        self.store.set_layout(self.saveGeometry(), self.saveState())
+        self.store.sync()
 
     # ------------------------------------------------------------------ errors
     def show_error(self, message: str, title: str = "kmeans-gui") -> None:
@@ -378,35 +404,43 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
             print(f"error: {message}", file=sys.stderr)
         self.errorShown.emit(message)
 
-    def _on_worker_error(self, exc: Exception) -> None:
+    def show_exception(self, exc: BaseException) -> None:
         if not self._closing:
             self.show_error(error_text(exc))
+
+    def _on_job_failed(self, exc: BaseException) -> None:
+        """An engine job's error; a crash of the engine itself is said once, by the link."""
+        if not isinstance(exc, EngineCrashed):
+            self.show_exception(exc)
 
     # ------------------------------------------------------------------ loading
     def open_dialog(self) -> None:
         from kmeans_gui.data import OPEN_FILTER  # pandas: loaded with the first table anyway
 
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open a table", self.settings.last_folder(), OPEN_FILTER
+            self, "Open a table", self.preferences.folder("tables"), OPEN_FILTER
         )
         if path:
             self.open_file(path)
 
-    def open_sample(self, sample: Sample = DEFAULT_SAMPLE) -> None:
-        self.open_file(str(sample.path))
+    def open_sample(self, sample: Sample = DEFAULT_SAMPLE, *, at_launch: bool = False) -> None:
+        """Open a bundled sample with the settings it is meant to show (its k among them)."""
+        self.open_file(str(sample.path), at_launch=at_launch)
 
-    def open_file(self, path: str) -> None:
-        """Load ``path`` in a worker; the current table stays until the new one has loaded."""
-        self._generation += 1
-        generation = self._generation
+    def open_file(self, path: str, *, at_launch: bool = False) -> None:
+        """Load ``path`` in the background; the current table stays until the new one has
+        loaded. A bundled sample brings its own k, except the one opened at launch when the
+        user's own settings were restored: their k wins."""
+        self._data_generation += 1
+        generation = self._data_generation
         self.statusBar().showMessage(f"Loading {Path(path).name}…")
         self.progress_bar.setRange(0, 100)
         self.progress_bar.setValue(0)
         self.progress_bar.show()
-        self.load_worker = self.pool.run_call(
+        self.background.run(
             jobs.load,
             path,
-            on_result=lambda table: self._on_loaded(generation, path, table),
+            on_result=lambda table: self._on_loaded(generation, path, table, at_launch),
             on_error=lambda exc: self._on_load_failed(generation, exc),
             on_progress=self._on_load_progress,
         )
@@ -419,19 +453,20 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
     def _on_load_failed(self, generation: int, exc: Exception) -> None:
         self.progress_bar.hide()
         self.statusBar().clearMessage()
-        if generation == self._generation and not self._closing:
-            self.show_error(error_text(exc))
+        if generation == self._data_generation:
+            self.show_exception(exc)
 
-    def _on_loaded(self, generation: int, path: str, table: Any) -> None:
+    def _on_loaded(self, generation: int, path: str, table: Any, at_launch: bool) -> None:
         self.progress_bar.hide()
         self.statusBar().clearMessage()
-        if generation != self._generation or self._closing:
+        if generation != self._data_generation or self._closing:
             return
         self.reset_run()
         self.inertia_view.clear_all()
+        self.sweep.clear()
         self.sweep_view.reset()
         self.table, self.table_path = table, path
-        self.prepared, self.plot_xy = None, None
+        self.prepared, self.plot = None, None
         self.sample = sample_for(path)
         frame = table.frame
         numeric = jobs.numeric_columns(frame)
@@ -443,19 +478,22 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         weight = self.sample.weight if self.sample else None
         self.algorithm_panel.set_weight_columns(numeric, weight)
         if self.sample is not None:
-            self.algorithm_panel.k_spin.setValue(self.sample.k)
+            if not (at_launch and self.restored):
+                self.algorithm_panel.set_k(self.sample.k)
             if self.sample.plot:
                 self.data_panel.set_plot_choice(PLOT_FEATURES, *self.sample.plot)
-        equal = self._user_equal_aspect or bool(self.sample and self.sample.equal_aspect)
+        equal = self.preferences.view.equal_aspect or bool(self.sample and self.sample.equal_aspect)
         self.aspect_action.setChecked(equal)
         self.setWindowTitle(f"{Path(path).name} — kmeans-gui")
-        self.settings.add_recent_file(path)
+        if self.sample is None:
+            self.preferences.set_folder("tables", path)
+        self.preferences.add_recent(path)
         self._refresh_recent_menu()
         self.prepare_features()
 
     def _refresh_recent_menu(self) -> None:
         self.recent_menu.clear()
-        recent = self.settings.recent_files()
+        recent = self.preferences.recent
         for path in recent:
             self.recent_menu.addAction(path, lambda p=path: self.open_file(p))
         if recent:
@@ -464,7 +502,7 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         self.recent_menu.setEnabled(bool(recent))
 
     def _clear_recent(self) -> None:
-        self.settings.clear_recent_files()
+        self.preferences.recent = []
         self._refresh_recent_menu()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -480,12 +518,13 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
 
     # ------------------------------------------------------------------ features and plot
     def prepare_features(self) -> None:
-        """Recompute the feature matrix after a change of columns, missing-value rule or scale."""
+        """Recompute the feature matrix after a change of columns, missing-value rule, scale or
+        weight column."""
         if self.table is None:
             return
-        self._generation += 1
-        generation = self._generation
-        weight = self.algorithm_panel.weight_combo.currentData()
+        self._data_generation += 1
+        generation = self._data_generation
+        weight = self.algorithm_panel.weight_column()
         if weight is not None:
             self.data_panel.uncheck_column(weight)  # a weight cannot also be a feature
         choice = self.data_panel.feature_choice()
@@ -493,7 +532,8 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         # command line shows), rather than "choose at least one column" from an empty list.
         columns = list(choice.columns) if choice.columns or self._numeric else None
         self.reset_run()
-        self.pool.run_call(
+        self.sweep.clear()
+        self.background.run(
             jobs.prepare,
             self.table.frame,
             columns,
@@ -505,104 +545,71 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         )
 
     def _on_prepare_failed(self, generation: int, exc: Exception) -> None:
-        if generation != self._generation or self._closing:
+        if generation != self._data_generation or self._closing:
             return
         message = error_text(exc)
         self.prepared = None
-        self.plot_xy = None
-        self._project = None
+        self.plot = None
         self.reset_run()
         self.scatter.set_points(None)
         self.inertia_view.clear_all()
         self.sweep_view.reset()
-        self.status_fields["device"].setText("")
         self.data_panel.set_left_out(0, [], [message])
         self._set_runnable(False, message)
         self.show_error(message)
 
     def _set_runnable(self, runnable: bool, why_not: str = "") -> None:
-        """Run and Step only with features to cluster."""
+        """Run only with features to cluster."""
         self.controls.set_runnable(runnable, why_not)
-        self.step_action.setEnabled(runnable)
-        self.run_action.setEnabled(runnable or self.run_in_progress())
+        self._update_controls()
 
     def _on_prepared(self, generation: int, prepared: jobs.PreparedFeatures) -> None:
-        if generation != self._generation or self._closing:
+        if generation != self._data_generation or self._closing:
             return
         self.prepared = prepared
-        self._set_runnable(True)
         features = prepared.features
         self.data_panel.set_left_out(
             features.n_used, prepared.left_out_rows.tolist(), features.notes()
         )
+        self._set_runnable(True)
         self.update_plot()
 
     def update_plot(self) -> None:
-        """Place the points: two feature columns (in the file's units) or principal components.
-
-        Principal components are computed by the engine in a worker, on the features as the
-        fit sees them (scaled, if scaling is on).
-        """
+        """Place the points: two feature columns (in the file's units) or principal components
+        (computed by the engine, on the features as the fit sees them)."""
         if self.prepared is None:
             return
         self._plot_generation += 1
         generation = self._plot_generation
         features = self.prepared.features
-        X = features.X
-        columns = list(features.columns)
         choice = self.data_panel.plot_choice()
         self._update_plot_options()
-        if choice.mode == PLOT_FEATURES or X.shape[1] < 3:
-            ix = min(choice.x, X.shape[1] - 1)
-            iy = min(choice.y, X.shape[1] - 1)
-            to_user = features.to_user_units
-            xy = to_user(X)[:, [ix, iy]]
-            self._set_plot(xy, lambda c: to_user(c)[:, [ix, iy]], columns[ix], columns[iy])
+        if choice.mode == PLOT_FEATURES or features.X.shape[1] < 3:
+            self._set_plot(PlotSpace.of_features(features, choice.x, choice.y))
             return
         self.statusBar().showMessage("Computing principal components…")
-        self.pool.run_call(
-            plot_projection,
-            X,
-            on_result=lambda result: self._on_projection(generation, result),
-            on_error=self._on_worker_error,
-            engine=True,
+        self.engine.projection(
+            features.X,
+            on_result=lambda result: self._on_projection(generation, features, result),
+            on_error=self._on_job_failed,
         )
 
-    def _on_projection(self, generation: int, result: tuple[np.ndarray, np.ndarray]) -> None:
+    def _on_projection(self, generation: int, features: Any, result: dict) -> None:
         if generation != self._plot_generation or self._closing:
             return
         self.statusBar().clearMessage()
-        scores, affine = result
-
-        def project(c: np.ndarray) -> np.ndarray:
-            return np.column_stack([c, np.ones(len(c))]) @ affine
-
-        scaled = self.data_panel.feature_choice().scale != "none"
-        of = " (of the scaled features)" if scaled else ""
-        self._set_plot(scores, project, f"principal component 1{of}", f"principal component 2{of}")
-
-    def _set_plot(
-        self,
-        xy: np.ndarray,
-        project: Callable[[np.ndarray], np.ndarray],
-        x_label: str,
-        y_label: str,
-    ) -> None:
-        self.plot_xy = xy
-        self._project = project
-        self.scatter.set_points(xy, x_label, y_label)
-        self._redraw_current()
-        self.dataReady.emit()
-
-    def _plot_is_feature_space(self) -> bool:
-        """True when the plot axes are exactly the fit's features (so regions are exact)."""
-        if self.prepared is None:
-            return False
-        return (
-            self.data_panel.plot_choice().mode == PLOT_FEATURES
-            and self.prepared.features.X.shape[1] == 2
-            and self.data_panel.plot_choice().x != self.data_panel.plot_choice().y
+        self._set_plot(
+            PlotSpace.of_components(
+                features, result["scores"], result["affine"], result["explained"]
+            )
         )
+
+    def _set_plot(self, space: PlotSpace) -> None:
+        self.plot = space
+        self.scatter.set_points(space.xy, space.x_label, space.y_label)
+        self._update_plot_options()
+        self.painter.redraw()
+        self.dataReady.emit()
 
     def _update_plot_options(self) -> None:
         features_plotted = self.data_panel.plot_choice().mode == PLOT_FEATURES
@@ -611,53 +618,199 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
             "Click to place needs the plot to show two feature columns; principal components "
             "cannot be mapped back to unique feature values.",
         )
-        exact = self._plot_is_feature_space()
+        exact = self.plot is not None and self.plot.is_feature_space
         self.voronoi_action.setEnabled(exact)
         self.voronoi_action.setToolTip(
             "Tint the plane by nearest centroid"
             if exact
             else "Voronoi regions are only exact when the plot shows the only two features"
         )
-        if not exact and self.voronoi_action.isChecked():
+        if not exact and self.voronoi_action.isChecked() and self.plot is not None:
             self.voronoi_action.setChecked(False)
 
     def _on_aspect_chosen(self, on: bool) -> None:
-        self._user_equal_aspect = on
+        self.preferences.view.equal_aspect = on  # the user's own choice, kept across tables
 
     def _on_voronoi_toggled(self, on: bool) -> None:
         self.scatter.set_voronoi(on)
-        self._redraw_current()
+        self.painter.redraw()
 
-    def _regions(self, centroids: np.ndarray) -> Callable[[np.ndarray], np.ndarray] | None:
-        """Nearest centroid of plot points, computed where the fit works (its units, metric)."""
-        if not self._plot_is_feature_space() or self.run_prepared is None:
-            return None
-        features = self.run_prepared.features
-        choice = self.data_panel.plot_choice()
-        order = [choice.x, choice.y]
-        metric = self.run_params.metric if self.run_params else "euclidean"
+    # ------------------------------------------------------------------ running
+    def start_run(self, *, paused: bool = False) -> bool:
+        """Start a new run with the panel's settings; False (and a message) if it cannot."""
+        if self.prepared is None or self.plot is None:
+            self.show_error("load a table and choose at least one feature column first")
+            return False
+        problem = self.algorithm_panel.problem()
+        if problem:
+            self.show_error(problem)
+            return False
+        params = self.algorithm_panel.parameters()
+        init: np.ndarray | None = None
+        if params.init == PLACE:
+            init = self._placed_init(params.k)
+            if init is None:
+                self._begin_placing(params.k)
+                return False
+        features = self.prepared.features
+        try:
+            features.check_k(params.k)
+            features.check_float32_range(params.metric)
+        except ValueError as exc:
+            self.show_exception(exc)
+            return False
+        if len(self.session.history) and self.session.params is not None:
+            self.inertia_view.keep_as_ghost(self.session.params.label())
+        self.scatter.clear_placed()  # the clicked points are now the run's first centroids
+        self._placing = []
+        self.algorithm_panel.set_run_note("")
+        self.session.start(RunRequest(params, features, init), paused=paused)
+        if self.engine.info is None:
+            self.statusBar().showMessage("Loading TensorFlow, then running…")
+        self._update_stale()
+        return True
 
-        def nearest(points: np.ndarray) -> np.ndarray:
-            user = np.empty_like(points)
-            user[:, order] = points
-            return nearest_centroid(features.to_fit_units(user), centroids, metric)
+    def toggle_run(self) -> None:
+        """Space: pause a playing run, resume a paused one, otherwise start a new run."""
+        live = self.session.phase in (Phase.RUNNING, Phase.PAUSED, Phase.STARTING)
+        if not (live and self.session.toggle()):
+            self.start_run()
 
-        return nearest
+    def _on_pause_clicked(self) -> None:
+        self.session.toggle()
 
-    # ------------------------------------------------------------------ engine start-up
-    def warm_up_engine(self) -> None:
-        """Load TensorFlow on the engine thread (once) and learn which devices it has."""
-        if not self._warm_up_pending or self._closing:
-            return
-        self._warm_up_pending = False
-        self.pool.run_call(
-            engine_info,
-            on_result=self._on_engine_info,
-            on_error=self._on_engine_failed,
-            engine=True,
+    def step(self) -> None:
+        """Right arrow: one more frame (starting a paused run if there is none)."""
+        if self.session.request is None:
+            self.start_run(paused=True)
+        else:
+            self.session.step()
+
+    def stop_run(self) -> None:
+        self.session.stop()
+
+    def reset_run(self) -> None:
+        """Stop and forget the run: points go back to grey."""
+        self.session.reset()
+        self.painter.clear()
+        self._forget_placed()
+        self.algorithm_panel.set_run_note("")
+        self._update_stale()
+
+    def _update_controls(self) -> None:
+        session = self.session
+        runnable = self.prepared is not None
+        can_step = session.can_step() or (runnable and session.request is None)
+        self.controls.set_state(
+            session.pause_action(), can_step=can_step, can_stop=session.can_stop()
         )
+        self.step_action.setEnabled(can_step)
+        self.stop_action.setEnabled(session.can_stop())
+        self.run_action.setEnabled(runnable or session.pause_action() is not None)
 
-    def _on_engine_info(self, info: dict[str, Any]) -> None:
+    def _on_run_warning(self, text: str) -> None:
+        """An engine warning (e.g. sampled k-medoids): kept under the algorithm settings for
+        the rest of the run, and flashed in the status bar."""
+        self.algorithm_panel.set_run_note(text)
+        self.statusBar().showMessage(text, 15_000)
+
+    def _on_run_failed(self, exc: BaseException) -> None:
+        self._on_job_failed(exc)
+
+    def _on_parameters_changed(self) -> None:
+        if self.algorithm_panel.place_mode:
+            self._begin_placing(self.algorithm_panel.k())
+        self._update_stale()
+
+    def _update_stale(self) -> None:
+        """Mark the picture when it no longer shows what the panel asks for."""
+        params = self.session.params
+        shown = params is not None and len(self.session.history) > 0
+        reason = ""
+        if shown:
+            now = self.algorithm_panel.parameters()
+            if now.k != params.k:
+                reason = f"k changed ({params.k} → {now.k}): Run to update"
+            elif now != params and now.init != PLACE:
+                reason = "Settings changed: Run to update"
+        self.stale_banner.setText(reason)
+        self.stale_banner.adjustSize()
+        self.stale_banner.move(12, 8)
+        self.stale_banner.setVisible(bool(reason))
+        self.scatter.set_dimmed(bool(reason))
+
+    # ------------------------------------------------------------------ click to place
+    def _on_init_mode_changed(self, place: bool) -> None:
+        if place:
+            self._begin_placing(self.algorithm_panel.k())
+        else:
+            self.scatter.set_place_mode(False)
+            self.algorithm_panel.set_place_hint("")
+
+    def _begin_placing(self, k: int) -> None:
+        self._placing = []
+        self.scatter.set_place_mode(True)
+        self.algorithm_panel.set_place_hint(
+            f"Click {k} points on the plot for the initial centroids."
+        )
+        self.statusBar().showMessage(f"Click {k} initial centroids on the plot (0 of {k})")
+
+    def _forget_placed(self) -> None:
+        """Clicked centroids belong to one data set and one run: drop them and their markers."""
+        self._placing = []
+        self.scatter.clear_placed()
+        if self.scatter.place_mode:
+            self.algorithm_panel.set_place_hint(
+                f"Click {self.algorithm_panel.k()} points on the plot for the initial centroids."
+            )
+
+    def _on_place_click(self, x: float, y: float) -> None:
+        k = self.algorithm_panel.k()
+        if len(self._placing) >= k:
+            self._placing = []
+            self.scatter.set_place_mode(True)
+        self._placing.append((x, y))
+        self.scatter.add_placed_point(x, y)
+        self.statusBar().showMessage(
+            f"Click {k} initial centroids on the plot ({len(self._placing)} of {k})"
+        )
+        if len(self._placing) == k:
+            self.algorithm_panel.set_place_hint(
+                f"{k} centroids placed: Run uses them (click again to start over)."
+            )
+
+    def _placed_init(self, k: int) -> np.ndarray | None:
+        """The clicked points as (k, D) initial centroids in the fit's units, if k were placed
+        (features not plotted start at their mean)."""
+        if len(self._placing) != k or self.plot is None or not self.plot.can_place:
+            return None
+        return self.plot.to_fit_units(np.array(self._placing, dtype=np.float64))
+
+    # ------------------------------------------------------------------ sweep over k
+    def start_sweep(self, ks: list[int]) -> None:
+        if self.prepared is None:
+            self.show_error("load a table and choose at least one feature column first")
+            return
+        params = self.algorithm_panel.parameters()
+        features = self.prepared.features
+        try:
+            features.check_float32_range(params.metric)
+        except ValueError as exc:
+            self.show_exception(exc)
+            return
+        kwargs = params.engine_kwargs()  # a placed init is one k's: the sweep uses k-means++
+        self.sweep.start(features, ks, kwargs)
+
+    def _on_sweep_point(self, _point: Any) -> None:
+        n_rows = self.prepared.features.n_used if self.prepared is not None else None
+        self.sweep_view.show_points(self.sweep.points, n_rows)
+
+    def _on_sweep_finished(self, summary: str) -> None:
+        self.sweep_view.finish(summary)
+        self.sweep_view.mark_k(self.algorithm_panel.k())
+
+    # ------------------------------------------------------------------ engine
+    def _on_engine_ready(self, info: dict[str, Any]) -> None:
         if self._closing:
             return
         self.devices = list(info.get("devices", []))
@@ -666,9 +819,11 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
             self.status_fields["device"].setText(f"TensorFlow {info.get('tensorflow', '')} ready")
         self.engineReady.emit(self.devices)
 
-    def _on_engine_failed(self, exc: Exception) -> None:
-        self.status_fields["device"].setText("TensorFlow failed to load")
-        self._on_worker_error(exc)
+    def _on_engine_crashed(self, sentence: str) -> None:
+        if self._closing:
+            return
+        self.status_fields["device"].setText("engine stopped")
+        self.show_error(sentence, title="kmeans-gui: the engine stopped")
 
     # ------------------------------------------------------------------ misc
     def _about(self) -> None:
@@ -681,11 +836,12 @@ class MainWindow(RunActions, ExportActions, QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Save the layout, stop every worker at its next yield and wait for the threads."""
+        """Save the preferences, stop the run and the sweep, end the engine process."""
         self._closing = True
-        self.save_settings()
-        self.playback.pause()
-        self._abandon_run()
-        self.cancel_sweep()
-        self.pool.shutdown()
+        self.save_preferences()
+        self.session.reset()
+        self.sweep.clear()
+        self.background.shutdown()
+        if self._owns_engine:
+            self.engine.close()
         super().closeEvent(event)

@@ -11,10 +11,9 @@ start (and build its menus) before TensorFlow has been imported.
 from __future__ import annotations
 
 import importlib
-import os
 from typing import TYPE_CHECKING, Any
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow's first import
+from kmeans_gui.tf_startup import default_log_level
 
 from .choices import (
     ALGORITHM_NAMES,
@@ -24,9 +23,11 @@ from .choices import (
     METRICS,
     PARAMETERS,
 )
-from .distances import assigned_distances
+from .distances import assigned_distances, nearest
 from .errors import DeviceError, KMeansInputError
 from .state import IterationState, SweepPoint
+
+default_log_level()  # before TensorFlow's first import (none of the modules above imports it)
 
 _LAZY = {
     "ALGORITHMS": ".algorithms",
@@ -74,6 +75,7 @@ __all__ = [
     "assigned_distances",
     "available_devices",
     "iterate",
+    "nearest",
     "principal_components",
     "resolve_device",
     "silhouette",

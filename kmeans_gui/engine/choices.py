@@ -6,7 +6,7 @@ the runners in ``algorithms.py`` check them again when a run starts.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 INIT_CHOICES = ("k-means++", "random", "uniform")
 DEVICE_CHOICES = ("auto", "cpu", "gpu")
@@ -19,6 +19,34 @@ METRICS: dict[str, tuple[str, ...]] = {
     "kmedoids": ("euclidean", "manhattan", "cosine"),
 }
 ALGORITHM_NAMES = tuple(METRICS)
+
+
+class AlgorithmTitle(NamedTuple):
+    short: str  # in a legend or a sentence: "Lloyd, k-means++, k = 5"
+    long: str  # in a menu
+    description: str  # a tooltip's line
+
+
+ALGORITHM_TITLES: dict[str, AlgorithmTitle] = {
+    "lloyd": AlgorithmTitle(
+        "Lloyd",
+        "Lloyd (batch means)",
+        "Lloyd: assign to the nearest centroid, move each centroid to its members' mean.",
+    ),
+    "gradient": AlgorithmTitle(
+        "gradient descent",
+        "Gradient descent (TensorFlow autodiff)",
+        "Gradient descent: an optimiser step on the quantisation error (Bottou & Bengio).",
+    ),
+    "minibatch": AlgorithmTitle(
+        "mini-batch",
+        "Mini-batch (Sculley)",
+        "Mini-batch: per-centre learning rates on random batches, for very large data.",
+    ),
+    "kmedoids": AlgorithmTitle(
+        "k-medoids", "k-medoids", "k-medoids: centres are actual data points."
+    ),
+}
 METRIC_NAMES = ("euclidean", "cosine", "manhattan")
 
 DEFAULT_LEARNING_RATE = {"sgd": 0.5, "adam": 0.05}

@@ -8,11 +8,8 @@ their 10-bit mantissa mislabels points in the distance GEMM (see KMEANS-NOTES.md
 from __future__ import annotations
 
 import contextlib
-import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-import tensorflow as tf
+import tensorflow as tf  # its log level is set by the package (kmeans_gui.tf_startup)
 
 from .choices import DEVICE_CHOICES
 from .errors import DeviceError

@@ -1,7 +1,9 @@
 """Fixtures that build the real window, offscreen, with its own settings file.
 
 Dialogs are captured instead of shown (a modal box would block the test); animation runs at
-full speed so a run's playback ends as soon as the engine does.
+full speed so a run's playback ends as soon as the engine does. Windows share one engine
+process for the whole test session (``engine``): starting one, and loading TensorFlow in it,
+costs seconds. Tests of the engine process's own life (crash, close) start their own.
 """
 
 from __future__ import annotations
@@ -34,16 +36,27 @@ def settings_file(tmp_path) -> Path:
     return tmp_path / "settings.ini"
 
 
+@pytest.fixture(scope="session")
+def engine(qapp):
+    """One engine process for every window of the test session."""
+    from kmeans_gui.app.engine_link import EngineLink
+
+    link = EngineLink()
+    link.start()
+    yield link
+    link.close()
+
+
 @pytest.fixture
-def make_window(qtbot, dialogs, settings_file):
-    """Build a MainWindow on ``settings_file``; closed (and its workers awaited) at teardown."""
+def make_window(qtbot, dialogs, settings_file, engine):
+    """Build a MainWindow on ``settings_file`` and the shared engine; closed at teardown."""
     from kmeans_gui.app.window import MainWindow
 
     windows = []
 
-    def make(restore: bool = False):
+    def make(restore: bool = False, own_engine: bool = False):
         settings = QSettings(str(settings_file), QSettings.Format.IniFormat)
-        window = MainWindow(settings, restore=restore)
+        window = MainWindow(settings, restore=restore, engine=None if own_engine else engine)
         qtbot.addWidget(window)
         window.resize(1200, 800)
         window.show()

@@ -28,10 +28,10 @@ def test_each_algorithm_runs_and_is_drawn_as_the_engine_computed(
         panel.batch_spin.setValue(128)
     click_run(qtbot, window)
     assert dialogs == []
-    frames = window.playback.history.frames
+    frames = window.session.playback.history.frames
     assert {f.algorithm for f in frames} == {algorithm}
     final = reference_final_state(window)
-    shown = frames[window.playback.index]
+    shown = frames[window.session.playback.index]
     assert shown.iteration == final.iteration
     np.testing.assert_allclose(shown.centroids, final.centroids, rtol=1e-6, atol=1e-9)
     drawn = window.scatter.drawn_point_colours()
@@ -45,9 +45,18 @@ def test_previous_runs_stay_on_the_inertia_plot_for_comparison(qtbot, window):
     click_run(qtbot, window)
     set_params(window, algorithm="gradient")
     click_run(qtbot, window)
+    set_params(window, k=3)
+    click_run(qtbot, window)
     legend = [label.text for _, label in window.inertia_view.legend.items]
-    assert legend[0] == "gradient"
-    assert any(text.startswith("Lloyd") for text in legend[1:])
+    assert legend[0] == "gradient descent, k-means++, k = 3, seed 0"
+    assert legend[1:] == [
+        "Lloyd, k-means++, k = 4, seed 0",
+        "gradient descent, k-means++, k = 4, seed 0",
+    ]
+    view = window.inertia_view.plotItem.vb
+    current = window.inertia_view.inertias
+    _low, high = view.viewRange()[1]
+    assert high < 1.5 * current.max()  # the earlier runs' curves do not set the y-range
 
 
 def test_sweep_plots_each_k_and_a_click_sets_k(qtbot, window, dialogs):
@@ -57,12 +66,14 @@ def test_sweep_plots_each_k_and_a_click_sets_k(qtbot, window, dialogs):
     view.k_from.setValue(2)
     view.k_to.setValue(5)
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.sweep_worker is None and len(view.points) == 4, timeout=60_000)
+    qtbot.waitUntil(
+        lambda: not window.sweep.running and len(window.sweep.points) == 4, timeout=60_000
+    )
     assert dialogs == []
-    assert [p.k for p in view.points] == [2, 3, 4, 5]
-    silhouettes = {p.k: p.silhouette for p in view.points}
+    assert [p.k for p in window.sweep.points] == [2, 3, 4, 5]
+    silhouettes = {p.k: p.silhouette for p in window.sweep.points}
     assert max(silhouettes, key=silhouettes.get) == 4  # four blobs
-    inertias = [p.inertia for p in view.points]
+    inertias = [p.inertia for p in window.sweep.points]
     assert inertias == sorted(inertias, reverse=True)
 
     plot = view.silhouette_plot
@@ -105,11 +116,11 @@ def test_sweep_can_be_cancelled(qtbot, window):
     view.k_from.setValue(2)
     view.k_to.setValue(60)
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(view.points) >= 1, timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: len(window.sweep.points) >= 1, timeout=RUN_TIMEOUT_MS)
     qtbot.mouseClick(view.cancel_button, Qt.MouseButton.LeftButton)
-    assert window._sweep_stop.is_set()  # the engine polls it between iterations of a fit
-    qtbot.waitUntil(lambda: window.sweep_worker is None, timeout=20_000)
-    assert len(view.points) < 59
+    assert window.sweep._job.cancelled  # the engine polls its flag inside a fit
+    qtbot.waitUntil(lambda: not window.sweep.running, timeout=20_000)
+    assert len(window.sweep.points) < 59
     assert "cancelled" in view.progress.format()
     assert view.run_button.isEnabled()
 
@@ -120,15 +131,15 @@ def test_sampled_medoids_warning_is_shown(qtbot, window, dialogs):
     window.algorithm_panel.candidates_spin.setValue(50)  # clusters of ~200 rows: sampled
     click_run(qtbot, window)
     assert dialogs == []
-    assert len(window.run_warnings) == 1 and "sampled medoid" in window.run_warnings[0]
+    assert len(window.session.warnings) == 1 and "sampled medoid" in window.session.warnings[0]
     note = window.algorithm_panel.run_note
-    assert note.isVisibleTo(window) and note.text() == window.run_warnings[0]
+    assert note.isVisibleTo(window) and note.text() == window.session.warnings[0]
     assert note.text()[0] == "K" and note.text().endswith(".")
 
     window.algorithm_panel.candidates_spin.setValue(4000)  # exact medoids: nothing to say
     click_run(qtbot, window)
-    assert window.run_warnings == [] and not note.isVisibleTo(window)
+    assert window.session.warnings == [] and not note.isVisibleTo(window)
 
     window.algorithm_panel.candidates_spin.setValue(50)  # said again, every run it applies to
     click_run(qtbot, window)
-    assert len(window.run_warnings) == 1 and note.isVisibleTo(window)
+    assert len(window.session.warnings) == 1 and note.isVisibleTo(window)

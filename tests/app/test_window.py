@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -60,8 +64,8 @@ def test_run_colours_points_and_places_centroids_as_the_engine_does(qtbot, windo
     click_run(qtbot, window)
     assert dialogs == []
     final = reference_final_state(window)
-    history = window.playback.history
-    assert history.frames[window.playback.index].final
+    history = window.session.playback.history
+    assert history.frames[window.session.playback.index].final
     assert history.frames[-1].iteration == final.iteration
 
     drawn = window.scatter.drawn_point_colours()
@@ -100,32 +104,34 @@ def test_pause_step_stop_and_scrub(qtbot, window):
     load(qtbot, window, DATA / "spreads.csv")
     set_params(window, k=6, seed=1, init="random", max_iter=200)
     window.controls.set_speed(2)  # slow enough to catch it mid-animation
-    with qtbot.waitSignal(window.playback.frameChanged, timeout=RUN_TIMEOUT_MS):
+    with qtbot.waitSignal(window.session.playback.frameChanged, timeout=RUN_TIMEOUT_MS):
         qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(window.controls.pause_button, Qt.MouseButton.LeftButton)
-    assert not window.playback.playing
-    shown = window.playback.index
+    assert not window.session.playback.playing
+    shown = window.session.playback.index
     qtbot.wait(700)
-    assert window.playback.index == shown  # paused: the animation does not move
-    qtbot.waitUntil(lambda: len(window.playback.history) > shown + 2, timeout=RUN_TIMEOUT_MS)
+    assert window.session.playback.index == shown  # paused: the animation does not move
+    qtbot.waitUntil(
+        lambda: len(window.session.playback.history) > shown + 2, timeout=RUN_TIMEOUT_MS
+    )
     qtbot.mouseClick(window.controls.step_button, Qt.MouseButton.LeftButton)
-    assert window.playback.index == shown + 1
+    assert window.session.playback.index == shown + 1
     qtbot.keyClick(window, Qt.Key.Key_Right)  # the Right-arrow shortcut steps too
-    assert window.playback.index == shown + 2
+    assert window.session.playback.index == shown + 2
 
     with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT_MS):
         qtbot.mouseClick(window.controls.stop_button, Qt.MouseButton.LeftButton)
-    assert window.run_worker is None
+    assert not window.session.computing
     assert not window.controls.stop_button.isEnabled()
-    assert window.playback.index == shown + 2  # Stop keeps the picture
+    assert window.session.playback.index == shown + 2  # Stop keeps the picture
 
     slider = window.controls.history_slider
     slider.setValue(slider.minimum())
-    assert window.playback.index == 0
+    assert window.session.playback.index == 0
     assert window.status_fields["iteration"].text().startswith("iteration 0")
 
     qtbot.mouseClick(window.controls.reset_button, Qt.MouseButton.LeftButton)
-    assert len(window.playback.history) == 0
+    assert len(window.session.playback.history) == 0
     assert window.scatter.centroids is None
 
 
@@ -137,40 +143,40 @@ def test_stop_takes_effect_within_an_iteration(qtbot, window, tmp_path):
     window.algorithm_panel.tol_edit.setText("0")
     set_params(window, k=40, seed=0, max_iter=100_000)
     qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(window.playback.history) >= 3, timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: len(window.session.playback.history) >= 3, timeout=RUN_TIMEOUT_MS)
     with qtbot.waitSignal(window.runFinished, timeout=5_000):
         qtbot.mouseClick(window.controls.stop_button, Qt.MouseButton.LeftButton)
-    received = len(window.playback.history)
+    received = len(window.session.playback.history)
     qtbot.wait(300)
-    assert len(window.playback.history) == received
-    assert not window.playback.history.frames[-1].final
+    assert len(window.session.playback.history) == received
+    assert not window.session.playback.history.frames[-1].final
     assert window.statusBar().currentMessage() == "Stopped."
 
 
 def test_step_from_nothing_starts_a_paused_run(qtbot, window):
     load(qtbot, window, DATA / "blobs.csv")
     set_params(window, k=4, seed=0)
-    with qtbot.waitSignal(window.playback.frameChanged, timeout=RUN_TIMEOUT_MS):
+    with qtbot.waitSignal(window.session.playback.frameChanged, timeout=RUN_TIMEOUT_MS):
         qtbot.mouseClick(window.controls.step_button, Qt.MouseButton.LeftButton)
-    assert window.playback.index == 0 and not window.playback.playing
-    assert window.playback.history.frames[0].iteration == 0
-    with qtbot.waitSignal(window.playback.frameChanged, timeout=RUN_TIMEOUT_MS):
+    assert window.session.playback.index == 0 and not window.session.playback.playing
+    assert window.session.playback.history.frames[0].iteration == 0
+    with qtbot.waitSignal(window.session.playback.frameChanged, timeout=RUN_TIMEOUT_MS):
         qtbot.mouseClick(window.controls.step_button, Qt.MouseButton.LeftButton)
-    assert window.playback.history.frames[window.playback.index].iteration == 1
+    assert window.session.playback.history.frames[window.session.playback.index].iteration == 1
 
 
 def test_restarts_show_each_inertia_and_animate_the_best(qtbot, window):
     load(qtbot, window, DATA / "spreads.csv")
     set_params(window, k=6, seed=5, init="random", n_init=4, max_iter=100)
     shown_indices: list[int] = []
-    window.playback.frameChanged.connect(shown_indices.append)
+    window.session.playback.frameChanged.connect(shown_indices.append)
     click_run(qtbot, window)
-    history = window.playback.history
+    history = window.session.playback.history
     finals = history.final_inertias()
     assert sorted(finals) == [0, 1, 2, 3]
     best = min(finals, key=finals.get)
     assert best != 3  # else there is nothing to replay: pick another seed
-    shown = history.frames[window.playback.index]
+    shown = history.frames[window.session.playback.index]
     assert shown.final and shown.restart == best
     # each restart was animated as it arrived, then the best one again from its first frame
     first, last = history.restart_range(best)
@@ -182,9 +188,9 @@ def test_restarts_show_each_inertia_and_animate_the_best(qtbot, window):
     assert combo.isVisibleTo(window) and combo.count() == 4
     assert "★" in combo.itemText(best)
     other = (best + 1) % 4
-    with qtbot.waitSignal(window.playback.ended, timeout=10_000):
+    with qtbot.waitSignal(window.session.playback.ended, timeout=10_000):
         combo.activated.emit(other)  # pick another restart: it is replayed to its end
-    assert history.frames[window.playback.index].restart == other
+    assert history.frames[window.session.playback.index].restart == other
 
 
 def test_export_writes_every_row_and_the_centroids(qtbot, window, tmp_path):
@@ -192,11 +198,11 @@ def test_export_writes_every_row_and_the_centroids(qtbot, window, tmp_path):
     assert window.algorithm_panel.parameters().weight_column == "visits"
     set_params(window, k=6, seed=0, max_iter=50)
     click_run(qtbot, window)
-    labels = window.playback.history.labels(window.playback.index)
+    labels = window.session.playback.history.labels(window.session.playback.index)
 
     out = tmp_path / "labelled.csv"
     with qtbot.waitSignal(window.exported, timeout=30_000):
-        window.export_labelled(str(out))
+        window.exporter.export_labelled(str(out))
     written = pd.read_csv(out)
     source = pd.read_csv(DATA / "gps.csv")
     assert len(written) == len(source) == 1800
@@ -207,13 +213,13 @@ def test_export_writes_every_row_and_the_centroids(qtbot, window, tmp_path):
 
     centroids = tmp_path / "centroids.csv"
     with qtbot.waitSignal(window.exported, timeout=30_000):
-        window.export_centroids(str(centroids))
+        window.exporter.export_centroids(str(centroids))
     table = pd.read_csv(centroids)
     assert len(table) == 6 and table["size"].sum() == 1796
     assert np.allclose(table["latitude"], 38.9, atol=0.05)
 
     for name in ("plot.png", "plot.svg"):
-        window.export_plot(str(tmp_path / name))
+        window.exporter.export_plot(str(tmp_path / name))
         assert (tmp_path / name).stat().st_size > 1000
 
 
@@ -223,7 +229,7 @@ def test_kmedoids_centroid_export_writes_the_medoid_rows_as_in_the_file(qtbot, w
     click_run(qtbot, window)
     centroids = tmp_path / "medoids.csv"
     with qtbot.waitSignal(window.exported, timeout=30_000):
-        window.export_centroids(str(centroids))
+        window.exporter.export_centroids(str(centroids))
     medoids = pd.read_csv(centroids).drop(columns=["cluster", "size"])
     source = pd.read_csv(DATA / "iris.csv")[list(medoids.columns)]
     rows = {tuple(row) for row in source.itertuples(index=False)}
@@ -245,7 +251,7 @@ def test_labelled_export_matches_the_command_line_for_the_same_run(
     click_run(qtbot, window)
     gui = tmp_path / "gui.csv"
     with qtbot.waitSignal(window.exported, timeout=30_000):
-        window.export_labelled(str(gui))
+        window.exporter.export_labelled(str(gui))
     command = tmp_path / "cli.csv"
     argv = ["cluster", str(DATA / "iris.csv"), "-k", "3", "--seed", "0", "--algorithm"]
     argv += [algorithm, "--scale", "standard", "-q", "--out", str(command)]
@@ -279,7 +285,7 @@ def test_k_larger_than_rows_is_refused_with_a_sentence(qtbot, window, dialogs):
     set_params(window, k=151)
     qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
     assert len(dialogs) == 1 and "150" in dialogs[0]
-    assert window.run_worker is None
+    assert not window.session.computing
 
 
 def test_values_beyond_float32_are_named_as_the_cli_names_them(qtbot, window, dialogs, tmp_path):
@@ -289,10 +295,10 @@ def test_values_beyond_float32_are_named_as_the_cli_names_them(qtbot, window, di
     set_params(window, k=2)
     qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
     assert len(dialogs) == 1 and dialogs[0].startswith("Column 'a' holds values too large")
-    assert window.run_worker is None
+    assert not window.session.computing
     window.start_sweep([2, 3])  # the sweep says it the same way
     assert len(dialogs) == 2 and dialogs[1] == dialogs[0]
-    assert window.sweep_worker is None
+    assert not window.sweep.running
 
 
 def test_engine_error_is_shown_in_a_dialog(qtbot, window, dialogs):
@@ -305,16 +311,47 @@ def test_engine_error_is_shown_in_a_dialog(qtbot, window, dialogs):
     assert len(dialogs) == 1 and "GPU" in dialogs[0]
 
 
-def test_closing_mid_run_stops_the_worker(qtbot, make_window):
-    window = make_window()
+def test_closing_mid_run_ends_the_engine_process(qtbot, make_window):
+    window = make_window(own_engine=True)
     load(qtbot, window, DATA / "spreads.csv")
     set_params(window, k=6, seed=0, init="random", max_iter=300)
     window.controls.set_speed(1)
-    with qtbot.waitSignal(window.playback.frameChanged, timeout=RUN_TIMEOUT_MS):
+    with qtbot.waitSignal(window.session.playback.frameChanged, timeout=RUN_TIMEOUT_MS):
         qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
+    process = window.engine.process._process
+    assert window.session.computing and process.is_alive()
     window.close()
-    assert window.pool.pool.activeThreadCount() == 0
-    assert not window.pool.busy or window.pool.pool.waitForDone(0)
+    assert not process.is_alive() and process.exitcode is not None
+    assert window.engine.process_id() is None
+    assert process not in multiprocessing.active_children()  # no engine left behind
+
+
+def test_a_killed_engine_is_said_in_one_sentence_and_run_starts_a_new_one(
+    qtbot, make_window, dialogs
+):
+    window = make_window(own_engine=True)
+    load(qtbot, window, DATA / "spreads.csv")
+    set_params(window, k=6, seed=0, init="random", max_iter=300)
+    window.controls.set_speed(1)
+    with qtbot.waitSignal(window.session.playback.frameChanged, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
+    first = window.engine.process_id()
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT_MS):
+        os.kill(first, signal.SIGKILL)
+    assert len(dialogs) == 1
+    assert dialogs[0] == (
+        "The engine stopped unexpectedly: it was killed by SIGKILL, which usually means the "
+        "machine ran out of memory. Your data and settings are intact; press Run to start the "
+        "engine again."
+    )
+    assert window.session.phase.value == "failed"
+    assert len(window.session.history) >= 1  # what was computed stays on screen
+    assert window.table is not None and window.algorithm_panel.k() == 6
+    window.controls.set_speed(0)
+    click_run(qtbot, window)
+    assert window.engine.process_id() not in (None, first)
+    assert window.session.history.frames[window.session.playback.index].final
+    assert len(dialogs) == 1
 
 
 def test_click_to_place_uses_the_clicked_points(qtbot, window):
@@ -324,12 +361,15 @@ def test_click_to_place_uses_the_clicked_points(qtbot, window):
     assert window.scatter.place_mode
     targets = [(-5.0, -4.0), (5.0, 5.0)]
     vb = window.scatter.plotItem.vb
-    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT_MS):
-        for x, y in targets:
-            scene = vb.mapViewToScene(QPointF(x, y))
-            pos = window.scatter.mapFromScene(scene)
-            qtbot.mouseClick(window.scatter.viewport(), Qt.MouseButton.LeftButton, pos=pos)
-    first = window.playback.history.frames[0]
+    for x, y in targets:
+        scene = vb.mapViewToScene(QPointF(x, y))
+        pos = window.scatter.mapFromScene(scene)
+        qtbot.mouseClick(window.scatter.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.wait(200)
+    assert window.session.request is None  # the k-th click does not start the run itself
+    assert "Run uses them" in window.algorithm_panel.place_hint.text()
+    click_run(qtbot, window)
+    first = window.session.playback.history.frames[0]
     assert first.iteration == 0
     np.testing.assert_allclose(first.centroids, targets, atol=0.2)  # a click is a pixel wide
     # the × markers went when the run started: the clicked points became its first centroids
@@ -363,11 +403,11 @@ def test_click_to_place_is_disabled_for_principal_components(qtbot, window):
     set_params(window, k=3, seed=0)
     click_run(qtbot, window)
     # centroid markers are the engine's centroids pushed through the same projection
-    final = window.playback.history.frames[window.playback.index]
+    final = window.session.playback.history.frames[window.session.playback.index]
     data = window.scatter.centroid_item.data
     drawn = np.column_stack([data["x"], data["y"]])
-    labels = window.playback.history.labels(window.playback.index)
-    means = np.array([window.plot_xy[labels == c].mean(axis=0) for c in range(3)])
+    labels = window.session.playback.history.labels(window.session.playback.index)
+    means = np.array([window.plot.xy[labels == c].mean(axis=0) for c in range(3)])
     assert final.converged
     np.testing.assert_allclose(drawn, means, atol=1e-6)
 
@@ -392,7 +432,7 @@ def test_settings_persist_between_launches(qtbot, make_window):
     panel.missing_combo.setCurrentIndex(panel.missing_combo.findData("mean"))
     panel.scale_combo.setCurrentIndex(panel.scale_combo.findData("standard"))
     panel.plot_combo.setCurrentIndex(panel.plot_combo.findData("pca"))
-    qtbot.waitUntil(lambda: not first.pool.busy, timeout=RUN_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not first.background.busy, timeout=RUN_TIMEOUT_MS)
     first.close()
     second = make_window(restore=True)
     assert second.data_panel.feature_choice().missing == "mean"
@@ -401,7 +441,7 @@ def test_settings_persist_between_launches(qtbot, make_window):
     assert second.algorithm_panel.k_spin.value() == 5
     assert second.algorithm_panel.seed_spin.value() == 42
     assert second.controls.speed() == 30
-    assert second.settings.recent_files()[0].endswith("iris.csv")
+    assert second.preferences.recent[0].endswith("iris.csv")
     assert second.recent_menu.actions()[0].text().endswith("iris.csv")
 
 
@@ -427,39 +467,18 @@ def test_open_by_dialog_and_by_drop_then_space_runs(qtbot, window, monkeypatch):
     )
     with qtbot.waitSignal(window.dataReady, timeout=30_000):
         window.dropEvent(drop)
-    assert window.table_path.endswith("blobs.csv") and len(window.plot_xy) == 800
+    assert window.table_path.endswith("blobs.csv") and len(window.plot.xy) == 800
     recent = [a.text() for a in window.recent_menu.actions()]
     assert recent[0].endswith("blobs.csv") and recent[1].endswith("iris.csv")
 
     with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT_MS):
         qtbot.keyClick(window, Qt.Key.Key_Space)  # Space starts a run when none is going
-    assert window.playback.history.frames[window.playback.index].final
+    assert window.session.playback.history.frames[window.session.playback.index].final
 
 
-def test_repeated_runs_and_projections_share_one_engine_thread(qtbot, window, dialogs, monkeypatch):
-    """TensorFlow keeps per-thread Python state: every engine job must run on the same thread
-    (on a pooled Qt thread, the second run used to crash TensorFlow)."""
-    import threading
-
-    from kmeans_gui.app import run_actions
-    from kmeans_gui.app import window as window_module
-
-    threads: list[int] = []
-
-    iterate_states, plot_projection = run_actions.iterate_states, window_module.plot_projection
-
-    def recorded_iterate(*args):
-        threads.append(threading.get_ident())
-        yield from iterate_states(*args)
-
-    def recorded_projection(*args):
-        threads.append(threading.get_ident())
-        return plot_projection(*args)
-
-    monkeypatch.setattr(run_actions, "iterate_states", recorded_iterate)
-    monkeypatch.setattr(window_module, "plot_projection", recorded_projection)
-
+def test_runs_sweeps_and_projections_all_go_to_one_engine_process(qtbot, window, dialogs):
     load(qtbot, window, DATA / "iris.csv")
+    pid = window.engine.process_id()
     for algorithm in ("lloyd", "gradient", "lloyd"):
         set_params(window, k=3, seed=0, max_iter=15, algorithm=algorithm)
         click_run(qtbot, window)
@@ -467,9 +486,10 @@ def test_repeated_runs_and_projections_share_one_engine_thread(qtbot, window, di
     with qtbot.waitSignal(window.dataReady, timeout=RUN_TIMEOUT_MS):
         panel.plot_combo.setCurrentIndex(panel.plot_combo.findData("pca"))
     click_run(qtbot, window)
-    assert dialogs == []
-    assert len(threads) == 5
-    assert len(set(threads)) == 1 and threads[0] != threading.get_ident()
+    window.start_sweep([2, 3])
+    qtbot.waitUntil(lambda: not window.sweep.running, timeout=RUN_TIMEOUT_MS)
+    assert dialogs == [] and len(window.sweep.points) == 2
+    assert window.engine.process_id() == pid and pid != os.getpid()
 
 
 def test_status_says_complete_only_when_the_playback_has_caught_up(qtbot, window):
@@ -477,13 +497,15 @@ def test_status_says_complete_only_when_the_playback_has_caught_up(qtbot, window
     set_params(window, k=6, seed=1, init="random", max_iter=200)
     window.controls.set_speed(10)
     qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.run_worker is None, timeout=RUN_TIMEOUT_MS)
-    assert window.playback.playing and not window.playback.at_end()  # the engine is ahead
-    assert window.statusBar().currentMessage() == "Engine done; playing back…"
+    qtbot.waitUntil(lambda: not window.session.computing, timeout=RUN_TIMEOUT_MS)
+    assert (
+        window.session.playback.playing and not window.session.playback.at_end()
+    )  # the engine is ahead
+    assert window.statusBar().currentMessage() == "Computed; playing back…"
     window.controls.set_speed(0)
     with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT_MS):
         pass
-    assert window.playback.at_end()
+    assert window.session.playback.at_end()
     assert window.statusBar().currentMessage() == "Run complete."
 
 
@@ -496,15 +518,15 @@ def test_pause_button_names_its_action_after_scrubbing(qtbot, window):
     slider = window.controls.history_slider
     middle = (slider.minimum() + slider.maximum()) // 2
     slider.setValue(middle)
-    assert window.playback.index == middle
+    assert window.session.playback.index == middle
     assert button.text() == "Resume"  # scrubbed back: a click goes on from here
     window.controls.set_speed(5)
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    assert window.playback.playing and button.text() == "Pause"
-    qtbot.waitUntil(lambda: window.playback.index > middle, timeout=5_000)
-    assert window.playback.index == middle + 1  # resumed from the scrubbed frame
+    assert window.session.playback.playing and button.text() == "Pause"
+    qtbot.waitUntil(lambda: window.session.playback.index > middle, timeout=5_000)
+    assert window.session.playback.index == middle + 1  # resumed from the scrubbed frame
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    assert not window.playback.playing and button.text() == "Resume"
+    assert not window.session.playback.playing and button.text() == "Resume"
     slider.setValue(slider.maximum())
     assert button.text() == "Replay"
 
@@ -537,7 +559,7 @@ def test_text_only_table_clears_the_views_and_says_what_the_cli_says(
     assert not window.controls.run_button.isEnabled()
     assert not window.controls.step_button.isEnabled()
     qtbot.keyClick(window, Qt.Key.Key_Space)
-    assert window.run_worker is None and len(dialogs) == 1
+    assert not window.session.computing and len(dialogs) == 1
 
     load(qtbot, window, DATA / "blobs.csv")
     assert window.controls.run_button.isEnabled()
@@ -553,7 +575,7 @@ def test_svg_export_draws_points_as_shapes_or_one_image(qtbot, window, tmp_path,
     click_run(qtbot, window)
     out = tmp_path / "plot.svg"
     items = list(window.scatter.plotItem.items)
-    window.export_plot(str(out))
+    window.exporter.export_plot(str(out))
     svg = out.read_text()
     assert svg.count("<image") == images  # never one bitmap per point
     shapes = svg.count("<path")
@@ -566,35 +588,11 @@ def test_plot_export_failure_is_one_sentence(qtbot, window, dialogs, tmp_path):
     load(qtbot, window, DATA / "blobs.csv")
     for name in ("plot.svg", "plot.png"):
         target = tmp_path / "missing" / name
-        window.export_plot(str(target))
+        window.exporter.export_plot(str(target))
         message = dialogs[-1]
         assert message.startswith("Could not write the plot to") and message.endswith(".")
         assert message.lower().count("could not") == 1 and "does not exist" in message
     assert len(dialogs) == 2
-
-
-def test_tensorflow_loads_only_once_the_first_points_are_drawn(qtbot, make_window, monkeypatch):
-    """Importing TensorFlow stalls the GUI thread (GIL) for up to ~0.5 s: not before the
-    first table is on screen."""
-    from kmeans_gui.app import window as window_module
-
-    calls: list[bool] = []
-    engine_info = window_module.engine_info
-
-    def recorded():
-        calls.append(True)
-        return engine_info()
-
-    monkeypatch.setattr(window_module, "engine_info", recorded)
-    window = make_window()
-    plotted: list[bool] = []
-    window.dataReady.connect(lambda: plotted.append(not calls))
-    qtbot.wait(100)
-    assert calls == []
-    load(qtbot, window, DATA / "blobs.csv")
-    assert plotted == [True]  # the points were drawn before the engine was asked to load
-    qtbot.waitUntil(lambda: bool(window.devices), timeout=RUN_TIMEOUT_MS)
-    assert calls == [True]
 
 
 def test_space_runs_even_when_a_number_field_has_focus(qtbot, window):
@@ -606,7 +604,7 @@ def test_space_runs_even_when_a_number_field_has_focus(qtbot, window):
     qtbot.waitUntil(spin.hasFocus, timeout=2_000)
     with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT_MS):
         qtbot.keyClick(spin, Qt.Key.Key_Space)
-    assert window.playback.history.frames[window.playback.index].final
+    assert window.session.playback.history.frames[window.session.playback.index].final
     assert spin.value() == 4 and spin.hasFocus()
     qtbot.keyClick(spin, Qt.Key.Key_Up)  # the field still edits
     assert spin.value() == 5

@@ -23,3 +23,11 @@ def test_principal_components_far_from_origin_and_few_features() -> None:
     assert proj.shape == (500, 2)
     assert proj[:, 0].var() > proj[:, 1].var() > 0.5
     assert principal_components(X[:, :1], 2).shape == (500, 1)
+
+
+def test_explained_variance_matches_sklearn() -> None:
+    from sklearn.decomposition import PCA
+
+    X = np.random.default_rng(3).normal(size=(400, 5)) * [5.0, 2.0, 1.0, 0.5, 0.1]
+    _, explained = principal_components(X, 2, return_explained=True)
+    np.testing.assert_allclose(explained, PCA(2).fit(X).explained_variance_ratio_, rtol=1e-9)

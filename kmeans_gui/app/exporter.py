@@ -1,7 +1,8 @@
-"""Exports from the window: labelled data and centroids through the data layer (in a worker,
-atomically, as the command line writes them), and the plot as PNG or SVG.
+"""Exports from the window: labelled data and centroids through the data layer (in a
+background job, atomically, as the command line writes them), and the plot as PNG or SVG.
 
-A mixin of :class:`~kmeans_gui.app.window.MainWindow`.
+The run exported is the run session's frame on screen; the table is the window's. File
+dialogs start in the folder last used for exports (or for tables, never inside the package).
 """
 
 from __future__ import annotations
@@ -20,24 +21,30 @@ from . import jobs
 from .history import Frame
 
 
-class ExportActions:
-    """File > Export… for the main window."""
+class Exporter:
+    """File > Export… for the main window (``window``: its session, table, preferences,
+    background jobs, scatter view, ``show_error`` and ``exported`` signal)."""
+
+    def __init__(self, window) -> None:
+        self.window = window
 
     # ------------------------------------------------------------------ export
     def _current_result(self) -> tuple[np.ndarray, Frame] | None:
-        index = self.playback.index
-        if self.run_prepared is None or not 0 <= index < len(self.playback.history):
-            self.show_error("run k-means first: there are no clusters to export yet")
+        current = self.window.session.current()
+        if current is None:
+            self.window.show_error("run k-means first: there are no clusters to export yet")
             return None
-        return self.playback.history.labels(index), self.playback.history.frames[index]
+        frame, labels = current
+        return labels, frame
 
     def _save_path(self, title: str, default_name: str, filters: str) -> str | None:
-        folder = self.settings.last_folder()
+        preferences = self.window.preferences
+        folder = preferences.folder("exports")
         path, _ = QFileDialog.getSaveFileName(
-            self, title, str(Path(folder) / default_name), filters
+            self.window, title, str(Path(folder) / default_name), filters
         )
         if path:
-            self.settings.set_last_folder(str(Path(path).parent))
+            preferences.set_folder("exports", path)
         return path or None
 
     @staticmethod
@@ -47,7 +54,8 @@ class ExportActions:
         return SAVE_FILTER
 
     def _stem(self) -> str:
-        return Path(self.table_path).stem if self.table_path else "clusters"
+        path = self.window.table_path
+        return Path(path).stem if path else "clusters"
 
     def export_labelled_dialog(self) -> None:
         if self._current_result() is None:
@@ -67,18 +75,18 @@ class ExportActions:
             return
         labels, frame = result
         algorithm, metric = self._run_method()
-        self.statusBar().showMessage(f"Exporting {Path(path).name}…")
-        self.pool.run_call(
+        self.window.statusBar().showMessage(f"Exporting {Path(path).name}…")
+        self.window.background.run(
             jobs.export_labelled,
-            self.table,
-            self.run_prepared.features,
+            self.window.table,
+            self.window.session.request.features,
             np.asarray(labels, dtype=np.int64),
             frame.centroids,
             algorithm,
             metric,
             path,
             on_result=self._on_exported,
-            on_error=self._on_worker_error,
+            on_error=self.window.show_exception,
         )
 
     def export_centroids_dialog(self) -> None:
@@ -96,10 +104,10 @@ class ExportActions:
             return
         labels, frame = result
         algorithm, metric = self._run_method()
-        self.pool.run_call(
+        self.window.background.run(
             jobs.export_centroids,
-            self.table,
-            self.run_prepared.features,
+            self.window.table,
+            self.window.session.request.features,
             np.asarray(labels, dtype=np.int64),
             frame.centroids,
             frame.sizes,
@@ -107,17 +115,17 @@ class ExportActions:
             metric,
             path,
             on_result=self._on_exported,
-            on_error=self._on_worker_error,
+            on_error=self.window.show_exception,
         )
 
     def _run_method(self) -> tuple[str, str]:
         """(algorithm, metric) of the run being exported."""
-        params = self.run_params
+        params = self.window.session.params
         return (params.algorithm, params.metric) if params else ("lloyd", "euclidean")
 
     def _on_exported(self, path: str) -> None:
-        self.statusBar().showMessage(f"Wrote {path}", 8000)
-        self.exported.emit(path)
+        self.window.statusBar().showMessage(f"Wrote {path}", 8000)
+        self.window.exported.emit(path)
 
     def export_plot_dialog(self) -> None:
         path = self._save_path(
@@ -142,20 +150,21 @@ class ExportActions:
                 if path.lower().endswith(".svg"):
                     self._write_svg(path)
                 else:
-                    exporter = pg.exporters.ImageExporter(self.scatter.plotItem)
-                    exporter.parameters()["width"] = int(self.scatter.plotItem.width() * 2)
+                    plot = self.window.scatter.plotItem
+                    exporter = pg.exporters.ImageExporter(plot)
+                    exporter.parameters()["width"] = int(plot.width() * 2)
                     exporter.export(path)
             except OSError as exc:
                 reason = exc.strerror or str(exc)
         if reason or not target.is_file():
-            self.show_error(
+            self.window.show_error(
                 f"Could not write the plot to {path}" + (f": {reason}." if reason else ".")
             )
             return
         self._on_exported(path)
 
     def _write_svg(self, path: str) -> None:
-        view = self.scatter
+        view = self.window.scatter
         generator = QSvgGenerator()
         generator.setFileName(path)
         generator.setSize(view.size())

@@ -1,0 +1,224 @@
+"""Does the window stay responsive while k-means runs? (run by hand, alone: it is CPU heavy)
+
+    .venv/bin/python benchmarks/responsiveness.py [--runs 40] [--points 1000000] [--seed 0]
+
+One window is driven through ``--runs`` runs on the bundled sample, then on a generated table of
+``--points`` rows: each run has a random k in 2..12 and the next algorithm and initialiser in
+turn; every fifth run is stopped after its first drawn iteration and every seventh reloads the
+table mid-run. A 10 ms QTimer on the GUI thread records the longest gap between its ticks, over
+the whole drive (first runs of every new k and algorithm included).
+
+Printed per table: the longest GUI-thread stall (gap minus the 10 ms interval; target ≤ 50 ms),
+the median and worst time from Run to the first drawn iteration (target: median ≤ 0.5 s on the
+sample), and the GUI process's resident memory at the end (and the engine process's, when the
+engine runs in a process of its own).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+HEARTBEAT_MS = 10
+STALL_TARGET_MS = 50.0
+FIRST_FRAME_TARGET_S = 0.5
+ALGORITHMS = ("lloyd", "gradient", "minibatch", "kmedoids")
+INITS = ("k-means++", "random", "uniform")
+RUN_TIMEOUT_S = 300
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    """Resident memory of a process in MB (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def write_table(path: Path, n: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(-20, 20, size=(8, 2))
+    X = centres[rng.integers(0, 8, n)] + rng.normal(0, 2.5, size=(n, 2))
+    np.savetxt(path, X, delimiter=",", header="x,y", comments="", fmt="%.6f")
+
+
+class Heartbeat:
+    """The longest gap between ticks of a timer on the GUI thread."""
+
+    def __init__(self) -> None:
+        self.clock = QElapsedTimer()
+        self.timer = QTimer(interval=HEARTBEAT_MS)
+        self.timer.timeout.connect(self._beat)
+        self.last = 0
+        self.longest = 0
+
+    def start(self) -> None:
+        self.clock.start()
+        self.last = 0
+        self.longest = 0
+        self.timer.start()
+
+    def _beat(self) -> None:
+        now = self.clock.elapsed()
+        self.longest = max(self.longest, now - self.last)
+        self.last = now
+
+    def stop(self) -> float:
+        self.timer.stop()
+        return max(0.0, self.longest - HEARTBEAT_MS)
+
+
+def wait(app: QApplication, signal, timeout_s: float) -> bool:
+    loop = QEventLoop()
+    fired = {"yes": False}
+
+    def done(*_args) -> None:
+        fired["yes"] = True
+        loop.quit()
+
+    signal.connect(done)
+    QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+    loop.exec()
+    signal.disconnect(done)
+    return fired["yes"]
+
+
+def settle(app: QApplication, seconds: float) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def set_parameters(window, values: dict) -> None:
+    panel = window.algorithm_panel
+    if hasattr(panel, "apply"):
+        panel.apply(values)
+    else:  # the window before the run-session model
+        panel.restore(values)
+
+
+def engine_pid(window) -> int | None:
+    engine = getattr(window, "engine", None)
+    process = getattr(engine, "process_id", None)
+    return process() if callable(process) else None
+
+
+def drive(app: QApplication, window, path: str, runs: int, seed: int, max_iter: int) -> dict:
+    rng = np.random.default_rng(seed)
+    first_frames: list[float] = []
+    started = {"t": None}
+    original = window.scatter.show_frame
+
+    def timed_show(*args, **kwargs):
+        if started["t"] is not None:
+            first_frames.append(time.perf_counter() - started["t"])
+            started["t"] = None
+        return original(*args, **kwargs)
+
+    window.scatter.show_frame = timed_show
+    window.open_file(path)
+    if not wait(app, window.dataReady, 300):
+        raise SystemExit(f"could not load {path}")
+    heartbeat = Heartbeat()
+    heartbeat.start()
+    for run in range(runs):
+        values = {
+            "k": int(rng.integers(2, 13)),
+            "algorithm": ALGORITHMS[run % len(ALGORITHMS)],
+            "init": INITS[(run // len(ALGORITHMS)) % len(INITS)],
+            "max_iter": max_iter,
+            "n_init": 1,
+        }
+        set_parameters(window, values)
+        started["t"] = time.perf_counter()
+        if not window.start_run():
+            raise SystemExit(f"run {run} did not start: {window.errors[-1:]}")
+        if run % 5 == 4:  # stopped after its first drawn iteration
+            while started["t"] is not None:
+                app.processEvents()
+            window.stop_run()
+        if run % 7 == 6:  # the table is reloaded mid-run
+            window.open_file(path)
+            wait(app, window.dataReady, RUN_TIMEOUT_S)
+            continue
+        if not wait(app, window.runFinished, RUN_TIMEOUT_S):
+            raise SystemExit(f"run {run} did not finish within {RUN_TIMEOUT_S} s")
+    stall = heartbeat.stop()
+    settle(app, 1.0)
+    pid = engine_pid(window)
+    return {
+        "stall_ms": stall,
+        "first_median_s": statistics.median(first_frames) if first_frames else float("nan"),
+        "first_worst_s": max(first_frames) if first_frames else float("nan"),
+        "runs_timed": len(first_frames),
+        "gui_rss_mb": rss_mb(),
+        "engine_rss_mb": rss_mb(pid) if pid else float("nan"),
+        "tensorflow_in_gui": "tensorflow" in sys.modules,
+    }
+
+
+def report(name: str, result: dict) -> None:
+    print(f"\n{name}")
+    print(
+        f"  longest GUI-thread stall   {result['stall_ms']:8.0f} ms"
+        f"   (target ≤ {STALL_TARGET_MS:.0f})"
+    )
+    print(
+        f"  Run → first iteration      median {result['first_median_s']:.3f} s, worst "
+        f"{result['first_worst_s']:.3f} s over {result['runs_timed']} runs"
+        f"   (target: median ≤ {FIRST_FRAME_TARGET_S} s on the sample)"
+    )
+    engine = result["engine_rss_mb"]
+    engine_text = f", engine process {engine:.0f} MB" if engine == engine else ""
+    print(f"  resident memory            GUI process {result['gui_rss_mb']:.0f} MB{engine_text}")
+    print(f"  TensorFlow imported in the GUI process: {result['tensorflow_in_gui']}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--points", type=int, default=1_000_000, help="0 skips the big table")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-iter", type=int, default=30)
+    args = parser.parse_args()
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from kmeans_gui.app.samples import DEFAULT_SAMPLE
+    from kmeans_gui.app.window import MainWindow
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = QSettings(str(Path(tmp) / "bench.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(settings, interactive=False, restore=False)
+        window.resize(1440, 900)
+        window.controls.set_speed(0)
+        window.show()
+        tables = [("bundled sample " + DEFAULT_SAMPLE.path.name, str(DEFAULT_SAMPLE.path))]
+        if args.points:
+            big = Path(tmp) / "big.csv"
+            write_table(big, args.points, args.seed)
+            tables.append((f"{args.points:,} points", str(big)))
+        print(f"{args.runs} runs per table, max_iter {args.max_iter}, seed {args.seed}")
+        for name, path in tables:
+            report(name, drive(app, window, path, args.runs, args.seed, args.max_iter))
+        window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

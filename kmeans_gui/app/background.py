@@ -1,0 +1,85 @@
+"""Data-layer work off the GUI thread: loading tables, preparing features, writing exports.
+
+pandas and pyarrow only (the engine has a process of its own): superqt's ``FunctionWorker`` on
+a thread pool, each job's thread at a lower priority so the GUI thread keeps the CPU it needs
+to paint. Closing the window waits for the jobs that have started.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QThreadPool, Signal
+from superqt.utils import FunctionWorker
+
+
+class _Progress(QObject):
+    """Carries ``progress(fraction, message)`` calls from a worker thread to the GUI thread."""
+
+    progressed = Signal(float, str)
+
+
+class BackgroundJobs(QObject):
+    def __init__(self, parent: QObject | None = None, max_threads: int = 2) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(max_threads)
+        self._live: set[FunctionWorker] = set()
+
+    def run(
+        self,
+        function: Callable[..., Any],
+        *args: Any,
+        on_result: Callable[[Any], None],
+        on_error: Callable[[Exception], None] | None = None,
+        on_progress: Callable[[float, str], None] | None = None,
+    ) -> FunctionWorker:
+        """``function(*args)`` on a pool thread (with ``progress=`` when ``on_progress``)."""
+        kwargs: dict[str, Any] = {}
+        relay = None
+        if on_progress is not None:
+            relay = _Progress(self)
+            relay.progressed.connect(on_progress)
+            kwargs["progress"] = relay.progressed.emit
+        worker = FunctionWorker(_at_low_priority, function, *args, **kwargs)
+        worker.returned.connect(on_result)
+        if on_error is not None:
+            worker.errored.connect(on_error)
+        self._live.add(worker)
+        worker.finished.connect(lambda: self._live.discard(worker))
+        if relay is not None:
+            worker.finished.connect(relay.deleteLater)
+        self.pool.start(worker)
+        return worker
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._live)
+
+    def shutdown(self, timeout_ms: int = -1) -> bool:
+        """Wait for the jobs that have started (a load or an export cannot stop halfway)."""
+        self.pool.clear()
+        return self.pool.waitForDone(timeout_ms)
+
+
+def _at_low_priority(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    lower_thread_priority()
+    return function(*args, **kwargs)
+
+
+def lower_thread_priority(niceness: int = 10) -> None:
+    """Make the calling (non-main) thread yield the CPU to the GUI thread.
+
+    On Linux, niceness is per thread. Elsewhere, or where it may not be changed: no-op.
+    """
+    if not hasattr(os, "setpriority") or threading.current_thread() is threading.main_thread():
+        return
+    try:
+        tid = threading.get_native_id()
+        if os.getpriority(os.PRIO_PROCESS, tid) < niceness:
+            os.setpriority(os.PRIO_PROCESS, tid, niceness)
+    except OSError:
+        pass  # not allowed here: run at normal priority

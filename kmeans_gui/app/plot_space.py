@@ -1,0 +1,107 @@
+"""Where things go on the scatter: points, centroids and clicks between feature space and plot.
+
+The plot shows either two feature columns in the file's own units, or the first two principal
+components of the features as the fit sees them. :class:`PlotSpace` holds that mapping, so
+drawing a frame, tinting Voronoi regions and turning a click into a centroid each ask it
+instead of re-deriving it. Plain NumPy; no Qt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from kmeans_gui.engine.distances import nearest
+
+
+@dataclass(frozen=True)
+class PlotSpace:
+    """``xy`` (N, 2) of the points; ``project`` maps (K, D) fit-unit centroids to (K, 2)."""
+
+    features: Any  # kmeans_gui.data.FeatureMatrix
+    xy: np.ndarray
+    project: Callable[[np.ndarray], np.ndarray]
+    x_label: str
+    y_label: str
+    axes: tuple[int, int] | None = None  # feature indices, when the plot shows two features
+
+    @classmethod
+    def of_features(cls, features: Any, x: int, y: int) -> PlotSpace:
+        """Two feature columns, in the file's units."""
+        d = features.X.shape[1]
+        ix, iy = min(x, d - 1), min(y, d - 1)
+        to_user = features.to_user_units
+        columns = list(features.columns)
+        return cls(
+            features=features,
+            xy=to_user(features.X)[:, [ix, iy]],
+            project=lambda c: to_user(c)[:, [ix, iy]],
+            x_label=columns[ix],
+            y_label=columns[iy],
+            axes=(ix, iy),
+        )
+
+    @classmethod
+    def of_components(
+        cls, features: Any, scores: np.ndarray, affine: np.ndarray, explained: np.ndarray
+    ) -> PlotSpace:
+        """Principal components (from the engine's ``projection`` job), which are affine in
+        the fit's features: centroids map with the same ``[C, 1] @ affine``."""
+        scaled = features.scaler.kind != "none"
+        of = " of the scaled features" if scaled else ""
+
+        def label(i: int) -> str:
+            return f"principal component {i + 1}{of} ({100 * explained[i]:.0f}% of the variance)"
+
+        return cls(
+            features=features,
+            xy=np.asarray(scores, dtype=np.float64),
+            project=lambda c: np.column_stack([c, np.ones(len(c))]) @ affine,
+            x_label=label(0),
+            y_label=label(1) if len(explained) > 1 else "",
+        )
+
+    @property
+    def is_feature_space(self) -> bool:
+        """The plot's axes are the fit's only two features: regions and drags are exact."""
+        return (
+            self.axes is not None and self.features.X.shape[1] == 2 and self.axes[0] != self.axes[1]
+        )
+
+    @property
+    def can_place(self) -> bool:
+        """A click can stand for a centroid: the plot shows feature columns."""
+        return self.axes is not None
+
+    def to_fit_units(self, points: np.ndarray) -> np.ndarray:
+        """Plot points (M, 2) as (M, D) fit-unit centroids; features not plotted sit at their
+        mean over the data."""
+        if self.axes is None:
+            raise ValueError("principal components cannot be mapped back to feature values")
+        features = self.features
+        mean = features.to_user_units(features.X.mean(axis=0, keepdims=True))
+        user = np.tile(mean, (len(points), 1))
+        points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        user[:, self.axes[0]] = points[:, 0]
+        user[:, self.axes[1]] = points[:, 1]
+        return features.to_fit_units(user)
+
+    def regions(
+        self, centroids: np.ndarray, metric: str
+    ) -> Callable[[np.ndarray], np.ndarray] | None:
+        """Nearest centroid of plot points, computed where the fit works (its units and metric),
+        or None where the plot is not the feature space."""
+        if not self.is_feature_space:
+            return None
+        features = self.features
+        ix, iy = self.axes
+
+        def nearest_region(points: np.ndarray) -> np.ndarray:
+            user = np.empty_like(points)
+            user[:, [ix, iy]] = points
+            return nearest(features.to_fit_units(user), centroids, metric)
+
+        return nearest_region
