@@ -58,6 +58,7 @@ from .run_session import Phase, RunRequest, RunSession
 from .samples import DEFAULT_SAMPLE, Sample, available_samples, sample_for
 from .scatter_view import ScatterView
 from .sizes_view import SizesView
+from .style import app_icon
 from .sweep_session import SweepSession
 from .sweep_view import SweepView
 
@@ -118,6 +119,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.setWindowTitle("kmeans-gui")
+        self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
         self.store = PreferencesStore(settings)
         self.restored = restore and self.store.has_saved()

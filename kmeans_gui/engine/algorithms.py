@@ -5,8 +5,8 @@ A runner takes the prepared (centred) data and centred initial centroids and yie
 
     runner(data, centroids, *, metric, tol, max_iter, rng, restart, n_restarts, **params)
 
-``get_runner`` binds ``metric`` (checked against ``METRICS``), so callers pass the rest. A
-runner raises :class:`KMeansInputError` for parameters it does not understand.
+``get_runner`` binds ``metric`` (checked against ``METRICS``), so callers pass the rest;
+``check_params`` refuses parameters an algorithm does not take before any data is prepared.
 ``PARAMETERS`` lists each algorithm's own keyword parameters and defaults (None: chosen by
 the algorithm, e.g. the learning rate depends on the optimiser), for front ends to offer.
 
@@ -47,12 +47,8 @@ def _lloyd(
     restart: int,
     n_restarts: int,
     metric: str = "euclidean",
-    **params: Any,
 ) -> Iterator[IterationState]:
-    if params:
-        raise KMeansInputError(
-            f"algorithm 'lloyd' takes no parameter(s) {', '.join(sorted(params))}"
-        )
+    """Lloyd takes no parameters of its own (``check_params`` has refused any) nor ``rng``."""
     return lloyd_states(
         data,
         centroids,

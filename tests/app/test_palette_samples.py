@@ -113,3 +113,12 @@ def test_importing_the_app_does_not_import_tensorflow():
         env={"QT_QPA_PLATFORM": "offscreen", "PATH": ""},
     )
     assert out.stdout.strip() == "False"
+
+
+def test_the_style_sheet_names_every_colour_and_the_icon_has_every_size(qapp) -> None:
+    from kmeans_gui.app.style import ICON_SIZES, app_icon, style_sheet
+
+    sheet = style_sheet()
+    assert "$" not in sheet and "#8a5a00" in sheet and OKABE_ITO[0] in sheet
+    sizes = {size.width() for size in app_icon().availableSizes()}
+    assert set(ICON_SIZES) <= sizes
