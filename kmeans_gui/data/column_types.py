@@ -248,16 +248,20 @@ def _has_edge_whitespace(text: pa.ChunkedArray) -> bool:
 
 def _cells(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(start offset, byte length, data bytes) of each cell of a string array; nulls are empty."""
-    _, offsets_buffer, data_buffer = chunk.buffers()
-    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-    offsets = np.frombuffer(offsets_buffer, dtype=width)[
-        chunk.offset : chunk.offset + len(chunk) + 1
-    ]
+    offsets = string_offsets(chunk)
+    data_buffer = chunk.buffers()[2]
     data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.empty(0)
     lengths = np.diff(offsets)
     if chunk.null_count:
         lengths = np.where(chunk.is_null().to_numpy(zero_copy_only=False), 0, lengths)
     return offsets[:-1], lengths, data
+
+
+def string_offsets(chunk: pa.Array) -> np.ndarray:
+    """The ``len(chunk) + 1`` offsets of a string array's cells into its data buffer (no copy)."""
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=width)
+    return offsets[chunk.offset : chunk.offset + len(chunk) + 1]
 
 
 def _cast(text: pa.ChunkedArray, target: pa.DataType) -> pa.ChunkedArray | None:

@@ -28,9 +28,10 @@ from typing import Protocol
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pandas.api import types as ptypes
 
-from .errors import DataError
+from .errors import DataError, first_line, require_openpyxl
 from .features import FeatureMatrix
 from .load import CsvStyle, LoadedTable
 
@@ -192,13 +193,7 @@ def check_export_path(
             f"{target} is the input file; choose another output name so the input is kept."
         )
     if fmt == "excel":
-        try:
-            import openpyxl  # noqa: F401
-        except ImportError:
-            raise DataError(
-                "Writing Excel files needs the optional openpyxl package: "
-                "pip install 'kmeans-gui[excel]'."
-            ) from None
+        require_openpyxl("Writing")
     return target, fmt
 
 
@@ -352,22 +347,6 @@ def write_all(planned: Sequence[StagedWrite]) -> list[Path]:
     return [p.target for p in planned]
 
 
-def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a fresh file beside ``target``, then rename it over ``target``.
-
-    On any failure (including KeyboardInterrupt) the temporary file is removed and ``target``
-    is left exactly as it was; the exception propagates unchanged.
-    """
-    tmp = _temporary(target)
-    try:
-        _fill(tmp, target, write)
-        os.replace(tmp, target)
-    except BaseException:
-        with suppress(OSError):
-            tmp.unlink()
-        raise
-
-
 def _stage(plan: StagedWrite) -> Path:
     """Write ``plan`` to a complete, synced temporary file beside its target."""
     tmp = _temporary(plan.target)
@@ -407,9 +386,7 @@ def _reason(exc: BaseException) -> str:
         )
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
-    lines = str(exc).strip().splitlines()
-    text = lines[0].rstrip(".") if lines else ""
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in first_line(exc))
     return text or type(exc).__name__
 
 
@@ -439,8 +416,6 @@ def _write_delimited(
 
 def _parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
     """Object columns mixing numbers and text (common from Excel) become text for Parquet."""
-    import pyarrow as pa
-
     mixed = []
     for name in frame.columns:
         if frame[name].dtype == object:

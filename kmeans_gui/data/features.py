@@ -121,11 +121,6 @@ class FeatureMatrix:
     def n_left_out(self) -> int:
         return self.n_rows - self.n_used
 
-    @property
-    def row_positions(self) -> np.ndarray:
-        """Positions (0-based) in the table of the rows of ``X``."""
-        return np.flatnonzero(self.row_mask)
-
     def to_fit_units(self, values: np.ndarray) -> np.ndarray:
         return self.scaler.to_fit_units(values)
 

@@ -26,7 +26,7 @@ from kmeans_gui.engine.choices import ALGORITHM_NAMES, METRICS
 from .errors import DataError
 from .export import Source, check_export_path
 from .features import SCALINGS, FeatureMatrix, Scaler, column_as_float
-from .records import RecordReader, dumps, read_record, write_record
+from .records import PlannedRecord, RecordReader, read_record, write_record
 
 MODEL_FORMAT = "kmeans-gui model"
 MODEL_VERSION = 1
@@ -285,27 +285,17 @@ def check_model_path(
     return check_export_path(target, source=source, overwrite_input=overwrite_input)[0]
 
 
-@dataclass(frozen=True, eq=False)
-class PlannedModelWrite:
-    """A model ready to be written, for :func:`write_all` beside the table exports."""
-
-    record: dict[str, Any]
-    target: Path
-
-    def write(self, tmp: Path) -> None:
-        tmp.write_text(dumps(self.record) + "\n", encoding="utf-8", newline="\n")
-
-
 def plan_model_write(
     model: ClusterModel,
     path: str | os.PathLike[str],
     *,
     source: Source = None,
     overwrite_input: bool = False,
-) -> PlannedModelWrite:
-    """Check ``path`` (see :func:`check_model_path`) and prepare the write."""
+) -> PlannedRecord:
+    """Check ``path`` (see :func:`check_model_path`) and prepare the write for
+    :func:`write_all`, beside the table exports."""
     target = check_model_path(path, source=source, overwrite_input=overwrite_input)
-    return PlannedModelWrite(model_record(model), target)
+    return PlannedRecord.of(model_record(model), target)
 
 
 def model_features(

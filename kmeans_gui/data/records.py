@@ -17,13 +17,14 @@ import json
 import math
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
 
-from .errors import DataError
-from .export import atomic_write
+from .errors import DataError, cannot_read
+from .export import write_all
 
 _HASH_CHUNK = 1 << 20
 
@@ -36,8 +37,24 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
             while chunk := handle.read(_HASH_CHUNK):
                 digest.update(chunk)
     except OSError as exc:
-        raise DataError(f"Cannot read {Path(path).name}: {exc.strerror or exc}.") from None
+        raise cannot_read(Path(path), exc) from None
     return digest.hexdigest()
+
+
+@dataclass(frozen=True, eq=False)
+class PlannedRecord:
+    """A record ready to be written to ``target`` by :func:`write_all` (beside table exports,
+    all of them or none). Its text is made at once, so a value JSON cannot hold fails here."""
+
+    text: str
+    target: Path
+
+    @classmethod
+    def of(cls, record: Mapping[str, Any], path: str | os.PathLike[str]) -> PlannedRecord:
+        return cls(dumps(record) + "\n", Path(path).expanduser())
+
+    def write(self, tmp: Path) -> None:
+        tmp.write_text(self.text, encoding="utf-8", newline="\n")
 
 
 def write_record(record: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
@@ -46,17 +63,7 @@ def write_record(record: Mapping[str, Any], path: str | os.PathLike[str]) -> Pat
     Floats are written as Python's ``repr`` (the shortest text that reads back as the same
     float64), one matrix row per line; NaN and infinities are refused.
     """
-    target = Path(path).expanduser()
-    text = dumps(record) + "\n"
-
-    def write(tmp: Path) -> None:
-        tmp.write_text(text, encoding="utf-8", newline="\n")
-
-    try:
-        atomic_write(target, write)
-    except OSError as exc:
-        raise DataError(f"Could not write {target}: {exc.strerror or exc}.") from None
-    return target
+    return write_all([PlannedRecord.of(record, path)])[0]
 
 
 def dumps(value: Any, indent: int = 0) -> str:
@@ -100,7 +107,7 @@ def read_record(
     except UnicodeDecodeError:
         raise DataError(f"{name} is not a {kind} file: it is not UTF-8 text.") from None
     except OSError as exc:
-        raise DataError(f"Cannot read {name}: {exc.strerror or exc}.") from None
+        raise cannot_read(source, exc) from None
     try:
         record = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:

@@ -128,9 +128,9 @@ def test_latin1_fallback_is_reported_not_silent(tmp_path: Path) -> None:
 
 
 def test_encoding_check_reads_in_blocks_without_false_alarms(tmp_path, monkeypatch) -> None:
-    from kmeans_gui.data import load as load_module
+    from kmeans_gui.data import encoding as encoding_module
 
-    monkeypatch.setattr(load_module, "_BLOCK_BYTES", 5)  # multi-byte characters straddle blocks
+    monkeypatch.setattr(encoding_module, "BLOCK_BYTES", 5)  # multi-byte characters straddle blocks
     good = "name,v\nÉtienne,1\nZoë,2\n€uro,3\n".encode()
     table = load_table(write(tmp_path, "good.csv", good))
     assert (table.encoding, table.notes) == ("utf-8", ())

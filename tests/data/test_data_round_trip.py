@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from kmeans_gui.data import export_labelled, load_table, numeric_columns, prepare_features
-from kmeans_gui.data import load as load_module
+from kmeans_gui.data import read_csv as read_csv_module
 
 # column -> cells as written; empty string = empty cell
 COLUMNS = {
@@ -41,9 +41,14 @@ def source_text(delimiter: str) -> str:
 
 @pytest.fixture(params=["pyarrow", "c"])
 def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Both CSV engines type the columns the same way."""
+    """Both CSV engines type the columns the same way: "c" is the fallback taken when pyarrow's
+    parser refuses a file that is not ragged and has no unclosed quote."""
     if request.param == "c":
-        monkeypatch.setattr(load_module, "_has_pyarrow", lambda: False)
+
+        def refuse(*args: object) -> None:
+            raise pa.ArrowInvalid("CSV parse error: refused")
+
+        monkeypatch.setattr(read_csv_module, "_read_with_pyarrow", refuse)
     return request.param
 
 
