@@ -21,7 +21,10 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
+import traceback
+from collections import Counter
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -59,7 +62,8 @@ def write_table(path: Path, n: int, seed: int) -> None:
 
 
 class Heartbeat:
-    """The longest gap between ticks of a timer on the GUI thread."""
+    """The longest gap between ticks of a timer on the GUI thread, and what the drive was doing
+    during the longest few (``doing`` is set by the driver)."""
 
     def __init__(self) -> None:
         self.clock = QElapsedTimer()
@@ -67,21 +71,60 @@ class Heartbeat:
         self.timer.timeout.connect(self._beat)
         self.last = 0
         self.longest = 0
+        self.doing = ""
+        self.gaps: list[tuple[int, str]] = []
 
     def start(self) -> None:
         self.clock.start()
         self.last = 0
         self.longest = 0
+        self.gaps = []
         self.timer.start()
 
     def _beat(self) -> None:
         now = self.clock.elapsed()
-        self.longest = max(self.longest, now - self.last)
+        gap = now - self.last
+        self.longest = max(self.longest, gap)
+        if gap > 3 * HEARTBEAT_MS:
+            self.gaps.append((gap, self.doing))
         self.last = now
 
     def stop(self) -> float:
         self.timer.stop()
         return max(0.0, self.longest - HEARTBEAT_MS)
+
+
+class StallSampler:
+    """With --trace: a thread that, while the heartbeat is more than 60 ms late, samples what the
+    GUI thread is running (its Python stack) every 10 ms; prints the commonest innermost lines."""
+
+    def __init__(self, heartbeat: Heartbeat) -> None:
+        self.heartbeat = heartbeat
+        self.main = threading.main_thread().ident
+        self.samples: Counter[str] = Counter()
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.01):
+            late = self.heartbeat.clock.elapsed() - self.heartbeat.last
+            if late > 60:
+                frame = sys._current_frames().get(self.main)
+                if frame is not None:
+                    stack = traceback.extract_stack(frame)[-4:]
+                    where = " < ".join(
+                        f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack)
+                    )
+                    self.samples[where] += 1
+
+    def report(self) -> None:
+        self._stop.set()
+        print("  where the GUI thread was while late (10 ms samples):")
+        for where, count in self.samples.most_common(8):
+            print(f"    {count:4d}  {where}")
 
 
 def wait(app: QApplication, signal, timeout_s: float) -> bool:
@@ -119,7 +162,9 @@ def engine_pid(window) -> int | None:
     return process() if callable(process) else None
 
 
-def drive(app: QApplication, window, path: str, runs: int, seed: int, max_iter: int) -> dict:
+def drive(
+    app: QApplication, window, path: str, runs: int, seed: int, max_iter: int, trace: bool
+) -> dict:
     rng = np.random.default_rng(seed)
     first_frames: list[float] = []
     started = {"t": None}
@@ -137,7 +182,11 @@ def drive(app: QApplication, window, path: str, runs: int, seed: int, max_iter: 
         raise SystemExit(f"could not load {path}")
     heartbeat = Heartbeat()
     heartbeat.start()
+    sampler = StallSampler(heartbeat) if trace else None
+    if sampler is not None:
+        sampler.start()
     for run in range(runs):
+        heartbeat.doing = f"run {run}"
         values = {
             "k": int(rng.integers(2, 13)),
             "algorithm": ALGORITHMS[run % len(ALGORITHMS)],
@@ -154,12 +203,15 @@ def drive(app: QApplication, window, path: str, runs: int, seed: int, max_iter: 
                 app.processEvents()
             window.stop_run()
         if run % 7 == 6:  # the table is reloaded mid-run
+            heartbeat.doing = f"reload in run {run}"
             window.open_file(path)
             wait(app, window.dataReady, RUN_TIMEOUT_S)
             continue
         if not wait(app, window.runFinished, RUN_TIMEOUT_S):
             raise SystemExit(f"run {run} did not finish within {RUN_TIMEOUT_S} s")
     stall = heartbeat.stop()
+    if sampler is not None:
+        sampler.report()
     settle(app, 1.0)
     pid = engine_pid(window)
     return {
@@ -170,6 +222,8 @@ def drive(app: QApplication, window, path: str, runs: int, seed: int, max_iter: 
         "gui_rss_mb": rss_mb(),
         "engine_rss_mb": rss_mb(pid) if pid else float("nan"),
         "tensorflow_in_gui": "tensorflow" in sys.modules,
+        "worst_gaps": sorted(heartbeat.gaps, reverse=True)[:5],
+        "load": os.getloadavg()[0],
     }
 
 
@@ -188,6 +242,8 @@ def report(name: str, result: dict) -> None:
     engine_text = f", engine process {engine:.0f} MB" if engine == engine else ""
     print(f"  resident memory            GUI process {result['gui_rss_mb']:.0f} MB{engine_text}")
     print(f"  TensorFlow imported in the GUI process: {result['tensorflow_in_gui']}")
+    gaps = ", ".join(f"{gap} ms ({doing})" for gap, doing in result["worst_gaps"])
+    print(f"  longest gaps: {gaps}; load average {result['load']:.1f}")
 
 
 def main() -> int:
@@ -196,6 +252,7 @@ def main() -> int:
     parser.add_argument("--points", type=int, default=1_000_000, help="0 skips the big table")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-iter", type=int, default=30)
+    parser.add_argument("--trace", action="store_true", help="say where the GUI thread stalls")
     args = parser.parse_args()
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -215,7 +272,8 @@ def main() -> int:
             tables.append((f"{args.points:,} points", str(big)))
         print(f"{args.runs} runs per table, max_iter {args.max_iter}, seed {args.seed}")
         for name, path in tables:
-            report(name, drive(app, window, path, args.runs, args.seed, args.max_iter))
+            result = drive(app, window, path, args.runs, args.seed, args.max_iter, args.trace)
+            report(name, result)
         window.close()
     return 0
 

@@ -102,6 +102,6 @@ class PlotSpace:
         def nearest_region(points: np.ndarray) -> np.ndarray:
             user = np.empty_like(points)
             user[:, [ix, iy]] = points
-            return nearest(features.to_fit_units(user), centroids, metric)
+            return nearest(features.to_fit_units(user), centroids, metric)[0]
 
         return nearest_region

@@ -11,7 +11,8 @@ unexpected prints ``error: internal error: <type>: <message>`` and exits with st
 The package, one module per idea: ``entry`` (``main``, exit codes, signals), ``arguments``
 (parsers and the validation of values), ``progress`` (progress and warnings on stderr),
 ``fitting`` (loading features and fitting, shared by the commands), ``output`` (messages and
-JSON), and one module per command (``cluster``, ``sweep``, ``gui``).
+JSON), and one module per command (``cluster``, ``sweep``, ``predict``, ``gui``), with
+``model_out`` for ``cluster --model-out``.
 """
 
 from .entry import main

@@ -20,7 +20,9 @@ from kmeans_gui.engine.choices import (  # plain data: importing it does not loa
     OPTIMIZERS,
 )
 
-COMMANDS = ("cluster", "sweep")
+from .predict import add_predict_parser
+
+COMMANDS = ("cluster", "sweep", "predict")
 DISTRIBUTE_CHOICES = ("none", "mirrored", "multi-worker")
 DEBUG_HELP = "show the traceback of an internal error (also: KMEANS_GUI_DEBUG=1)"
 
@@ -40,7 +42,8 @@ def build_gui_parser() -> argparse.ArgumentParser:
         usage=(
             "kmeans-gui [FILE] [-k K] [--screenshot OUT.png]\n"
             "       kmeans-gui cluster FILE -k K [options]\n"
-            "       kmeans-gui sweep FILE --k 2:12 [options]"
+            "       kmeans-gui sweep FILE --k 2:12 [options]\n"
+            "       kmeans-gui predict MODEL.json FILE [--out LABELLED.csv]"
         ),
         description=(
             "Watch k-means work, iteration by iteration. With no command, open the explorer "
@@ -50,7 +53,8 @@ def build_gui_parser() -> argparse.ArgumentParser:
             "commands:\n"
             "  cluster   cluster a table without a window; print a summary, write labels\n"
             "  sweep     run k-means for a range of k and print inertia and silhouette\n"
-            "Run 'kmeans-gui cluster --help' or 'kmeans-gui sweep --help' for their options."
+            "  predict   assign the rows of a table to the clusters of a saved model\n"
+            "Run 'kmeans-gui COMMAND --help' for a command's options."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -164,6 +168,12 @@ def build_command_parser() -> argparse.ArgumentParser:
     )
     cluster.add_argument("--centroids-out", metavar="CENTROIDS.csv", help="write the centroids")
     cluster.add_argument(
+        "--model-out",
+        metavar="MODEL.json",
+        help="write the fitted model (features, missing values, scaling, metric, centroids) "
+        "for 'kmeans-gui predict'",
+    )
+    cluster.add_argument(
         "--overwrite-input",
         action="store_true",
         help="allow --out/--centroids-out to replace the input file",
@@ -198,6 +208,7 @@ def build_command_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="rows the silhouette is computed on (default: 10000)",
     )
+    add_predict_parser(commands, output)
     return parser
 
 

@@ -15,10 +15,12 @@ from kmeans_gui.data import (
     centroid_frame,
     check_export_path,
     labelled_frame,
+    plan_model_write,
     plan_write,
     write_all,
 )
 from kmeans_gui.data.errors import counted
+from kmeans_gui.data.export import StagedWrite
 from kmeans_gui.engine.choices import INIT_CHOICES
 from kmeans_gui.report import centroids_and_distances
 
@@ -36,6 +38,7 @@ from .fitting import (
     make_strategy,
     read_init,
 )
+from .model_out import check_model_out, fitted_model
 from .output import json_ready, warn
 from .progress import Progress, WarningsToStderr
 
@@ -64,6 +67,7 @@ def run_cluster(args: argparse.Namespace) -> int:
     ]
     if len(checked) == 2 and checked[0].resolve() == checked[1].resolve():
         raise DataError("--out and --centroids-out name the same file; give two names.")
+    check_model_out(args, table, checked)
     k = args.k
     init: str | np.ndarray = args.init
     if args.init not in INIT_CHOICES:
@@ -182,8 +186,8 @@ def write_outputs(
     distances: np.ndarray,
     sizes: np.ndarray,
 ) -> dict[str, str]:
-    """Write --out and --centroids-out together: both files appear, or neither changes."""
-    planned = {}
+    """Write --out, --centroids-out and --model-out together: all appear, or none changes."""
+    planned: dict[str, StagedWrite] = {}
     if args.out:
         planned["labelled"] = plan_write(
             labelled_frame(table.frame, features, result.labels, distances),
@@ -199,6 +203,13 @@ def write_outputs(
             source=table,
             overwrite_input=args.overwrite_input,
             sheet_name="centroids",
+        )
+    if args.model_out:
+        planned["model"] = plan_model_write(
+            fitted_model(args, table, features, result, centroids, sizes),
+            args.model_out,
+            source=table,
+            overwrite_input=args.overwrite_input,
         )
     paths = write_all(list(planned.values()))
     return {kind: str(path) for kind, path in zip(planned, paths, strict=True)}

@@ -24,9 +24,14 @@ from .exit_codes import (
 )
 from .gui import open_gui
 from .output import print_error
+from .predict import run_predict
 from .sweep import run_sweep
 
-COMMAND_HANDLERS: dict[str, Callable] = {"cluster": run_cluster, "sweep": run_sweep}
+COMMAND_HANDLERS: dict[str, Callable] = {
+    "cluster": run_cluster,
+    "sweep": run_sweep,
+    "predict": run_predict,
+}
 
 
 class Terminated(BaseException):

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -253,6 +254,15 @@ class PlannedWrite:
             _write_json(frame, tmp, lines=self.format == "jsonl")
 
 
+class StagedWrite(Protocol):
+    """Anything :func:`write_all` can write: a target, and how to fill a file for it."""
+
+    @property
+    def target(self) -> Path: ...
+
+    def write(self, tmp: Path) -> None: ...
+
+
 def plan_write(
     frame: pd.DataFrame,
     path: str | os.PathLike[str],
@@ -305,8 +315,8 @@ def write_table(
     return write_all([planned])[0]
 
 
-def write_all(planned: Sequence[PlannedWrite]) -> list[Path]:
-    """Write every planned table, all or nothing, and return their paths.
+def write_all(planned: Sequence[StagedWrite]) -> list[Path]:
+    """Write every planned table (or model, see ``model_file``), all or nothing; their paths.
 
     Each table first goes to a temporary file beside its target; only when all of them are
     complete are they renamed over their targets, so a failure in any (a full disk, a value
@@ -337,7 +347,7 @@ def write_all(planned: Sequence[PlannedWrite]) -> list[Path]:
     return [p.target for p in planned]
 
 
-def _stage(plan: PlannedWrite) -> Path:
+def _stage(plan: StagedWrite) -> Path:
     """Write ``plan`` to a complete, synced temporary file beside its target."""
     tmp = _temporary(plan.target)
     try:

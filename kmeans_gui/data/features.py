@@ -107,6 +107,7 @@ class FeatureMatrix:
     missing_counts: dict[str, int] = field(default_factory=dict)
     left_out: dict[str, int] = field(default_factory=dict)
     n_imputed: int = 0
+    fill_values: np.ndarray | None = None  # (D,) user units: what missing="mean" fills in
 
     @property
     def n_rows(self) -> int:
@@ -244,14 +245,17 @@ def prepare_features(
             )
 
     n_imputed = 0
+    fill_values = None
     if missing == "drop":
         features_ok = finite.all(axis=1)
     else:
         bad = ~finite
         n_imputed = int(bad.sum())
+        # kept even when nothing was filled: a saved model fills new rows' gaps with them
+        fill_values = np.array([values[finite[:, j], j].mean() for j in range(len(chosen))])
+        fill_values.setflags(write=False)
         if n_imputed:
-            means = np.array([values[finite[:, j], j].mean() for j in range(len(chosen))])
-            values = np.where(bad, means, values)
+            values = np.where(bad, fill_values, values)
         features_ok = np.ones(n, dtype=bool)
 
     weights_all = None
@@ -308,11 +312,15 @@ def prepare_features(
         missing_counts=missing_counts,
         left_out=left_out,
         n_imputed=n_imputed,
+        fill_values=fill_values,
     )
 
 
-def column_as_float(frame: pd.DataFrame, name: str, role: str = "column") -> np.ndarray:
-    """Column ``name`` as float64 with NaN for missing cells; text or dates raise DataError."""
+def column_as_float(
+    frame: pd.DataFrame, name: str, role: str = "column", advice: str = "choose numeric columns"
+) -> np.ndarray:
+    """Column ``name`` as float64 with NaN for missing cells; text or dates raise DataError
+    (``advice`` ends the sentence about text)."""
     series = frame[name]
     dtype = series.dtype
     if ptypes.is_bool_dtype(dtype):
@@ -330,8 +338,7 @@ def column_as_float(frame: pd.DataFrame, name: str, role: str = "column") -> np.
         value = str(series.iloc[row])
         value = value if len(value) <= 40 else value[:37] + "..."
         raise DataError(
-            f"The {role} '{name}' holds text, not numbers (row {row + 1} is '{value}'); "
-            "choose numeric columns."
+            f"The {role} '{name}' holds text, not numbers (row {row + 1} is '{value}'); {advice}."
         )
     return numbers.to_numpy(dtype=np.float64, na_value=np.nan)
 

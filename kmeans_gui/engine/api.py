@@ -16,10 +16,11 @@ import tensorflow as tf
 
 from .algorithms import check_params, get_runner
 from .devices import resolve_device
+from .distances import distance_blocks, nearest
 from .distributed import check_strategy
 from .errors import KMeansInputError
 from .init import initial_centroids
-from .kernels import assign_pass, block_rows
+from .kernels import assign_pass
 from .prepare import check_data, prepare, prepare_input, unit_length
 from .state import IterationState
 
@@ -208,9 +209,7 @@ class KMeans:
         """Index of the nearest fitted centre for every row of X, in the model's metric."""
         arr = self._check_fitted(X)
         if self.metric == "manhattan":
-            return np.concatenate(
-                [block.argmin(axis=1) for block in self._distance_blocks(arr)]
-            ).astype(np.int32)
+            return nearest(arr, self.cluster_centers_, self.metric)[0].astype(np.int32)
         if self.metric == "cosine":
             arr = unit_length(arr)
         offset = self.cluster_centers_.mean(axis=0)
@@ -226,23 +225,5 @@ class KMeans:
         Euclidean for the Euclidean metric (as scikit-learn), 1 - cos for cosine, L1 for
         Manhattan: the measure the model was fitted with.
         """
-        return np.concatenate(list(self._distance_blocks(self._check_fitted(X))))
-
-    def _distance_blocks(self, arr: np.ndarray) -> Iterator[np.ndarray]:
-        """Exact float64 distances, a bounded block of rows at a time."""
-        centres = np.asarray(self.cluster_centers_, dtype=np.float64)
-        k, d = centres.shape
-        if self.metric == "cosine":
-            arr, centres = unit_length(arr), unit_length(centres)
-        offset = centres.mean(axis=0)
-        centres = centres - offset
-        csq = np.einsum("kd,kd->k", centres, centres)
-        step = max(1, min(block_rows(arr.shape[0], k), (1 << 22) // max(k * d, 1)))
-        for start in range(0, arr.shape[0], step):
-            x = np.asarray(arr[start : start + step], dtype=np.float64) - offset
-            if self.metric == "manhattan":
-                yield np.abs(x[:, None, :] - centres[None]).sum(axis=2)
-                continue
-            sq = np.einsum("bd,bd->b", x, x)[:, None] - 2.0 * (x @ centres.T) + csq[None, :]
-            sq = np.maximum(sq, 0.0)
-            yield 0.5 * sq if self.metric == "cosine" else np.sqrt(sq)
+        arr = self._check_fitted(X)
+        return np.concatenate(list(distance_blocks(arr, self.cluster_centers_, self.metric)))
