@@ -1,0 +1,61 @@
+"""The adjusted Rand index against scikit-learn's, and importable without TensorFlow."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from kmeans_gui.engine.agreement import adjusted_rand_index
+
+
+def _cases():
+    rng = np.random.default_rng(7)
+    a = rng.integers(0, 5, 2000)
+    noisy = a.copy()
+    flip = rng.random(a.size) < 0.2
+    noisy[flip] = rng.integers(0, 5, flip.sum())
+    yield "renamed", a, (a + 3) % 5
+    yield "noisy", a, noisy
+    yield "unrelated", a, rng.integers(0, 7, a.size)
+    yield "one cluster vs many", np.zeros(50, int), np.arange(50) % 4
+    yield "both one cluster", np.zeros(30, int), np.zeros(30, int)
+    yield "every row its own", np.arange(40), np.arange(40)[::-1]
+    yield "worse than chance", np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])
+    yield "uint8 vs int64", a.astype(np.uint8), noisy.astype(np.int64)
+    yield "sparse label values", a * 1_000_003, noisy
+    yield "strings", np.array(list("aabbbcc")), np.array(list("xxyyzzz"))
+    yield "two rows", np.array([0, 1]), np.array([0, 0])
+
+
+CASES = list(_cases())
+
+
+@pytest.mark.parametrize(("a", "b"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_matches_scikit_learn(a, b):
+    assert adjusted_rand_index(a, b) == pytest.approx(adjusted_rand_score(a, b), abs=1e-12)
+    assert adjusted_rand_index(b, a) == pytest.approx(adjusted_rand_score(a, b), abs=1e-12)
+
+
+def test_exact_at_a_million_rows_where_pair_products_pass_int64():
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 8, 1_000_000)
+    b = np.where(rng.random(a.size) < 0.9, a, rng.integers(0, 8, a.size))
+    assert adjusted_rand_index(a, b) == pytest.approx(adjusted_rand_score(a, b), abs=1e-12)
+
+
+def test_labellings_of_different_lengths_are_refused():
+    with pytest.raises(ValueError, match="different lengths"):
+        adjusted_rand_index(np.zeros(3), np.zeros(4))
+
+
+def test_imports_without_tensorflow():
+    code = (
+        "import sys; from kmeans_gui.engine.agreement import adjusted_rand_index; "
+        "print('tensorflow' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
