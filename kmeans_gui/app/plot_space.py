@@ -78,12 +78,20 @@ class PlotSpace:
 
     def to_fit_units(self, points: np.ndarray) -> np.ndarray:
         """Plot points (M, 2) as (M, D) fit-unit centroids; features not plotted sit at their
-        mean over the data."""
+        mean over the data (a new centroid's best guess where the plot says nothing)."""
+        features = self.features
+        mean = features.X.mean(axis=0, keepdims=True)
+        points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        return self.moved_to(np.tile(mean, (len(points), 1)), points)
+
+    def moved_to(self, centroids: np.ndarray, points: np.ndarray) -> np.ndarray:
+        """Fit-unit centroids (M, D) moved to plot points (M, 2): the two plotted features take
+        the points' values, the others keep the centroids' own (a drag moves a centroid in the
+        plane the user sees, nowhere else)."""
         if self.axes is None:
             raise ValueError("principal components cannot be mapped back to feature values")
         features = self.features
-        mean = features.to_user_units(features.X.mean(axis=0, keepdims=True))
-        user = np.tile(mean, (len(points), 1))
+        user = np.array(features.to_user_units(np.asarray(centroids, dtype=np.float64)))
         points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
         user[:, self.axes[0]] = points[:, 0]
         user[:, self.axes[1]] = points[:, 1]

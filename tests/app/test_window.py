@@ -368,27 +368,28 @@ def test_click_to_place_uses_the_clicked_points(qtbot, window):
     qtbot.wait(200)
     assert window.session.request is None  # the k-th click does not start the run itself
     assert "Run uses them" in window.algorithm_panel.place_hint.text()
+    assert len(window.scatter.centroid_item.data) == 2  # drawn as the centroids they will be
     click_run(qtbot, window)
     first = window.session.playback.history.frames[0]
     assert first.iteration == 0
     np.testing.assert_allclose(first.centroids, targets, atol=0.2)  # a click is a pixel wide
-    # the × markers went when the run started: the clicked points became its first centroids
-    assert window.scatter.placed_points() == [] and len(window.scatter.placed_item.data) == 0
+    assert window.session.edit is None  # the clicked points became the run's first centroids
 
     scene = vb.mapViewToScene(QPointF(0.0, 0.0))
     qtbot.mouseClick(
         window.scatter.viewport(), Qt.MouseButton.LeftButton, pos=window.scatter.mapFromScene(scene)
     )
-    assert len(window.scatter.placed_item.data) == 1  # starting over: one marker
+    assert window.session.edit.k == 3  # after the run: a click adds a centroid to it
+    assert window.algorithm_panel.k() == 3
     qtbot.mouseClick(window.controls.reset_button, Qt.MouseButton.LeftButton)
-    assert len(window.scatter.placed_item.data) == 0 and window._placing == []
+    assert window.session.edit is None
     for x, y in targets[:1]:
         scene = vb.mapViewToScene(QPointF(x, y))
         pos = window.scatter.mapFromScene(scene)
         qtbot.mouseClick(window.scatter.viewport(), Qt.MouseButton.LeftButton, pos=pos)
-    assert len(window.scatter.placed_item.data) == 1
+    assert window.session.edit.k == 1 and window.algorithm_panel.k() == 1
     load(qtbot, window, DATA / "spreads.csv")  # new data: old clicks mean nothing there
-    assert len(window.scatter.placed_item.data) == 0 and window._placing == []
+    assert window.session.edit is None and len(window.scatter.centroid_item.data) == 0
 
 
 def test_click_to_place_is_disabled_for_principal_components(qtbot, window):
