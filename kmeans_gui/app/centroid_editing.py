@@ -32,10 +32,7 @@ NOT_IN_COMPONENTS = (
     "components of more than two features stands for many points of feature space. Choose "
     "feature columns under Data > Plot to edit them."
 )
-HINT = (
-    "Drag a centroid to move it, double-click to add one, right-click one to remove it; "
-    "Resume or Step goes on from your centroids."
-)
+HINT = "Drag: move · double-click: add · right-click: remove — {then} goes on from these centroids."
 
 
 class CentroidHandles(pg.ScatterPlotItem):
@@ -229,7 +226,8 @@ class CentroidEditor(QObject):
         edit = self.window.session.edit
         if edit is not None:
             self.edited.emit(edit.k)
-            self._say(HINT, 8000)
+            then = "Run" if self.window.session.request is None else "Resume (or Step)"
+            self._say(HINT.format(then=then), 8000)
 
     def _say(self, text: str, ms: int = 10_000) -> None:
         self.window.statusBar().showMessage(text, ms)

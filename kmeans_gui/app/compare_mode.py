@@ -68,7 +68,7 @@ class CompareMode(QObject):
             "Two configurations on the same data, in lockstep, with the adjusted Rand index "
             "of their partitions (Ctrl+K)"
         )
-        window.view_menu.insertAction(window.view_menu.actions()[0], self.action)
+        window.view_menu.insertAction(window.zoom_action, self.action)
         window.plot_toolbar.addAction(self.action)
         self._connect()
 

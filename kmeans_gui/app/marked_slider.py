@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPolygonF
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSlider, QStyle, QStyleOptionSlider, QWidget
 
-MARK_COLOUR = QColor("#D55E00")  # vermillion: the palette's warning colour
-MARK_SIZE = 5.0
+MARK_COLOUR = QColor("#D55E00")  # vermillion, as the edit lines on the inertia curve
+MARK_WIDTH = 3.0
+MARK_HEIGHT = 12.0
 
 
 class MarkedSlider(QSlider):
-    """``set_marks(values)`` draws a small triangle under the groove at each value."""
+    """``set_marks(values)`` draws a short bar across the groove at each value."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
@@ -40,10 +41,9 @@ class MarkedSlider(QSlider):
         )
         span = groove.width() - handle.width()
         painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(MARK_COLOUR)
-        bottom = float(self.height() - 1)
+        top, height = groove.center().y() - MARK_HEIGHT / 2, MARK_HEIGHT
         for value in self.marks:
             if not self.minimum() <= value <= self.maximum():
                 continue
@@ -51,13 +51,5 @@ class MarkedSlider(QSlider):
                 self.minimum(), self.maximum(), value, span, option.upsideDown
             )
             x = groove.left() + handle.width() / 2 + offset
-            painter.drawPolygon(
-                QPolygonF(
-                    [
-                        QPointF(x, bottom - MARK_SIZE),
-                        QPointF(x - MARK_SIZE, bottom),
-                        QPointF(x + MARK_SIZE, bottom),
-                    ]
-                )
-            )
+            painter.drawRect(QRectF(x - MARK_WIDTH / 2, top, MARK_WIDTH, height))
         painter.end()
