@@ -62,6 +62,9 @@ class DataPanel(QWidget):
         self.notes_label.setObjectName("note")
         self.left_out_label = QLabel("")
         self.left_out_label.setWordWrap(True)
+        self.session_label = QLabel("")  # whether a re-opened session gave the saved result
+        self.session_label.setWordWrap(True)
+        self.session_label.hide()
 
         self.columns_list = QListWidget()
         self.columns_list.setToolTip(
@@ -108,6 +111,7 @@ class DataPanel(QWidget):
         layout.addWidget(self.columns_list)
         layout.addLayout(form)
         layout.addWidget(self.left_out_label)
+        layout.addWidget(self.session_label)
         layout.addStretch(1)
         self.notes_label.hide()
         for combo in self.findChildren(QComboBox):  # let the dock be narrow; text elides
@@ -130,6 +134,7 @@ class DataPanel(QWidget):
         self._updating = True
         try:
             self.file_label.setText(f"<b>{name}</b>")
+            self.set_session_note("")
             self.shape_label.setText(f"{n_rows:,} rows × {len(columns)} columns")
             self.notes_label.setText("\n".join(notes))
             self.notes_label.setVisible(bool(notes))
@@ -164,6 +169,12 @@ class DataPanel(QWidget):
             text += f" Rows left out: {shown}{more}."
         self.left_out_label.setText(text)
         _set_warning(self.left_out_label, True)
+
+    def set_session_note(self, text: str, warning: bool = False) -> None:
+        """What re-running an opened session gave ("" hides it)."""
+        self.session_label.setText(text)
+        _set_warning(self.session_label, warning)
+        self.session_label.setVisible(bool(text))
 
     def uncheck_column(self, name: str) -> bool:
         """Take ``name`` out of the features (it became the weight column); True if it was in."""

@@ -85,7 +85,7 @@ class Exporter:
             algorithm,
             metric,
             path,
-            on_result=self._on_exported,
+            on_result=self.on_exported,
             on_error=self.window.show_exception,
         )
 
@@ -114,7 +114,7 @@ class Exporter:
             algorithm,
             metric,
             path,
-            on_result=self._on_exported,
+            on_result=self.on_exported,
             on_error=self.window.show_exception,
         )
 
@@ -123,7 +123,7 @@ class Exporter:
         params = self.window.session.params
         return (params.algorithm, params.metric) if params else ("lloyd", "euclidean")
 
-    def _on_exported(self, path: str) -> None:
+    def on_exported(self, path: str) -> None:
         self.window.statusBar().showMessage(f"Wrote {path}", 8000)
         self.window.exported.emit(path)
 
@@ -161,7 +161,7 @@ class Exporter:
                 f"Could not write the plot to {path}" + (f": {reason}." if reason else ".")
             )
             return
-        self._on_exported(path)
+        self.on_exported(path)
 
     def _write_svg(self, path: str) -> None:
         view = self.window.scatter

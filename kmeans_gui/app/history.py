@@ -39,6 +39,7 @@ class Frame:
     algorithm: str
     restart: int
     n_restarts: int
+    n_iter: int = 0  # centroid updates so far (scikit-learn's n_iter_ on a final frame)
 
     @classmethod
     def from_state(cls, state: IterationState) -> Frame:
@@ -57,6 +58,7 @@ class Frame:
             algorithm=str(state.algorithm),
             restart=int(state.restart),
             n_restarts=int(state.n_restarts),
+            n_iter=int(state.n_iter),
         )
 
 

@@ -11,6 +11,7 @@ drawing.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,7 @@ from .run_parameters import PLACE
 from .run_session import Phase, RunRequest, RunSession
 from .samples import DEFAULT_SAMPLE, Sample, available_samples, sample_for
 from .scatter_view import ScatterView
+from .session_files import SessionFiles
 from .sizes_view import SizesView
 from .style import app_icon
 from .sweep_session import SweepSession
@@ -97,7 +99,8 @@ class MainWindow(QMainWindow):
     """Signals for tests and the screenshot mode: ``dataReady`` once points are plotted,
     ``runFinished`` once a run has ended (finished, stopped or failed) and its animation is done,
     ``engineReady(devices)`` once TensorFlow has loaded in the engine process, ``errorShown(str)``
-    after a dialog, ``exported(path)`` after a file was written.
+    after a dialog, ``exported(path)`` after a file was written, ``sessionChecked(same, text)``
+    once a re-opened session has run again.
 
     ``engine`` is the engine to use (tests share one, or pass a fake); by default the window
     starts its own engine process and ends it when it closes.
@@ -108,6 +111,7 @@ class MainWindow(QMainWindow):
     engineReady = Signal(list)
     errorShown = Signal(str)
     exported = Signal(str)
+    sessionChecked = Signal(bool, str)  # a re-opened session's run: same result as saved?
 
     def __init__(
         self,
@@ -143,6 +147,7 @@ class MainWindow(QMainWindow):
         self._data_generation = 0  # bumps on every load/prepare: late results are dropped
         self._plot_generation = 0
         self._placing: list[tuple[float, float]] = []  # clicked initial centroids (plot units)
+        self._after_plot: Any = None  # one call once the next table's points are drawn
         self._closing = False
         self._layout_restored = False
         self._docks_sized = False
@@ -154,6 +159,7 @@ class MainWindow(QMainWindow):
             self.session, self, lambda: self.plot, self.trails_action.isChecked, self
         )
         self.exporter = Exporter(self)
+        self.session_files = SessionFiles(self)
         self._connect()
         self._space_filter = SpaceRunsNotTypes(self)
         for field in (*self.findChildren(QAbstractSpinBox), self.algorithm_panel.tol_edit):
@@ -244,6 +250,13 @@ class MainWindow(QMainWindow):
         for sample in available_samples():
             self.samples_menu.addAction(sample.title, lambda s=sample: self.open_sample(s))
         self.recent_menu = file_menu.addMenu("Open &recent")
+        self.open_session_action = file_menu.addAction(
+            "Open sess&ion…", lambda: self.session_files.open_session_dialog()
+        )
+        self.save_session_action = file_menu.addAction(
+            "Sa&ve session…", lambda: self.session_files.save_session_dialog()
+        )
+        self.save_session_action.setShortcut(QKeySequence.StandardKey.Save)
         file_menu.addSeparator()
         self.export_labelled_action = file_menu.addAction(
             "&Export labelled data…", lambda: self.exporter.export_labelled_dialog()
@@ -254,6 +267,16 @@ class MainWindow(QMainWindow):
         )
         self.export_plot_action = file_menu.addAction(
             "Export &plot as PNG/SVG…", lambda: self.exporter.export_plot_dialog()
+        )
+        self.export_model_action = file_menu.addAction(
+            "Export &model…", lambda: self.session_files.export_model_dialog()
+        )
+        self.copy_python_action = file_menu.addAction(
+            "Copy as P&ython", lambda: self.session_files.copy_as_python()
+        )
+        self.copy_python_action.setToolTip(
+            "A short script that reproduces this run with kmeans_gui.data and KMeans, for a "
+            "notebook"
         )
         file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit", self.close)
@@ -339,6 +362,7 @@ class MainWindow(QMainWindow):
         session.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         session.warned.connect(self._on_run_warning)
         session.failed.connect(self._on_run_failed)
+        session.finished.connect(self.session_files.check_reproduced)
         session.finished.connect(self.runFinished)
 
         self.sweep.started.connect(lambda total: self.sweep_view.set_running(True, total))
@@ -382,7 +406,7 @@ class MainWindow(QMainWindow):
         self.session.set_speed(self.controls.speed())
         self.voronoi_action.setChecked(p.view.voronoi)
         self.trails_action.setChecked(p.view.trails)
-        self._refresh_recent_menu()
+        self.refresh_recent_menu()
 
     def save_preferences(self) -> None:
         p = self.preferences
@@ -429,12 +453,17 @@ class MainWindow(QMainWindow):
         """Open a bundled sample with the settings it is meant to show (its k among them)."""
         self.open_file(str(sample.path), at_launch=at_launch)
 
-    def open_file(self, path: str, *, at_launch: bool = False) -> None:
-        """Load ``path`` in the background; the current table stays until the new one has
-        loaded. A bundled sample brings its own k, except the one opened at launch when the
-        user's own settings were restored: their k wins."""
+    def open_file(
+        self, path: str, *, at_launch: bool = False, feature_spec: Any = None, then: Any = None
+    ) -> None:
+        """Load ``path`` (a table, or a session file) in the background; the current table
+        stays until the new one has loaded. A bundled sample brings its own k, except the one
+        opened at launch when the user's own settings were restored: their k wins.
+        ``feature_spec`` (a session's FeatureSpec) chooses the columns, missing values, scaling
+        and weights; ``then()`` is called once the new table's points are drawn."""
         self._data_generation += 1
         generation = self._data_generation
+        self._after_plot = None
         self.statusBar().showMessage(f"Loading {Path(path).name}…")
         self.progress_bar.setRange(0, 100)
         self.progress_bar.setValue(0)
@@ -442,7 +471,9 @@ class MainWindow(QMainWindow):
         self.background.run(
             jobs.load,
             path,
-            on_result=lambda table: self._on_loaded(generation, path, table, at_launch),
+            on_result=lambda table: self._on_loaded(
+                generation, path, table, at_launch, feature_spec, then
+            ),
             on_error=lambda exc: self._on_load_failed(generation, exc),
             on_progress=self._on_load_progress,
         )
@@ -458,10 +489,15 @@ class MainWindow(QMainWindow):
         if generation == self._data_generation:
             self.show_exception(exc)
 
-    def _on_loaded(self, generation: int, path: str, table: Any, at_launch: bool) -> None:
+    def _on_loaded(
+        self, generation: int, path: str, table: Any, at_launch: bool, spec: Any, then: Any
+    ) -> None:
         self.progress_bar.hide()
         self.statusBar().clearMessage()
         if generation != self._data_generation or self._closing:
+            return
+        if isinstance(table, jobs.SessionFileFound):
+            self.session_files.open_session(path)
             return
         self.reset_run()
         self.inertia_view.clear_all()
@@ -475,9 +511,15 @@ class MainWindow(QMainWindow):
         self._numeric = numeric
         columns = [str(c) for c in frame.columns]
         chosen = list(self.sample.features) if self.sample and self.sample.features else None
+        weight = self.sample.weight if self.sample else None
+        if spec is not None:
+            chosen, weight = list(spec.columns), spec.weight_column
+            saved = dataclasses.replace(
+                self.data_panel.choices(), missing=spec.missing, scale=spec.scale
+            )
+            self.data_panel.apply(saved)
         notes = list(getattr(table, "notes", []) or [])
         self.data_panel.set_table(Path(path).name, len(frame), columns, numeric, notes, chosen)
-        weight = self.sample.weight if self.sample else None
         self.algorithm_panel.set_weight_columns(numeric, weight)
         if self.sample is not None:
             if not (at_launch and self.restored):
@@ -490,10 +532,11 @@ class MainWindow(QMainWindow):
         if self.sample is None:
             self.preferences.set_folder("tables", path)
         self.preferences.add_recent(path)
-        self._refresh_recent_menu()
+        self.refresh_recent_menu()
         self.prepare_features()
+        self._after_plot = then
 
-    def _refresh_recent_menu(self) -> None:
+    def refresh_recent_menu(self) -> None:
         self.recent_menu.clear()
         recent = self.preferences.recent
         for path in recent:
@@ -505,7 +548,7 @@ class MainWindow(QMainWindow):
 
     def _clear_recent(self) -> None:
         self.preferences.recent = []
-        self._refresh_recent_menu()
+        self.refresh_recent_menu()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         urls = event.mimeData().urls()
@@ -612,6 +655,9 @@ class MainWindow(QMainWindow):
         self._update_plot_options()
         self.painter.redraw()
         self.dataReady.emit()
+        then, self._after_plot = self._after_plot, None
+        if then is not None:
+            then()
 
     def _update_plot_options(self) -> None:
         features_plotted = self.data_panel.plot_choice().mode == PLOT_FEATURES
@@ -638,8 +684,9 @@ class MainWindow(QMainWindow):
         self.painter.redraw()
 
     # ------------------------------------------------------------------ running
-    def start_run(self, *, paused: bool = False) -> bool:
-        """Start a new run with the panel's settings; False (and a message) if it cannot."""
+    def start_run(self, *, paused: bool = False, init: np.ndarray | None = None) -> bool:
+        """Start a new run with the panel's settings (from ``init``, (k, D) fit units, when
+        given); False (and a message) if it cannot."""
         if self.prepared is None or self.plot is None:
             self.show_error("load a table and choose at least one feature column first")
             return False
@@ -648,8 +695,7 @@ class MainWindow(QMainWindow):
             self.show_error(problem)
             return False
         params = self.algorithm_panel.parameters()
-        init: np.ndarray | None = None
-        if params.init == PLACE:
+        if init is None and params.init == PLACE:
             init = self._placed_init(params.k)
             if init is None:
                 self._begin_placing(params.k)
