@@ -23,10 +23,12 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QGuiApplication,
     QKeySequence,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
+    QAbstractSlider,
     QAbstractSpinBox,
     QDockWidget,
     QFileDialog,
@@ -52,14 +54,16 @@ from .exporter import Exporter
 from .frame_painter import FramePainter
 from .inertia_view import InertiaView
 from .plot_space import PlotSpace
+from .point_controls import PointControls
 from .preferences import Preferences, PreferencesStore
 from .run_controls import RunControls
 from .run_parameters import PLACE
 from .run_session import Phase, RunRequest, RunSession
 from .samples import DEFAULT_SAMPLE, Sample, available_samples, sample_for
-from .scatter_view import ScatterView
+from .scatter_view import PointStyle, ScatterView
 from .session_files import SessionFiles
 from .sizes_view import SizesView
+from .status_line import StatusBar
 from .style import app_icon
 from .sweep_session import SweepSession
 from .sweep_view import SweepView
@@ -76,20 +80,38 @@ STATUS_FIELDS = (
 )
 
 
-class SpaceRunsNotTypes(QObject):
-    """Event filter for number fields: Space is Run/Pause there, not a character.
+SLIDER_KEYS = {
+    Qt.Key.Key_Left,
+    Qt.Key.Key_Right,
+    Qt.Key.Key_Up,
+    Qt.Key.Key_Down,
+    Qt.Key.Key_PageUp,
+    Qt.Key.Key_PageDown,
+    Qt.Key.Key_Home,
+    Qt.Key.Key_End,
+}
 
-    A focused spin box or line edit claims Space (ShortcutOverride) to type it, so the Space
-    shortcut never fired while, say, k had focus. A space is never valid in a number; this
-    filter declines the override, and the shortcut gets the key. Arrows keep editing the text.
+
+class KeysForFocusedFields(QObject):
+    """Which keys a focused field keeps from the window's one-key shortcuts.
+
+    Number fields: Space is Run/Pause there, not a character (a focused spin box or line edit
+    claims Space to type it, so the shortcut never fired while, say, k had focus; a space is
+    never valid in a number, so the claim is declined). Sliders: the arrows, Home and End move
+    the slider (without this, Right stepped the run while the speed slider had focus).
     """
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            event.type() == QEvent.Type.ShortcutOverride
-            and event.key() == Qt.Key.Key_Space
-            and event.modifiers() == Qt.KeyboardModifier.NoModifier
-        ):
+        if event.type() != QEvent.Type.ShortcutOverride:
+            return False
+        if event.modifiers() != Qt.KeyboardModifier.NoModifier:
+            return False
+        if isinstance(watched, QAbstractSlider):
+            if event.key() in SLIDER_KEYS:
+                event.accept()  # the slider takes it; no shortcut fires
+                return True
+            return False
+        if event.key() == Qt.Key.Key_Space:
             event.ignore()
             return True
         return False
@@ -161,9 +183,13 @@ class MainWindow(QMainWindow):
         self.exporter = Exporter(self)
         self.session_files = SessionFiles(self)
         self._connect()
-        self._space_filter = SpaceRunsNotTypes(self)
-        for field in (*self.findChildren(QAbstractSpinBox), self.algorithm_panel.tol_edit):
-            field.installEventFilter(self._space_filter)
+        self._keys_filter = KeysForFocusedFields(self)
+        for field in (
+            *self.findChildren(QAbstractSpinBox),
+            *self.findChildren(QAbstractSlider),
+            self.algorithm_panel.tol_edit,
+        ):
+            field.installEventFilter(self._keys_filter)
         self._apply_preferences(restore)
         self._update_plot_options()
         self._update_controls()
@@ -232,14 +258,36 @@ class MainWindow(QMainWindow):
         self.resizeDocks(
             [self.data_dock, self.inertia_dock], [left, right], Qt.Orientation.Horizontal
         )
-        self.resizeDocks([self.data_dock, self.algorithm_dock], [360, 420], Qt.Orientation.Vertical)
+        # The algorithm panel gets the height it needs (it does not grow), the data panel the
+        # rest: its feature list and notes are what a tall table needs room for.
+        algorithm = self.algorithm_panel.sizeHint().height() + 30  # + the dock's title bar
+        self.resizeDocks(
+            [self.data_dock, self.algorithm_dock],
+            [max(self.height() - algorithm, 200), algorithm],
+            Qt.Orientation.Vertical,
+        )
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self._docks_sized:
             self._docks_sized = True
+            self._fit_screen()
             if not self._layout_restored:
                 self._size_docks()
+
+    def _fit_screen(self) -> None:
+        """Never larger than the screen the window opens on (a restored size from a bigger
+        monitor, or the default 1440 x 900 on a 1280 x 800 laptop, would hide the controls)."""
+        screen = self.screen()
+        if screen is None or QGuiApplication.platformName() == "offscreen":
+            return  # offscreen (tests, --screenshot): the size asked for is the size drawn
+        room = screen.availableGeometry()
+        self.data_panel.set_visible_columns(12 if room.height() >= 950 else 7)
+        width = min(self.width(), room.width())
+        height = min(self.height(), room.height())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+            self.move(room.left() + (room.width() - width) // 2, room.top())
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -325,13 +373,17 @@ class MainWindow(QMainWindow):
             self.export_plot_action,
         ):
             toolbar.addAction(action)
+        toolbar.addSeparator()
+        self.point_controls = PointControls(self)
+        toolbar.addWidget(self.point_controls)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction("About kmeans-gui", self._about)
 
     def _build_status_bar(self) -> None:
-        bar = self.statusBar()
+        bar = StatusBar(self)
+        self.setStatusBar(bar)
         self.status_fields: dict[str, QLabel] = {}
         for key, width in STATUS_FIELDS:
             label = QLabel("")
@@ -388,6 +440,7 @@ class MainWindow(QMainWindow):
         self.trails_action.toggled.connect(lambda _: self.painter.redraw())
         self.zoom_action.triggered.connect(self.scatter.auto_range)
         self.aspect_action.toggled.connect(self.scatter.set_equal_aspect)
+        self.point_controls.styleChanged.connect(self.scatter.set_point_style)
         self.aspect_action.triggered.connect(self._on_aspect_chosen)
 
     # ------------------------------------------------------------------ preferences
@@ -406,6 +459,9 @@ class MainWindow(QMainWindow):
         self.session.set_speed(self.controls.speed())
         self.voronoi_action.setChecked(p.view.voronoi)
         self.trails_action.setChecked(p.view.trails)
+        self.point_controls.set_style(
+            PointStyle(size=p.view.point_size, opacity=p.view.opacity, jitter=p.view.jitter)
+        )
         self.refresh_recent_menu()
 
     def save_preferences(self) -> None:
@@ -415,6 +471,8 @@ class MainWindow(QMainWindow):
         p.view.speed = self.controls.speed()
         p.view.voronoi = self.voronoi_action.isChecked()
         p.view.trails = self.trails_action.isChecked()
+        style = self.point_controls.style()
+        p.view.point_size, p.view.opacity, p.view.jitter = style.size, style.opacity, style.jitter
         self.store.save(p)
         self.store.set_layout(self.saveGeometry(), self.saveState())
         self.store.sync()
