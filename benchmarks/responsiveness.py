@@ -17,6 +17,7 @@ engine runs in a process of its own).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import sys
@@ -104,6 +105,9 @@ class StallSampler:
         self.samples: Counter[str] = Counter()
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.collections: list[tuple[int, float]] = []  # (generation, ms) of the GUI's GC runs
+        self._gc_started = 0.0
+        gc.callbacks.append(self._on_gc)
 
     def start(self) -> None:
         self.thread.start()
@@ -120,8 +124,24 @@ class StallSampler:
                     )
                     self.samples[where] += 1
 
+    def _on_gc(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            self.collections.append(
+                (info["generation"], 1000 * (time.perf_counter() - self._gc_started))
+            )
+
     def report(self) -> None:
         self._stop.set()
+        gc.callbacks.remove(self._on_gc)
+        for generation in (0, 1, 2):
+            times = [ms for g, ms in self.collections if g == generation]
+            if times:
+                print(
+                    f"  garbage collections of generation {generation}: {len(times)}, "
+                    f"longest {max(times):.0f} ms, {sum(times):.0f} ms in all"
+                )
         print("  where the GUI thread was while late (10 ms samples):")
         for where, count in self.samples.most_common(8):
             print(f"    {count:4d}  {where}")
