@@ -117,11 +117,11 @@ class FinishedRun:
     history: tuple[float, ...] = ()  # inertia of every frame of the restart shown
 
 
-def export_model(table: Any, run: FinishedRun, path: str) -> str:
-    """The run as a model file (kmeans_gui.data.model_file), as ``cluster --model-out`` writes."""
-    from kmeans_gui.data import FitSummary, build_model, file_sha256, final_centroids, write_model
+def reported_centroids(table: Any, run: FinishedRun) -> np.ndarray:
+    """The run's centroids as files report them: the data's own units, medoids as written."""
+    from kmeans_gui.data import final_centroids
 
-    centroids = final_centroids(
+    return final_centroids(
         run.features,
         run.labels,
         run.centroids,
@@ -129,6 +129,13 @@ def export_model(table: Any, run: FinishedRun, path: str) -> str:
         metric=run.metric,
         frame=table.frame,
     )
+
+
+def export_model(table: Any, run: FinishedRun, path: str) -> str:
+    """The run as a model file (kmeans_gui.data.model_file), as ``cluster --model-out`` writes."""
+    from kmeans_gui.data import FitSummary, build_model, file_sha256, write_model
+
+    centroids = reported_centroids(table, run)
     summary = FitSummary(
         inertia=run.inertia,
         n_iter=run.n_iter,
@@ -153,21 +160,12 @@ def save_session(
 ) -> str:
     """The session file: data file (path and SHA-256), choices, run parameters and result."""
     from kmeans_gui import __version__
-    from kmeans_gui.data import final_centroids
     from kmeans_gui.data.session import RunResult, Session, data_source, write_session
 
     result = None
     if run is not None:
-        centroids = final_centroids(
-            run.features,
-            run.labels,
-            run.centroids,
-            algorithm=run.algorithm,
-            metric=run.metric,
-            frame=table.frame,
-        )
         result = RunResult(
-            centroids=centroids,
+            centroids=reported_centroids(table, run),
             inertia=run.inertia,
             n_iter=run.n_iter,
             converged=run.converged,

@@ -296,16 +296,7 @@ class SessionFiles:
 
 def _compare(table: Any, run: jobs.FinishedRun, expected: Any) -> tuple[bool, str]:
     """(same, sentence): the re-run against the session's saved result."""
-    from kmeans_gui.data import final_centroids
-
-    centroids = final_centroids(
-        run.features,
-        run.labels,
-        run.centroids,
-        algorithm=run.algorithm,
-        metric=run.metric,
-        frame=table.frame,
-    )
+    centroids = jobs.reported_centroids(table, run)
     same_shape = centroids.shape == expected.centroids.shape
     same = (
         same_shape
