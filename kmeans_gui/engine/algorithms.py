@@ -30,6 +30,7 @@ from .errors import KMeansInputError
 from .gradient import check_gradient_params, gradient_states
 from .kmedoids import check_kmedoids_params, kmedoids_states
 from .lloyd import lloyd_states
+from .lloyd_loop import lloyd_result
 from .minibatch import check_minibatch_params, minibatch_states
 from .prepare import PreparedData
 from .state import IterationState
@@ -47,13 +48,16 @@ def _lloyd(
     restart: int,
     n_restarts: int,
     metric: str = "euclidean",
+    final_only: bool = False,
     **params: Any,
 ) -> Iterator[IterationState]:
+    """``final_only``: yield just each run's final state, from the compiled loop."""
     if params:
         raise KMeansInputError(
             f"algorithm 'lloyd' takes no parameter(s) {', '.join(sorted(params))}"
         )
-    return lloyd_states(
+    run = lloyd_result if final_only and data.shards is None else lloyd_states
+    return run(
         data,
         centroids,
         tol=tol,
