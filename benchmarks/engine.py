@@ -14,7 +14,7 @@ Each shape also shows the GEMM floor (2 N K D flops at the peak sgemm measured i
 and how far the engine's ms/iteration is above it.
 
 ``small``: whole fits with k-means++ and 10 restarts on Fränti's A1, A3 and Birch2 sets
-(../shared/benchmarks/sipu, or $KMEANS_SIPU), five seeds each, engine against the faster scikit-learn.
+(../shared/benchmarks/sipu, or $KMEANS_SIPU), five seeds, engine against the faster scikit-learn.
 
 ``first``: the first fit of a new shape in a fresh process (tracing and compilation
 included), ``KMeans(k, seed=0, tol=1e-4)``, and each side's peak memory during it: resident
@@ -206,10 +206,10 @@ def lloyd_part(children: list[SklearnChild], quick: bool, repeats: int, tmp: Pat
         job = dict(X=str(paths[0]), init=str(paths[1]), k=k, n_init=1, tol=0.0, seed=0)
         job["max_iter"] = ITERATIONS
 
-        def fit() -> object:
+        def fit(X=X, k=k, init=init) -> object:
             return KMeans(k, init=init, tol=0.0, max_iter=ITERATIONS).fit(X)
 
-        def stream() -> float:
+        def stream(X=X, k=k, init=init) -> float:
             inertia = 0.0
             for state in iterate(X, k, init=init, tol=0.0, max_iter=ITERATIONS):
                 state.labels.sum(), state.centroids.sum()  # consumed, as the window does
@@ -231,7 +231,7 @@ def lloyd_part(children: list[SklearnChild], quick: bool, repeats: int, tmp: Pat
             start = time.perf_counter()
             stream()
             best["iter"] = min(best["iter"], time.perf_counter() - start)
-            for name, child in zip(names, children):
+            for name, child in zip(names, children, strict=True):
                 settle()
                 ref = child.fit(**job)
                 best[name] = min(best[name], ref["s"])
@@ -271,7 +271,9 @@ def small_part(children: list[SklearnChild], repeats: int, tmp: Path) -> None:
         KMeans(k, n_init=10, seed=100).fit(X)
         first = time.perf_counter() - start
         for child in children:
-            child.fit(X=str(path), init="k-means++", k=k, n_init=10, tol=1e-4, max_iter=300, seed=100)
+            child.fit(
+                X=str(path), init="k-means++", k=k, n_init=10, tol=1e-4, max_iter=300, seed=100
+            )
         best = {(side, s): np.inf for side in ["engine", *names] for s in seeds}
         inertia: dict[str, list[float]] = {"engine": [], "sklearn": []}
         for r in range(repeats):
@@ -280,7 +282,7 @@ def small_part(children: list[SklearnChild], repeats: int, tmp: Path) -> None:
                 start = time.perf_counter()
                 model = KMeans(k, n_init=10, seed=s).fit(X)
                 best["engine", s] = min(best["engine", s], time.perf_counter() - start)
-                for side, child in zip(names, children):
+                for side, child in zip(names, children, strict=True):
                     settle()
                     job = dict(init="k-means++", k=k, n_init=10, tol=1e-4, max_iter=300, seed=s)
                     out = child.fit(X=str(path), **job)
@@ -365,7 +367,8 @@ def main() -> None:
     parts = args.parts.split(",")
     load = os.getloadavg()
     blas_env = {name: os.environ[name] for name in BLAS_VARS if name in os.environ}
-    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, {os.cpu_count()} CPUs, {blas_env=}")
+    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, {os.cpu_count()} CPUs")
+    print(f"OpenBLAS variables set here: {blas_env or 'none'}")
     with tempfile.TemporaryDirectory() as tmp:
         children = sklearn_children() if {"lloyd", "small"} & set(parts) else []
         for child in children:

@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import tensorflow as tf
 
 #: Centroids are padded to a multiple of this; the select chain is unrolled over one group.
@@ -271,7 +270,9 @@ def _lloyd_pass(columns: bool, on_gpu: bool) -> Traced:
     return Traced(run, {3: (0,)})
 
 
-_LLOYD_PASSES = {(cols, gpu): _lloyd_pass(cols, gpu) for cols in (False, True) for gpu in (False, True)}
+_LLOYD_PASSES = {
+    (cols, gpu): _lloyd_pass(cols, gpu) for cols in (False, True) for gpu in (False, True)
+}
 
 
 def lloyd_pass(blocks, weights, previous, centroids, on_gpu: bool, columns: bool = False):

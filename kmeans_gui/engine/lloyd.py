@@ -145,7 +145,6 @@ def lloyd_states(
     tol_abs = data.tolerance(tol)
     cost_scale = 0.5 if metric == "cosine" else 1.0
     current = project(np.asarray(centroids, dtype=np.float64), metric)
-    k = current.shape[0]
     passes = FullPasses(data)
     shift, relocated, tol_reached = 0.0, 0, False
     producing_labels: np.ndarray | None = None  # the labels ``current`` is the mean of
