@@ -22,6 +22,7 @@ contends badly there (openxla/xla#46225).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -34,20 +35,25 @@ DIRECT_MAX_FEATURES = 4
 #: Elements (rows x features) per block: about 1 MiB of float32 rows, so that a GEMM block's
 #: scores stay cache-sized for hundreds of centroids; limits on the rows of a block.
 _BLOCK_ELEMENTS = 1 << 18
-_MIN_ROWS, _MAX_ROWS = 1024, 1 << 17
+_MIN_ROWS, _MAX_ROWS = 1024, 1 << 19
 #: Up to this many blocks a pass is unrolled in the graph; beyond, a ``map_fn`` loop.
 _MAX_UNROLLED_BLOCKS = 64
 _INF = float("inf")
 
 
 def block_rows(n_rows: int, n_features: int) -> int:
-    """Rows per block: a power of two near ``_BLOCK_ELEMENTS``, never more than the data needs.
+    """Rows per block, never more than the data needs.
 
+    Direct passes (few features) run best with one block per core; GEMM passes with blocks
+    of about ``_BLOCK_ELEMENTS``, whose scores stay cache-sized (measured on a 2-core CPU).
     It depends on the data only, not on k, so that every k of a sweep shares one layout (and
     one traced graph).
     """
-    rows = max(_MIN_ROWS, min(_MAX_ROWS, _BLOCK_ELEMENTS // max(n_features, 1)))
-    rows = 1 << (rows.bit_length() - 1)
+    if is_direct(n_features):
+        rows = max(_MIN_ROWS, min(_MAX_ROWS, -(-n_rows // (os.cpu_count() or 1))))
+    else:
+        rows = max(_MIN_ROWS, min(_MAX_ROWS, _BLOCK_ELEMENTS // max(n_features, 1)))
+        rows = 1 << (rows.bit_length() - 1)
     if n_rows > rows:  # the last block should not be mostly padding: even out the blocks
         blocks = -(-n_rows // rows)
         rows = -(-n_rows // blocks)
