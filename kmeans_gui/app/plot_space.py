@@ -37,7 +37,7 @@ class PlotSpace:
         columns = list(features.columns)
         return cls(
             features=features,
-            xy=to_user(features.X)[:, [ix, iy]],
+            xy=features.user_columns([ix, iy]),
             project=lambda c: to_user(c)[:, [ix, iy]],
             x_label=columns[ix],
             y_label=columns[iy],
