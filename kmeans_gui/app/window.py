@@ -275,7 +275,10 @@ class MainWindow(QMainWindow):
         )
         # The algorithm panel gets the height it needs (it does not grow), the data panel the
         # rest: its feature list and notes are what a tall table needs room for.
-        algorithm = self.algorithm_panel.sizeHint().height() + 30  # + the dock's title bar
+        title = self.algorithm_dock.style().pixelMetric(
+            self.algorithm_dock.style().PixelMetric.PM_TitleBarHeight
+        )
+        algorithm = self.algorithm_panel.sizeHint().height() + title + 28  # + frame, margins
         self.resizeDocks(
             [self.data_dock, self.algorithm_dock],
             [max(self.height() - algorithm, 200), algorithm],
@@ -287,8 +290,8 @@ class MainWindow(QMainWindow):
         if not self._docks_sized:
             self._docks_sized = True
             self._fit_screen()
-            if not self._layout_restored:
-                self._size_docks()
+            if not self._layout_restored:  # once the window has its final size
+                QTimer.singleShot(0, self._size_docks)
 
     def _fit_screen(self) -> None:
         """Never larger than the screen the window opens on (a restored size from a bigger
