@@ -206,6 +206,12 @@ class ScatterView(pg.PlotWidget):
         )
         self._rebin_and_paint()
 
+    def set_view_rect(self, rect: QRectF) -> None:
+        """Show ``rect`` (plot units) without padding, points binned at once (an offscreen
+        copy of another view, e.g. for an animation's frames)."""
+        self.plotItem.vb.setRange(rect=rect, padding=0)
+        self._rebin_and_paint()
+
     def show_frame(
         self,
         labels: np.ndarray | None,
