@@ -13,6 +13,7 @@ import numpy as np
 from PySide6.QtWidgets import QFileDialog
 
 from . import jobs
+from .animation_dialog import AnimationExporter
 from .history import Frame
 from .plot_export import RunTitle, write_plot
 
@@ -23,6 +24,7 @@ class Exporter:
 
     def __init__(self, window) -> None:
         self.window = window
+        self.animation = AnimationExporter(window, self._on_exported)
 
     # ------------------------------------------------------------------ export
     def _current_result(self) -> tuple[np.ndarray, Frame] | None:
@@ -129,6 +131,9 @@ class Exporter:
         )
         if path:
             self.export_plot(path)
+
+    def export_animation_dialog(self) -> None:
+        self.animation.dialog()
 
     def plot_title(self) -> str:
         """The title line of an exported plot: file, k, algorithm, initialiser, iteration,

@@ -255,6 +255,9 @@ class MainWindow(QMainWindow):
         self.export_plot_action = file_menu.addAction(
             "Export &plot as PNG/SVG…", lambda: self.exporter.export_plot_dialog()
         )
+        self.export_animation_action = file_menu.addAction(
+            "Export &animation (GIF/MP4)…", lambda: self.exporter.export_animation_dialog()
+        )
         file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit", self.close)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -279,6 +282,7 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("&View")
         self.voronoi_action = QAction("Voronoi regions", self, checkable=True)
         self.trails_action = QAction("Centroid trails", self, checkable=True, checked=True)
+        self.legend_action = QAction("Legend", self, checkable=True, checked=True)
         self.zoom_action = QAction("Reset zoom", self)
         self.aspect_action = QAction("Equal aspect", self, checkable=True)
         self.aspect_action.setToolTip(
@@ -286,6 +290,7 @@ class MainWindow(QMainWindow):
         )
         for action in (self.voronoi_action, self.trails_action, self.aspect_action):
             view_menu.addAction(action)
+        view_menu.addAction(self.legend_action)
         view_menu.addAction(self.zoom_action)
         view_menu.addSeparator()
         for d in (self.data_dock, self.algorithm_dock, self.inertia_dock, self.sizes_dock):
@@ -362,6 +367,7 @@ class MainWindow(QMainWindow):
 
         self.voronoi_action.toggled.connect(self._on_voronoi_toggled)
         self.trails_action.toggled.connect(lambda _: self.painter.redraw())
+        self.legend_action.toggled.connect(self.scatter.legend.set_enabled)
         self.zoom_action.triggered.connect(self.scatter.auto_range)
         self.aspect_action.toggled.connect(self.scatter.set_equal_aspect)
         self.aspect_action.triggered.connect(self._on_aspect_chosen)
@@ -382,6 +388,7 @@ class MainWindow(QMainWindow):
         self.session.set_speed(self.controls.speed())
         self.voronoi_action.setChecked(p.view.voronoi)
         self.trails_action.setChecked(p.view.trails)
+        self.legend_action.setChecked(p.view.legend)
         self._refresh_recent_menu()
 
     def save_preferences(self) -> None:
@@ -391,6 +398,7 @@ class MainWindow(QMainWindow):
         p.view.speed = self.controls.speed()
         p.view.voronoi = self.voronoi_action.isChecked()
         p.view.trails = self.trails_action.isChecked()
+        p.view.legend = self.legend_action.isChecked()
         self.store.save(p)
         self.store.set_layout(self.saveGeometry(), self.saveState())
         self.store.sync()

@@ -24,7 +24,10 @@ def run(argv: list, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
 @pytest.mark.parametrize(
     ("out", "sentence"),
     [
-        ("run.webm", "Cannot tell the animation format of 'run.webm'; end the name with .gif or .mp4."),
+        (
+            "run.webm",
+            "Cannot tell the animation format of 'run.webm'; end the name with .gif or .mp4.",
+        ),
         ("missing/run.gif", "the folder"),
         ("run.mp4 --half-steps --algorithm minibatch", "--half-steps is for --algorithm lloyd"),
         ("run.gif --size 20x20", "out of range"),
