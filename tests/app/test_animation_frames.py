@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -50,5 +52,5 @@ def test_every_half_step_lowers_the_inertia_of_a_lloyd_run(weighted):
         if step.is_state:
             assert cost == pytest.approx(states[step.centroids].inertia, rel=1e-6)
         costs.append(cost)
-    assert all(b <= a * (1 + 1e-9) for a, b in zip(costs, costs[1:], strict=False))
+    assert all(b <= a * (1 + 1e-9) for a, b in itertools.pairwise(costs))
     assert costs[0] > costs[-1]
