@@ -81,8 +81,8 @@ class FrameRenderer:
         self.view = view
 
     def close(self) -> None:
-        self.view.close()
-        self.view.deleteLater()
+        self.view.hide()
+        self.view.deleteLater()  # with its timers (a pending re-bin must not outlive it)
 
     def _trails(self, index: int) -> np.ndarray | None:
         """Each centroid's path from its restart's first state to state ``index`` (plot units)."""
