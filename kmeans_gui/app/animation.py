@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QApplication
 
 from kmeans_gui.data import DataError
 
-from .animation_file import ExportCancelled, write_animation
+from .animation_file import ExportCancelled, load_encoder, write_animation
 from .animation_frames import FrameStep, pairing_inertia
 from .frame_painter import MAX_TRAIL
 from .history import RunHistory
@@ -178,6 +178,7 @@ class AnimationExport(QObject):
         return len(self.steps)
 
     def start(self) -> None:
+        load_encoder(self.format)
         self._thread = threading.Thread(target=self._encode, name="animation-encoder", daemon=True)
         self._thread.start()
         self._timer.start(0)

@@ -64,6 +64,19 @@ def frame_size(fmt: str, width: int, height: int) -> tuple[int, int]:
     return width, height
 
 
+def load_encoder(fmt: str) -> None:
+    """Import the encoder now (a few hundred milliseconds that hold the interpreter's lock):
+    at the start of an export rather than on the encoder thread while frames are drawn."""
+    if fmt == "gif":
+        import PIL.GifImagePlugin  # noqa: F401
+    else:
+        import imageio.v2
+        import imageio_ffmpeg
+
+        imageio.v2.get_writer  # noqa: B018  (the plugin registry)
+        imageio_ffmpeg.get_ffmpeg_exe()
+
+
 @dataclass(frozen=True, eq=False)
 class AnimationWrite:
     """A planned animation (a :class:`~kmeans_gui.data.StagedWrite`): ``frames`` are
