@@ -126,7 +126,10 @@ def run_animate(args: argparse.Namespace) -> int:
     features.check_float32_range(args.metric, advice=SCALE_ADVICE)
     plot = _plot_choice(args.plot, features)
     if args.voronoi and not (plot is not None and features.X.shape[1] == 2 and plot[0] != plot[1]):
-        raise UsageError("--voronoi needs the plot to show the only two features")
+        raise UsageError(
+            "--voronoi needs a plot of the only two features: with more, the plane's regions "
+            "are not the clusters' (choose two with --columns A,B)"
+        )
     init: str | np.ndarray = args.init
     if args.init not in INIT_CHOICES:
         init = read_init(args.init, features, args.k)
