@@ -26,7 +26,14 @@ from kmeans_gui.engine.choices import INIT_CHOICES
 
 from .arguments import UsageError, check_init_choice, positive_float, positive_int
 from .exit_codes import EXIT_OK
-from .fitting import SCALE_ADVICE, engine_options, load_engine, load_features, read_init
+from .fitting import (
+    SCALE_ADVICE,
+    engine_options,
+    load_engine,
+    load_features,
+    progress_line,
+    read_init,
+)
 from .output import json_ready
 from .progress import Progress, WarningsToStderr
 
@@ -218,10 +225,7 @@ def _run(
             features.X, k, init=init, sample_weight=features.weights, **options
         ):
             history.append(state)
-            restart = (
-                f" (restart {state.restart + 1}/{state.n_restarts})" if state.n_restarts > 1 else ""
-            )
-            reporter.show(f"iteration {state.iteration}{restart}: inertia {state.inertia:.6g}")
+            reporter.show(progress_line(state))
     reporter.done()
     return history
 
