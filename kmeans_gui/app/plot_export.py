@@ -5,8 +5,10 @@ and every frame of an animation: the title names the file, k, the algorithm, the
 the iteration and the inertia; below it the scatter view is rendered as it draws itself (axes,
 points, trails, centroids, legend). Voronoi regions are recomputed at the picture's own pixel
 resolution for the export (the screen uses a coarse grid), so their edges are as sharp as any
-other pixel: about 0.1 s a million pixels (measured: nearest of k = 8 centroids, 1280 x 720
-cells in 0.10 s, 2400 x 1600 in 0.43 s).
+other pixel. Only the pixels near boundaries are asked (:mod:`~kmeans_gui.app.regions`):
+measured at k = 8, 1600 x 1200 pixels in 24 ms, 2400 x 1600 in 47 ms, against 0.24 s and
+0.57 s for asking every pixel (vector polygons would be exact for Euclidean cells only, not
+Manhattan ones, and a second statement of the nearest-centroid rule).
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from PySide6.QtGui import QColor
 
 from .legend import ClusterLegend
 from .palette import UNASSIGNED, cluster_colours
+from .regions import region_labels
 
 RASTER_THRESHOLD = 5_000  # more points than this are drawn as an image (per-point brushes
 # in a ScatterPlotItem cost ~3 µs a point per frame: 60 ms at 20,000)
@@ -409,10 +410,8 @@ class ScatterView(pg.PlotWidget):
             return
         rect = self._view_rect()
         nx, ny = self._voronoi_grid or (VORONOI_GRID, VORONOI_GRID)
-        gx = rect.left() + (np.arange(nx) + 0.5) * rect.width() / nx
-        gy = rect.top() + (np.arange(ny) + 0.5) * rect.height() / ny
-        grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
-        nearest = self._regions(grid)
+        box = (rect.left(), rect.top(), rect.width(), rect.height())
+        nearest = region_labels(self._regions, box, nx, ny).reshape(-1)
         colours = cluster_colours(len(centroids))[nearest].copy()
         colours[:, 3] = VORONOI_ALPHA
         self.voronoi_item.setImage(colours.reshape(ny, nx, 4), autoLevels=False, levels=None)
