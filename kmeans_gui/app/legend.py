@@ -23,6 +23,7 @@ MAX_COLUMNS = 3
 MARGIN = 6.0  # inside the frame, pixels
 SWATCH = 9.0  # diameter of a colour disc
 COLUMN_GAP = 12.0
+PART_GAP = 7.0  # between a cluster's number, size and share
 CORNER_OFFSET = (-10, 10)  # from the plot's top-right corner
 
 
@@ -39,6 +40,7 @@ class ClusterLegend(pg.GraphicsWidgetAnchor, pg.GraphicsWidget):
         self.sizes: np.ndarray | None = None  # points per cluster, for the frame shown
         self.enabled = True  # the user's View > Legend
         self._row_height = 0.0
+        self._widths: tuple[float, ...] = (0.0, 0.0, 0.0)
         self._cells: list[tuple[QPointF, int | None, str]] = []  # (origin, cluster, text)
         self.setParentItem(view_box)
         self.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=CORNER_OFFSET)
@@ -61,7 +63,10 @@ class ClusterLegend(pg.GraphicsWidgetAnchor, pg.GraphicsWidget):
 
     def entries(self) -> list[str]:
         """The texts shown, in order (for tests and tooltips)."""
-        return [text for _, _, text in self._cells]
+        return [
+            "   ".join(parts[:1]) + ("   " + "  ".join(parts[1:]) if parts[1:] else "")
+            for _, _, parts in self._cells
+        ]
 
     # -- layout and painting ---------------------------------------------------------------
     def _metrics(self) -> QFontMetricsF:
@@ -83,11 +88,20 @@ class ClusterLegend(pg.GraphicsWidgetAnchor, pg.GraphicsWidget):
         shown = k if k <= rows * columns else rows * columns - 1
         rows = math.ceil((shown + (shown < k)) / columns)
         total = max(int(sizes.sum()), 1)
-        texts = [f"{c}   {int(sizes[c]):,}  ({100 * sizes[c] / total:.0f}%)" for c in range(shown)]
-        entries: list[tuple[int | None, str]] = list(zip(range(shown), texts, strict=True))
+        entries: list[tuple[int | None, tuple[str, ...]]] = [
+            (c, (str(c), f"{int(sizes[c]):,}", f"({100 * sizes[c] / total:.0f}%)"))
+            for c in range(shown)
+        ]
+        # three aligned sub-columns: number, size (right-aligned), share (right-aligned)
+        self._widths = tuple(
+            max((metrics.horizontalAdvance(parts[i]) for _, parts in entries), default=0.0)
+            for i in range(3)
+        )
+        text_width = self._widths[0] + PART_GAP + self._widths[1] + PART_GAP + self._widths[2]
         if shown < k:
-            entries.append((None, f"+{k - shown} more"))
-        text_width = max(metrics.horizontalAdvance(t) for _, t in entries)
+            more = f"+{k - shown} more"
+            entries.append((None, (more,)))
+            text_width = max(text_width, metrics.horizontalAdvance(more) - SWATCH - 5)
         cell_width = SWATCH + 5 + text_width
         self._cells = []
         for i, (cluster, text) in enumerate(entries):
@@ -116,8 +130,11 @@ class ClusterLegend(pg.GraphicsWidgetAnchor, pg.GraphicsWidget):
         colours = cluster_colours(len(self.sizes))
         painter.setFont(self._font)
         middle = (self._row_height - 2) / 2
-        align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        for origin, cluster, text in self._cells:
+        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        height = self._row_height - 2
+        w_number, w_size, w_share = self._widths
+        for origin, cluster, parts in self._cells:
             x, y = origin.x(), origin.y()
             if cluster is not None:
                 r, g, b, _ = (int(v) for v in colours[cluster])
@@ -128,7 +145,15 @@ class ClusterLegend(pg.GraphicsWidgetAnchor, pg.GraphicsWidget):
             else:
                 text_x = x
             painter.setPen(QColor(30, 30, 30))
-            painter.drawText(QRectF(text_x, y, rect.width(), self._row_height - 2), align, text)
+            if len(parts) == 1:
+                painter.drawText(QRectF(text_x, y, rect.width(), height), left, parts[0])
+                continue
+            number, size, share = parts
+            painter.drawText(QRectF(text_x, y, w_number, height), left, number)
+            x_size = text_x + w_number + PART_GAP
+            painter.drawText(QRectF(x_size, y, w_size, height), right, size)
+            x_share = x_size + w_size + PART_GAP
+            painter.drawText(QRectF(x_share, y, w_share, height), right, share)
 
     # -- mouse: the legend can be dragged out of the way --------------------------------------
     def mouseDragEvent(self, event) -> None:
