@@ -16,6 +16,8 @@ import numpy as np
 
 from kmeans_gui.engine.distances import nearest
 
+from .regions import Regions
+
 
 @dataclass(frozen=True)
 class PlotSpace:
@@ -89,9 +91,7 @@ class PlotSpace:
         user[:, self.axes[1]] = points[:, 1]
         return features.to_fit_units(user)
 
-    def regions(
-        self, centroids: np.ndarray, metric: str
-    ) -> Callable[[np.ndarray], np.ndarray] | None:
+    def regions(self, centroids: np.ndarray, metric: str) -> Regions | None:
         """Nearest centroid of plot points, computed where the fit works (its units and metric),
         or None where the plot is not the feature space."""
         if not self.is_feature_space:
@@ -104,4 +104,6 @@ class PlotSpace:
             user[:, [ix, iy]] = points
             return nearest(features.to_fit_units(user), centroids, metric)[0]
 
-        return nearest_region
+        # Euclidean and cosine cells are convex in the fit's units, and so in the plot (an
+        # affine image of them); Manhattan cells need not be.
+        return Regions(nearest_region, convex=metric != "manhattan")

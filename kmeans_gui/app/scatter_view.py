@@ -19,7 +19,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 
+from .legend import ClusterLegend
 from .palette import UNASSIGNED, cluster_colours
+from .regions import region_labels
 
 RASTER_THRESHOLD = 5_000  # more points than this are drawn as an image (per-point brushes
 # in a ScatterPlotItem cost ~3 µs a point per frame: 60 ms at 20,000)
@@ -184,6 +186,8 @@ class ScatterView(pg.PlotWidget):
         ):
             self.plotItem.addItem(item)
         self._raster = _PointRaster(self.raster_item)
+        self.legend = ClusterLegend(self.plotItem.vb)
+        self._voronoi_grid: tuple[int, int] | None = None  # (columns, rows); None: the screen's
 
         # View changes re-bin the raster once the user has stopped zooming for a moment.
         self._rebin_timer = QTimer(self, singleShot=True, interval=40)
@@ -209,6 +213,7 @@ class ScatterView(pg.PlotWidget):
         self._raster.set_points(self.drawn_xy() if self.rasterised else None)
         self._paint_labels()
         self._paint_centroids()
+        self.legend.show_labels(None, 0)
         if self.xy is None:
             self.plotItem.vb.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.05)
         self.auto_range()
@@ -248,6 +253,12 @@ class ScatterView(pg.PlotWidget):
         )
         self._rebin_and_paint()
 
+    def set_view_rect(self, rect: QRectF) -> None:
+        """Show ``rect`` (plot units) without padding, points binned at once (an offscreen
+        copy of another view, e.g. for an animation's frames)."""
+        self.plotItem.vb.setRange(rect=rect, padding=0)
+        self._rebin_and_paint()
+
     def show_frame(
         self,
         labels: np.ndarray | None,
@@ -268,6 +279,7 @@ class ScatterView(pg.PlotWidget):
         self.trails = trails
         self._paint_labels()
         self._paint_centroids()
+        self.legend.show_labels(labels, self.k)
 
     def clear_frame(self) -> None:
         self.show_frame(None, None, None, k=0, regions=None)
@@ -289,6 +301,12 @@ class ScatterView(pg.PlotWidget):
     def set_voronoi(self, on: bool) -> None:
         """Tint the view by nearest centroid (when the frame came with a ``regions`` function)."""
         self._voronoi_on = on
+        self._paint_voronoi()
+
+    def set_region_grid(self, grid: tuple[int, int] | None) -> None:
+        """Draw the Voronoi tint with (columns, rows) cells, e.g. an export's own pixels so its
+        edges are not stair-stepped; None goes back to the screen's :data:`VORONOI_GRID`."""
+        self._voronoi_grid = grid
         self._paint_voronoi()
 
     def set_equal_aspect(self, on: bool) -> None:
@@ -442,14 +460,12 @@ class ScatterView(pg.PlotWidget):
             self.voronoi_item.clear()
             return
         rect = self._view_rect()
-        n = VORONOI_GRID
-        gx = rect.left() + (np.arange(n) + 0.5) * rect.width() / n
-        gy = rect.top() + (np.arange(n) + 0.5) * rect.height() / n
-        grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
-        nearest = self._regions(grid)
+        nx, ny = self._voronoi_grid or (VORONOI_GRID, VORONOI_GRID)
+        box = (rect.left(), rect.top(), rect.width(), rect.height())
+        nearest = region_labels(self._regions, box, nx, ny).reshape(-1)
         colours = cluster_colours(len(centroids))[nearest].copy()
         colours[:, 3] = VORONOI_ALPHA
-        self.voronoi_item.setImage(colours.reshape(n, n, 4), autoLevels=False, levels=None)
+        self.voronoi_item.setImage(colours.reshape(ny, nx, 4), autoLevels=False, levels=None)
         self.voronoi_item.setRect(rect)
 
     def _paint_placed(self) -> None:

@@ -344,6 +344,9 @@ class MainWindow(QMainWindow):
             "A short script that reproduces this run with kmeans_gui.data and KMeans, for a "
             "notebook"
         )
+        self.export_animation_action = file_menu.addAction(
+            "Export &animation (GIF/MP4)…", lambda: self.exporter.export_animation_dialog()
+        )
         file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit", self.close)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -368,6 +371,7 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("&View")
         self.voronoi_action = QAction("Voronoi regions", self, checkable=True)
         self.trails_action = QAction("Centroid trails", self, checkable=True, checked=True)
+        self.legend_action = QAction("Legend", self, checkable=True, checked=True)
         self.zoom_action = QAction("Reset zoom", self)
         self.aspect_action = QAction("Equal aspect", self, checkable=True)
         self.aspect_action.setToolTip(
@@ -375,6 +379,7 @@ class MainWindow(QMainWindow):
         )
         for action in (self.voronoi_action, self.trails_action, self.aspect_action):
             view_menu.addAction(action)
+        view_menu.addAction(self.legend_action)
         view_menu.addAction(self.zoom_action)
         view_menu.addSeparator()
         for d in (self.data_dock, self.algorithm_dock, self.inertia_dock, self.sizes_dock):
@@ -456,6 +461,7 @@ class MainWindow(QMainWindow):
 
         self.voronoi_action.toggled.connect(self._on_voronoi_toggled)
         self.trails_action.toggled.connect(lambda _: self.painter.redraw())
+        self.legend_action.toggled.connect(self.scatter.legend.set_enabled)
         self.zoom_action.triggered.connect(self.scatter.auto_range)
         self.aspect_action.toggled.connect(self.scatter.set_equal_aspect)
         self.point_controls.styleChanged.connect(self.scatter.set_point_style)
@@ -480,6 +486,7 @@ class MainWindow(QMainWindow):
         self.point_controls.set_style(
             PointStyle(size=p.view.point_size, opacity=p.view.opacity, jitter=p.view.jitter)
         )
+        self.legend_action.setChecked(p.view.legend)
         self.refresh_recent_menu()
 
     def save_preferences(self) -> None:
@@ -491,6 +498,7 @@ class MainWindow(QMainWindow):
         p.view.trails = self.trails_action.isChecked()
         style = self.point_controls.style()
         p.view.point_size, p.view.opacity, p.view.jitter = style.size, style.opacity, style.jitter
+        p.view.legend = self.legend_action.isChecked()
         self.store.save(p)
         self.store.set_layout(self.saveGeometry(), self.saveState())
         self.store.sync()
