@@ -47,22 +47,26 @@ def make_points(n: int, k: int, seed: int = 0) -> np.ndarray:
 
 
 def engine_states(X: np.ndarray, k: int, n_states: int) -> list:
-    """The engine's first states, computed on a background thread as the app does it (so
-    TensorFlow's thread pools start at the app's lowered worker priority)."""
-    from kmeans_gui.app.worker import lower_thread_priority
+    """The engine's first states, computed in an engine process as the window does it (this
+    process, like the window's, never imports TensorFlow)."""
+    from kmeans_gui.engine_host import EngineProcess
 
     states: list = []
-
-    def compute() -> None:
-        lower_thread_priority()
-        from kmeans_gui import engine
-
-        stream = engine.iterate(X, k, init="random", seed=1, tol=0.0, max_iter=n_states - 1)
-        states.extend(stream)
-
-    thread = threading.Thread(target=compute)
-    thread.start()
-    thread.join()
+    done = threading.Event()
+    engine = EngineProcess()
+    try:
+        kwargs = {"init": "random", "seed": 1, "tol": 0.0, "max_iter": n_states - 1}
+        engine.submit(
+            "run",
+            k,
+            data_id=engine.share(X),
+            kwargs=kwargs,
+            on_item=states.append,
+            on_done=lambda _cancelled: done.set(),
+        )
+        done.wait()
+    finally:
+        engine.close()
     return states
 
 
@@ -132,10 +136,8 @@ def bench_window_stall(app: QApplication, X: np.ndarray, k: int, max_iter: int) 
     window.open_file(str(csv))
     loop.exec()
     window.dataReady.disconnect(loop.quit)
-    window.algorithm_panel.k_spin.setValue(k)
-    window.algorithm_panel.init_combo.setCurrentIndex(1)  # random: more iterations to watch
-    window.algorithm_panel.tol_edit.setText("0")
-    window.algorithm_panel.max_iter_spin.setValue(max_iter)
+    # random init: more iterations to watch
+    window.algorithm_panel.apply({"k": k, "init": "random", "tol": 0.0, "max_iter": max_iter})
 
     gaps: list[float] = []
     clock = QElapsedTimer()
@@ -147,15 +149,15 @@ def bench_window_stall(app: QApplication, X: np.ndarray, k: int, max_iter: int) 
 
     heartbeat.timeout.connect(beat)
     frame_times: list[float] = []
-    original_show = window._show_frame
+    original_show = window.painter.show
 
     def timed_show(index: int) -> None:
         t0 = time.perf_counter()
         original_show(index)
         frame_times.append((time.perf_counter() - t0) * 1000)
 
-    window.playback.frameChanged.disconnect(window._show_frame)
-    window.playback.frameChanged.connect(timed_show)
+    window.session.frameChanged.disconnect(window.painter.show)
+    window.session.frameChanged.connect(timed_show)
     window.runFinished.connect(loop.quit)
     clock.start()
     heartbeat.start()
@@ -164,7 +166,7 @@ def bench_window_stall(app: QApplication, X: np.ndarray, k: int, max_iter: int) 
     loop.exec()
     wall = time.perf_counter() - t0
     heartbeat.stop()
-    frames = window.playback.history.frames
+    frames = window.session.history.frames
     window.close()
     stalls = np.array(gaps[1:]) if len(gaps) > 1 else np.array([0.0])
     engine_ms = [f.seconds * 1000 for f in frames[1:]]
