@@ -54,22 +54,26 @@ def make_points(n: int, k: int, seed: int = 0) -> np.ndarray:
 def engine_states(
     X: np.ndarray, k: int, n_states: int, init: str = "random", seed: int = 1
 ) -> list:
-    """The engine's first states, computed on a background thread at a lowered priority (the
-    window runs the engine in a process of its own)."""
-    from kmeans_gui.app.background import lower_thread_priority
+    """The engine's first states, computed in an engine process as the window does it (this
+    process, like the window's, never imports TensorFlow)."""
+    from kmeans_gui.engine_host import EngineProcess
 
     states: list = []
-
-    def compute() -> None:
-        lower_thread_priority()
-        from kmeans_gui import engine
-
-        stream = engine.iterate(X, k, init=init, seed=seed, tol=0.0, max_iter=n_states - 1)
-        states.extend(stream)
-
-    thread = threading.Thread(target=compute)
-    thread.start()
-    thread.join()
+    done = threading.Event()
+    engine = EngineProcess()
+    try:
+        kwargs = {"init": init, "seed": seed, "tol": 0.0, "max_iter": n_states - 1}
+        engine.submit(
+            "run",
+            k,
+            data_id=engine.share(X),
+            kwargs=kwargs,
+            on_item=states.append,
+            on_done=lambda _cancelled: done.set(),
+        )
+        done.wait()
+    finally:
+        engine.close()
     return states
 
 
@@ -139,10 +143,8 @@ def bench_window_stall(app: QApplication, X: np.ndarray, k: int, max_iter: int) 
     window.open_file(str(csv))
     loop.exec()
     window.dataReady.disconnect(loop.quit)
-    window.algorithm_panel.k_spin.setValue(k)
-    window.algorithm_panel.init_combo.setCurrentIndex(1)  # random: more iterations to watch
-    window.algorithm_panel.tol_edit.setText("0")
-    window.algorithm_panel.max_iter_spin.setValue(max_iter)
+    # random init: more iterations to watch
+    window.algorithm_panel.apply({"k": k, "init": "random", "tol": 0.0, "max_iter": max_iter})
 
     gaps: list[float] = []
     clock = QElapsedTimer()
@@ -161,7 +163,7 @@ def bench_window_stall(app: QApplication, X: np.ndarray, k: int, max_iter: int) 
         original_show(index)
         frame_times.append((time.perf_counter() - t0) * 1000)
 
-    window.session.frameChanged.disconnect(original_show)
+    window.session.frameChanged.disconnect(window.painter.show)
     window.session.frameChanged.connect(timed_show)
     window.runFinished.connect(loop.quit)
     clock.start()

@@ -17,6 +17,7 @@ engine runs in a process of its own).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import sys
@@ -104,6 +105,9 @@ class StallSampler:
         self.samples: Counter[str] = Counter()
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.collections: list[tuple[int, float]] = []  # (generation, ms) of the GUI's GC runs
+        self._gc_started = 0.0
+        gc.callbacks.append(self._on_gc)
 
     def start(self) -> None:
         self.thread.start()
@@ -120,11 +124,51 @@ class StallSampler:
                     )
                     self.samples[where] += 1
 
+    def _on_gc(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            self.collections.append(
+                (info["generation"], 1000 * (time.perf_counter() - self._gc_started))
+            )
+
     def report(self) -> None:
         self._stop.set()
+        gc.callbacks.remove(self._on_gc)
+        for generation in (0, 1, 2):
+            times = [ms for g, ms in self.collections if g == generation]
+            if times:
+                print(
+                    f"  garbage collections of generation {generation}: {len(times)}, "
+                    f"longest {max(times):.0f} ms, {sum(times):.0f} ms in all"
+                )
         print("  where the GUI thread was while late (10 ms samples):")
         for where, count in self.samples.most_common(8):
             print(f"    {count:4d}  {where}")
+
+
+class TimedApplication(QApplication):
+    """With --trace: the GUI thread's CPU time in each outermost event dispatch, which does not
+    grow when other programs load the machine (wall-clock gaps do)."""
+
+    def __init__(self, argv: list[str]) -> None:
+        super().__init__(argv)
+        self.depth = 0
+        self.longest: list[tuple[float, str]] = []
+
+    def notify(self, receiver, event) -> bool:
+        if self.depth:
+            return super().notify(receiver, event)
+        self.depth += 1
+        started = time.thread_time()
+        try:
+            return super().notify(receiver, event)
+        finally:
+            self.depth -= 1
+            spent = 1000 * (time.thread_time() - started)
+            if spent > 20:
+                name = f"{type(receiver).__name__}/{event.type().name}"
+                self.longest = sorted([*self.longest, (spent, name)], reverse=True)[:6]
 
 
 def wait(app: QApplication, signal, timeout_s: float) -> bool:
@@ -255,7 +299,7 @@ def main() -> int:
     parser.add_argument("--trace", action="store_true", help="say where the GUI thread stalls")
     args = parser.parse_args()
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = TimedApplication(sys.argv[:1]) if args.trace else QApplication(sys.argv[:1])
     from kmeans_gui.app.samples import DEFAULT_SAMPLE
     from kmeans_gui.app.window import MainWindow
 
@@ -274,6 +318,10 @@ def main() -> int:
         for name, path in tables:
             result = drive(app, window, path, args.runs, args.seed, args.max_iter, args.trace)
             report(name, result)
+            if args.trace:
+                busy = ", ".join(f"{ms:.0f} ms {what}" for ms, what in app.longest)
+                print(f"  longest event dispatches (GUI thread CPU time): {busy}")
+                app.longest = []
         window.close()
     return 0
 

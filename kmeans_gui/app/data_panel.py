@@ -28,6 +28,7 @@ SCALE_TITLES = {
 }
 PLOT_FEATURES = "features"
 PLOT_PCA = "pca"
+VISIBLE_COLUMNS = 12  # feature-list rows shown before it scrolls (fewer on a short screen)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class DataPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._updating = False
+        self._visible_columns = VISIBLE_COLUMNS
         self.file_label = QLabel("No data loaded")
         self.file_label.setWordWrap(True)
         self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -62,6 +64,9 @@ class DataPanel(QWidget):
         self.notes_label.setObjectName("note")
         self.left_out_label = QLabel("")
         self.left_out_label.setWordWrap(True)
+        self.session_label = QLabel("")  # whether a re-opened session gave the saved result
+        self.session_label.setWordWrap(True)
+        self.session_label.hide()
 
         self.columns_list = QListWidget()
         self.columns_list.setToolTip(
@@ -83,8 +88,11 @@ class DataPanel(QWidget):
             "Scaling applied for the fit; exported centroids are in the file's own units."
         )
         self.plot_combo = QComboBox()
-        self.plot_combo.addItem("Two feature columns", PLOT_FEATURES)
-        self.plot_combo.addItem("First two principal components", PLOT_PCA)
+        self.plot_combo.addItem("Feature columns", PLOT_FEATURES)
+        self.plot_combo.addItem("Principal components", PLOT_PCA)
+        self.plot_combo.setItemData(
+            1, "The first two principal components of the features", Qt.ItemDataRole.ToolTipRole
+        )
         self.x_combo = QComboBox()
         self.y_combo = QComboBox()
         for combo in (self.missing_combo, self.scale_combo):
@@ -108,6 +116,7 @@ class DataPanel(QWidget):
         layout.addWidget(self.columns_list)
         layout.addLayout(form)
         layout.addWidget(self.left_out_label)
+        layout.addWidget(self.session_label)
         layout.addStretch(1)
         self.notes_label.hide()
         for combo in self.findChildren(QComboBox):  # let the dock be narrow; text elides
@@ -130,6 +139,7 @@ class DataPanel(QWidget):
         self._updating = True
         try:
             self.file_label.setText(f"<b>{name}</b>")
+            self.set_session_note("")
             self.shape_label.setText(f"{n_rows:,} rows × {len(columns)} columns")
             self.notes_label.setText("\n".join(notes))
             self.notes_label.setVisible(bool(notes))
@@ -164,6 +174,12 @@ class DataPanel(QWidget):
             text += f" Rows left out: {shown}{more}."
         self.left_out_label.setText(text)
         _set_warning(self.left_out_label, True)
+
+    def set_session_note(self, text: str, warning: bool = False) -> None:
+        """What re-running an opened session gave ("" hides it)."""
+        self.session_label.setText(text)
+        _set_warning(self.session_label, warning)
+        self.session_label.setVisible(bool(text))
 
     def uncheck_column(self, name: str) -> bool:
         """Take ``name`` out of the features (it became the weight column); True if it was in."""
@@ -251,9 +267,16 @@ class DataPanel(QWidget):
         self.x_combo.setEnabled(features)
         self.y_combo.setEnabled(features)
 
+    def set_visible_columns(self, rows: int) -> None:
+        """How many feature-list rows show before the list scrolls (the window sets it from the
+        screen's height)."""
+        self._visible_columns = rows
+        self._fit_list_height()
+
     def _fit_list_height(self) -> None:
-        """As tall as its rows (2 to 6 visible), so a short list leaves room for the notes."""
-        rows = min(max(self.columns_list.count(), 2), 6)
+        """As tall as its rows, 2 to ``visible_columns`` of them (a longer list scrolls), so a
+        short list leaves room for the notes and a 30-column table shows many of its columns."""
+        rows = min(max(self.columns_list.count(), 2), self._visible_columns)
         row = self.columns_list.sizeHintForRow(0) if self.columns_list.count() else 18
         frame = 2 * self.columns_list.frameWidth() + 4
         self.columns_list.setFixedHeight(rows * max(row, 1) + frame)

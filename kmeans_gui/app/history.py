@@ -45,6 +45,7 @@ class Frame:
     algorithm: str
     restart: int
     n_restarts: int
+    n_iter: int = 0  # centroid updates so far (scikit-learn's n_iter_ on a final frame)
     # The first frame after the user edited the centroids: for each of its centroids, the
     # previous frame's centroid it was moved from (None: added). None for the engine's own.
     edit: tuple[int | None, ...] | None = None
@@ -68,6 +69,7 @@ class Frame:
             algorithm=str(state.algorithm),
             restart=int(state.restart),
             n_restarts=int(state.n_restarts),
+            n_iter=int(state.n_iter) + iteration_offset,
             edit=edit,
         )
 

@@ -1,8 +1,9 @@
 """Data-layer work the window hands to worker threads: load, prepare features, export.
 
 Each function is plain Python on ``kmeans_gui.data`` (imported lazily, so pandas loads off the
-GUI thread too), run by :class:`~kmeans_gui.app.worker.WorkerPool` so a million-row file never
-freezes the window. Errors are the data layer's ``DataError`` sentences, shown in a dialog.
+GUI thread too), run by :class:`~kmeans_gui.app.background.BackgroundJobs` so a million-row
+file never freezes the window. Errors are the data layer's ``DataError`` sentences, shown in
+a dialog.
 """
 
 from __future__ import annotations
@@ -22,9 +23,20 @@ class PreparedFeatures:
     left_out_rows: np.ndarray  # 1-based row numbers of the table that are not in the fit
 
 
-def load(path: str, progress: Callable[[float, str], None] | None = None) -> Any:
-    from kmeans_gui.data import load_table
+@dataclass(frozen=True)
+class SessionFileFound:
+    """``load`` was given a session file, not a table: the window opens it as a session."""
 
+    path: str
+
+
+def load(path: str, progress: Callable[[float, str], None] | None = None) -> Any:
+    """The table at ``path`` (a LoadedTable), or SessionFileFound for a session file."""
+    from kmeans_gui.data import load_table
+    from kmeans_gui.data.session import is_session_file
+
+    if is_session_file(path):
+        return SessionFileFound(path)
     return load_table(path, progress=progress)
 
 
@@ -43,6 +55,7 @@ def prepare(
         frame, columns, missing=missing, scale=scale, weight_column=weight_column
     )
     left_out = np.flatnonzero(~np.asarray(features.row_mask, dtype=bool)) + 1
+    features.column_ranges  # noqa: B018  (computed here, off the GUI thread: Run checks them)
     return PreparedFeatures(features=features, left_out_rows=left_out)
 
 
@@ -85,3 +98,114 @@ def export_centroids(
         features, labels, centroids, algorithm=algorithm, metric=metric, frame=table.frame
     )
     return str(write(features, user, sizes, path, source=table, user_units=True))
+
+
+@dataclass(frozen=True)
+class FinishedRun:
+    """What File > Export model and Save session need of the run on screen."""
+
+    features: Any  # FeatureMatrix the run clustered
+    labels: np.ndarray  # (n_used,) of the frame shown
+    centroids: np.ndarray  # (k, D) engine centroids of that frame, fit units
+    sizes: np.ndarray
+    inertia: float
+    n_iter: int
+    converged: bool
+    device: str
+    algorithm: str
+    metric: str
+    seed: int | None
+    history: tuple[float, ...] = ()  # inertia of every frame of the restart shown
+
+
+def reported_centroids(table: Any, run: FinishedRun) -> np.ndarray:
+    """The run's centroids as files report them: the data's own units, medoids as written."""
+    from kmeans_gui.data import final_centroids
+
+    return final_centroids(
+        run.features,
+        run.labels,
+        run.centroids,
+        algorithm=run.algorithm,
+        metric=run.metric,
+        frame=table.frame,
+    )
+
+
+def export_model(table: Any, run: FinishedRun, path: str) -> str:
+    """The run as a model file (kmeans_gui.data.model_file), as ``cluster --model-out`` writes."""
+    from kmeans_gui.data import FitSummary, build_model, file_sha256, write_model
+
+    centroids = reported_centroids(table, run)
+    summary = FitSummary(
+        inertia=run.inertia,
+        n_iter=run.n_iter,
+        converged=run.converged,
+        seed=run.seed,
+        device=run.device,
+        n_rows=run.features.n_rows,
+        n_used=run.features.n_used,
+        sizes=tuple(int(s) for s in run.sizes),
+        source_name=table.path.name,
+        source_sha256=file_sha256(table.path),
+        weight_column=run.features.weight_column,
+    )
+    model = build_model(
+        run.features, centroids, metric=run.metric, algorithm=run.algorithm, fit=summary
+    )
+    return str(write_model(model, path))
+
+
+def save_session(
+    table: Any, feature_spec: Any, run_spec: Any, run: FinishedRun | None, view: dict, path: str
+) -> str:
+    """The session file: data file (path and SHA-256), choices, run parameters and result."""
+    from kmeans_gui import __version__
+    from kmeans_gui.data.session import RunResult, Session, data_source, write_session
+
+    result = None
+    if run is not None:
+        result = RunResult(
+            centroids=reported_centroids(table, run),
+            inertia=run.inertia,
+            n_iter=run.n_iter,
+            converged=run.converged,
+            device=run.device,
+            history=run.history,
+        )
+    session = Session(
+        data=data_source(table.path, n_rows=len(table.frame)),
+        features=feature_spec,
+        run=run_spec,
+        result=result,
+        view=view,
+        software=f"kmeans-gui {__version__}",
+    )
+    return str(write_session(session, path))
+
+
+@dataclass(frozen=True)
+class OpenedSession:
+    session: Any  # kmeans_gui.data.session.Session
+    data_path: str | None  # None: the data file was not found
+    note: str  # it moved (found elsewhere), or could not be found
+    changed: str  # a sentence when the data file's contents differ from the saved ones
+
+
+def open_session(path: str) -> OpenedSession:
+    """Read a session file and find its data (hashing it: off the GUI thread)."""
+    from kmeans_gui.data.session import data_changed, locate_data, read_session
+
+    session = read_session(path)
+    location = locate_data(session)
+    if location.path is None:
+        return OpenedSession(session, None, location.note, "")
+    return OpenedSession(
+        session, str(location.path), location.note, data_changed(session, location.path)
+    )
+
+
+def session_data_changed(session: Any, data_path: str) -> str:
+    from kmeans_gui.data.session import data_changed
+
+    return data_changed(session, data_path)

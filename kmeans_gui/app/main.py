@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -35,6 +36,8 @@ def run_app(path: str | None = None, screenshot: str | None = None, k: int | Non
     completion at full animation speed, the final frame of the window is saved as that PNG and
     the return value is 0 (1 if the file or the run failed; the reason goes to stderr).
     """
+    if screenshot:  # nothing is shown: no display needed, none flashes up on a desktop
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = _application()
     from .window import MainWindow  # after the QApplication exists (pyqtgraph wants one)
 

@@ -16,6 +16,8 @@ import numpy as np
 
 from kmeans_gui.engine.distances import nearest
 
+from .regions import Regions
+
 
 @dataclass(frozen=True)
 class PlotSpace:
@@ -37,7 +39,7 @@ class PlotSpace:
         columns = list(features.columns)
         return cls(
             features=features,
-            xy=to_user(features.X)[:, [ix, iy]],
+            xy=features.user_columns([ix, iy]),
             project=lambda c: to_user(c)[:, [ix, iy]],
             x_label=columns[ix],
             y_label=columns[iy],
@@ -97,9 +99,7 @@ class PlotSpace:
         user[:, self.axes[1]] = points[:, 1]
         return features.to_fit_units(user)
 
-    def regions(
-        self, centroids: np.ndarray, metric: str
-    ) -> Callable[[np.ndarray], np.ndarray] | None:
+    def regions(self, centroids: np.ndarray, metric: str) -> Regions | None:
         """Nearest centroid of plot points, computed where the fit works (its units and metric),
         or None where the plot is not the feature space."""
         if not self.is_feature_space:
@@ -112,4 +112,6 @@ class PlotSpace:
             user[:, [ix, iy]] = points
             return nearest(features.to_fit_units(user), centroids, metric)[0]
 
-        return nearest_region
+        # Euclidean and cosine cells are convex in the fit's units, and so in the plot (an
+        # affine image of them); Manhattan cells need not be.
+        return Regions(nearest_region, convex=metric != "manhattan")

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 
+from .legend import ClusterLegend
 from .palette import UNASSIGNED, cluster_colours
+from .regions import region_labels
 
 RASTER_THRESHOLD = 5_000  # more points than this are drawn as an image (per-point brushes
 # in a ScatterPlotItem cost ~3 µs a point per frame: 60 ms at 20,000)
@@ -42,9 +45,26 @@ def _with_unassigned(k: int) -> np.ndarray:
     return np.vstack([cluster_colours(k), np.array(UNASSIGNED, np.uint8)])
 
 
-def _dot_offsets(n_points: int) -> list[tuple[int, int]]:
-    """Pixel offsets that make one raster dot: sparse sets get bigger dots to stay visible."""
-    radius = 2 if n_points <= 50_000 else 1 if n_points <= 250_000 else 0
+@dataclass(frozen=True)
+class PointStyle:
+    """How points are drawn: ``size`` in pixels (0: by density, 6 below RASTER_THRESHOLD),
+    ``opacity`` from 0.05 to 1, ``jitter`` for columns of tied values (display only)."""
+
+    size: float = 0.0
+    opacity: float = 1.0
+    jitter: bool = False
+
+
+VECTOR_SIZE = 6  # the automatic size of vector-drawn points
+
+
+def _dot_offsets(n_points: int, size: float = 0.0) -> list[tuple[int, int]]:
+    """Pixel offsets that make one raster dot of ``size`` pixels (0: sparse sets get bigger
+    dots to stay visible, dense ones single pixels)."""
+    if size > 0:
+        radius = max(0, round((size - 1) / 2))
+    else:
+        radius = 2 if n_points <= 50_000 else 1 if n_points <= 250_000 else 0
     if radius == 0:
         return [(0, 0)]
     span = range(-radius, radius + 1)
@@ -62,6 +82,7 @@ class _PointRaster:
         self._occupied = np.empty(0, np.int64)  # flat pixel indices that hold points
         self._winner = np.empty(0, np.int64)  # for each occupied pixel, the point drawn there
         self._alpha = np.empty(0, np.uint8)  # density: more points per pixel, more opaque
+        self.style = PointStyle()
 
     def set_points(self, xy: np.ndarray | None) -> None:
         self.xy = xy
@@ -83,7 +104,7 @@ class _PointRaster:
         index = np.flatnonzero(inside)
         ix = fx[index].astype(np.int64)
         iy = fy[index].astype(np.int64)
-        offsets = _dot_offsets(index.size)
+        offsets = _dot_offsets(index.size, self.style.size)
         if len(offsets) > 1:
             ix = np.concatenate([ix + dx for dx, _ in offsets])
             iy = np.concatenate([iy + dy for _, dy in offsets])
@@ -97,7 +118,7 @@ class _PointRaster:
         self._winner = winner[self._occupied]
         counts = np.bincount(pixel, minlength=width * height)[self._occupied]
         density = np.log1p(counts) / np.log1p(max(int(counts.max(initial=1)), 2))
-        self._alpha = (150 + 105 * density).astype(np.uint8)
+        self._alpha = ((150 + 105 * density) * self.style.opacity).astype(np.uint8)
 
     def paint(self, labels: np.ndarray | None, colours: np.ndarray) -> None:
         height, width = self._shape
@@ -147,6 +168,8 @@ class ScatterView(pg.PlotWidget):
         # Per-point brushes cost pyqtgraph a Python loop over the points on every frame (~20 ms
         # at 2,800 points, 4x what per-cluster items take).
         self._cluster_items: list[pg.ScatterPlotItem] = []
+        self.style = PointStyle()
+        self._jitter: np.ndarray | None = None  # display offsets (N, 2), with style.jitter
         self.trail_item = pg.PlotDataItem(connect="finite")
         self.trail_item.setZValue(5)
         # Centroids: a white disc with a dark rim (visible on any cluster colour) under the
@@ -167,6 +190,8 @@ class ScatterView(pg.PlotWidget):
         ):
             self.plotItem.addItem(item)
         self._raster = _PointRaster(self.raster_item)
+        self.legend = ClusterLegend(self.plotItem.vb)
+        self._voronoi_grid: tuple[int, int] | None = None  # (columns, rows); None: the screen's
 
         # View changes re-bin the raster once the user has stopped zooming for a moment.
         self._rebin_timer = QTimer(self, singleShot=True, interval=40)
@@ -188,13 +213,39 @@ class ScatterView(pg.PlotWidget):
         self.plotItem.setLabel("bottom", x_label)
         self.plotItem.setLabel("left", y_label)
         self.scatter_item.clear()
-        self._raster.set_points(self.xy if self.rasterised else None)
+        self._jitter = None
+        self._raster.set_points(self.drawn_xy() if self.rasterised else None)
         self._paint_labels()
         self._paint_centroids()
+        self.legend.show_labels(None, 0)
         if self.xy is None:
             self.plotItem.vb.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.05)
         self.auto_range()
         self.frameDrawn.emit()
+
+    def drawn_xy(self) -> np.ndarray | None:
+        """Where the points are drawn: their positions, plus the jitter when it is on."""
+        if self.xy is None or not self.style.jitter:
+            return self.xy
+        if self._jitter is None:
+            self._jitter = tie_jitter(self.xy)
+        return self.xy + self._jitter
+
+    def set_point_style(self, style: PointStyle) -> None:
+        """Point size, opacity and jitter, for dense data (at any number of points)."""
+        if style == self.style:
+            return
+        self.style = style
+        self._raster.style = style
+        self._brush_cache.clear()
+        size = style.size or VECTOR_SIZE
+        for item in (self.scatter_item, *self._cluster_items):
+            item.setSize(size)
+        if self.rasterised:
+            self._raster.set_points(self.drawn_xy())
+            self._rebin_and_paint()
+        else:
+            self._paint_labels()
 
     def auto_range(self) -> None:
         if self.xy is None or len(self.xy) == 0:
@@ -205,6 +256,12 @@ class ScatterView(pg.PlotWidget):
         self.plotItem.vb.setRange(
             xRange=(lo[0], lo[0] + span[0]), yRange=(lo[1], lo[1] + span[1]), padding=0.05
         )
+        self._rebin_and_paint()
+
+    def set_view_rect(self, rect: QRectF) -> None:
+        """Show ``rect`` (plot units) without padding, points binned at once (an offscreen
+        copy of another view, e.g. for an animation's frames)."""
+        self.plotItem.vb.setRange(rect=rect, padding=0)
         self._rebin_and_paint()
 
     def show_frame(
@@ -227,6 +284,7 @@ class ScatterView(pg.PlotWidget):
         self.trails = trails
         self._paint_labels()
         self._paint_centroids()
+        self.legend.show_labels(labels, self.k)
         self.frameDrawn.emit()
 
     def clear_frame(self) -> None:
@@ -249,6 +307,12 @@ class ScatterView(pg.PlotWidget):
     def set_voronoi(self, on: bool) -> None:
         """Tint the view by nearest centroid (when the frame came with a ``regions`` function)."""
         self._voronoi_on = on
+        self._paint_voronoi()
+
+    def set_region_grid(self, grid: tuple[int, int] | None) -> None:
+        """Draw the Voronoi tint with (columns, rows) cells, e.g. an export's own pixels so its
+        edges are not stair-stepped; None goes back to the screen's :data:`VORONOI_GRID`."""
+        self._voronoi_grid = grid
         self._paint_voronoi()
 
     def set_equal_aspect(self, on: bool) -> None:
@@ -286,7 +350,9 @@ class ScatterView(pg.PlotWidget):
         ]
         vector_points = None
         if self.rasterised and len(self.xy) <= SVG_VECTOR_POINTS:
-            vector_points = pg.ScatterPlotItem(pos=self.xy, size=4, pen=None, antialias=True)
+            vector_points = pg.ScatterPlotItem(
+                pos=self.drawn_xy(), size=4, pen=None, antialias=True
+            )
             vector_points.setBrush(self._point_brushes())
             vector_points.setZValue(self.raster_item.zValue())
             self.plotItem.addItem(vector_points)
@@ -314,9 +380,10 @@ class ScatterView(pg.PlotWidget):
         """k clusters' brushes, then grey for label k (no centroid)."""
         key = (k, id(cluster_colours(k)))
         if key not in self._brush_cache:
+            alpha = round(215 * self.style.opacity)
             self._brush_cache[key] = [
-                *(pg.mkBrush(_qcolor(c, 215)) for c in cluster_colours(k)),
-                pg.mkBrush(_qcolor(UNASSIGNED, 180)),
+                *(pg.mkBrush(_qcolor(c, alpha)) for c in cluster_colours(k)),
+                pg.mkBrush(_qcolor(UNASSIGNED, round(180 * self.style.opacity))),
             ]
         return self._brush_cache[key]
 
@@ -331,7 +398,8 @@ class ScatterView(pg.PlotWidget):
             self._raster.paint(self.labels, _with_unassigned(k))
         elif self.labels is None:
             self._paint_clusters(None)
-            self.scatter_item.setData(pos=self.xy, brush=pg.mkBrush(_qcolor(UNASSIGNED, 180)))
+            grey = pg.mkBrush(_qcolor(UNASSIGNED, round(180 * self.style.opacity)))
+            self.scatter_item.setData(pos=self.drawn_xy(), brush=grey)
         else:
             self.scatter_item.clear()
             self._paint_clusters(self.labels)
@@ -342,7 +410,7 @@ class ScatterView(pg.PlotWidget):
         item holds the points without a centroid (label k)."""
         k = 0 if labels is None else max(self.k, 1) + 1
         while len(self._cluster_items) < k:
-            item = pg.ScatterPlotItem(size=6, pen=None, antialias=True)
+            item = pg.ScatterPlotItem(size=self.style.size or VECTOR_SIZE, pen=None, antialias=True)
             item.setZValue(1)
             self.plotItem.addItem(item)
             self._cluster_items.append(item)
@@ -350,9 +418,10 @@ class ScatterView(pg.PlotWidget):
             order = np.argsort(labels, kind="stable")
             bounds = np.searchsorted(labels[order], np.arange(k + 1))
             brushes = self._brushes(k - 1)
+            xy = self.drawn_xy()
             for c in range(k):
                 rows = order[bounds[c] : bounds[c + 1]]
-                self._cluster_items[c].setData(pos=self.xy[rows], brush=brushes[c])
+                self._cluster_items[c].setData(pos=xy[rows], brush=brushes[c])
         for item in self._cluster_items[k:]:
             item.clear()
 
@@ -388,14 +457,12 @@ class ScatterView(pg.PlotWidget):
             self.voronoi_item.clear()
             return
         rect = self._view_rect()
-        n = VORONOI_GRID
-        gx = rect.left() + (np.arange(n) + 0.5) * rect.width() / n
-        gy = rect.top() + (np.arange(n) + 0.5) * rect.height() / n
-        grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
-        nearest = self._regions(grid)
+        nx, ny = self._voronoi_grid or (VORONOI_GRID, VORONOI_GRID)
+        box = (rect.left(), rect.top(), rect.width(), rect.height())
+        nearest = region_labels(self._regions, box, nx, ny).reshape(-1)
         colours = cluster_colours(len(centroids))[nearest].copy()
         colours[:, 3] = VORONOI_ALPHA
-        self.voronoi_item.setImage(colours.reshape(n, n, 4), autoLevels=False, levels=None)
+        self.voronoi_item.setImage(colours.reshape(ny, nx, 4), autoLevels=False, levels=None)
         self.voronoi_item.setRect(rect)
 
     # -- view events -----------------------------------------------------------------------
@@ -450,8 +517,30 @@ class ScatterView(pg.PlotWidget):
         image = self.raster_item.image
         rect = self._raster.rect
         height, width = image.shape[:2]
-        ix = ((self.xy[:, 0] - rect.left()) * width / rect.width()).astype(int)
-        iy = ((self.xy[:, 1] - rect.top()) * height / rect.height()).astype(int)
+        xy = self.drawn_xy()
+        ix = ((xy[:, 0] - rect.left()) * width / rect.width()).astype(int)
+        iy = ((xy[:, 1] - rect.top()) * height / rect.height()).astype(int)
         ix = np.clip(ix, 0, width - 1)
         iy = np.clip(iy, 0, height - 1)
         return image[iy, ix]
+
+
+def tie_jitter(xy: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Display offsets that spread points sharing a value apart (N, 2), in plot units.
+
+    Per axis: where at least half the points share their value with another point (integer
+    scores, rounded readings), each point moves by up to 35% of the smallest gap between two
+    distinct values, so ties become small clouds that never reach the next value; an axis of
+    mostly distinct values is left as it is. Seeded: the same picture every time.
+    """
+    rng = np.random.default_rng(seed)
+    offsets = np.zeros_like(xy)
+    for axis in range(xy.shape[1]):
+        column = xy[:, axis]
+        distinct = np.unique(column[np.isfinite(column)])
+        if distinct.size == 0 or distinct.size > 0.5 * column.size:
+            continue
+        gaps = np.diff(distinct)
+        step = gaps.min() if gaps.size else max(abs(float(distinct[0])), 1.0)
+        offsets[:, axis] = rng.uniform(-0.35 * step, 0.35 * step, column.size)
+    return offsets

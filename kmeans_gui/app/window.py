@@ -11,6 +11,8 @@ drawing.
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,10 +24,12 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QGuiApplication,
     QKeySequence,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
+    QAbstractSlider,
     QAbstractSpinBox,
     QDockWidget,
     QFileDialog,
@@ -55,13 +59,16 @@ from .inertia_view import InertiaView
 from .membership_lines import MAX_LINES, MembershipLines, why_off
 from .picture import HALF_STEPS_OFF, alternates
 from .plot_space import PlotSpace
+from .point_controls import PointControls
 from .preferences import Preferences, PreferencesStore
 from .run_controls import RunControls
 from .run_parameters import PLACE
 from .run_session import Phase, RunRequest, RunSession
 from .samples import DEFAULT_SAMPLE, Sample, available_samples, sample_for
-from .scatter_view import ScatterView
+from .scatter_view import PointStyle, ScatterView
+from .session_files import SessionFiles
 from .sizes_view import SizesView
+from .status_line import StatusBar
 from .style import app_icon
 from .sweep_session import SweepSession
 from .sweep_view import SweepView
@@ -78,20 +85,38 @@ STATUS_FIELDS = (
 )
 
 
-class SpaceRunsNotTypes(QObject):
-    """Event filter for number fields: Space is Run/Pause there, not a character.
+SLIDER_KEYS = {
+    Qt.Key.Key_Left,
+    Qt.Key.Key_Right,
+    Qt.Key.Key_Up,
+    Qt.Key.Key_Down,
+    Qt.Key.Key_PageUp,
+    Qt.Key.Key_PageDown,
+    Qt.Key.Key_Home,
+    Qt.Key.Key_End,
+}
 
-    A focused spin box or line edit claims Space (ShortcutOverride) to type it, so the Space
-    shortcut never fired while, say, k had focus. A space is never valid in a number; this
-    filter declines the override, and the shortcut gets the key. Arrows keep editing the text.
+
+class KeysForFocusedFields(QObject):
+    """Which keys a focused field keeps from the window's one-key shortcuts.
+
+    Number fields: Space is Run/Pause there, not a character (a focused spin box or line edit
+    claims Space to type it, so the shortcut never fired while, say, k had focus; a space is
+    never valid in a number, so the claim is declined). Sliders: the arrows, Home and End move
+    the slider (without this, Right stepped the run while the speed slider had focus).
     """
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            event.type() == QEvent.Type.ShortcutOverride
-            and event.key() == Qt.Key.Key_Space
-            and event.modifiers() == Qt.KeyboardModifier.NoModifier
-        ):
+        if event.type() != QEvent.Type.ShortcutOverride:
+            return False
+        if event.modifiers() != Qt.KeyboardModifier.NoModifier:
+            return False
+        if isinstance(watched, QAbstractSlider):
+            if event.key() in SLIDER_KEYS:
+                event.accept()  # the slider takes it; no shortcut fires
+                return True
+            return False
+        if event.key() == Qt.Key.Key_Space:
             event.ignore()
             return True
         return False
@@ -101,7 +126,8 @@ class MainWindow(QMainWindow):
     """Signals for tests and the screenshot mode: ``dataReady`` once points are plotted,
     ``runFinished`` once a run has ended (finished, stopped or failed) and its animation is done,
     ``engineReady(devices)`` once TensorFlow has loaded in the engine process, ``errorShown(str)``
-    after a dialog, ``exported(path)`` after a file was written.
+    after a dialog, ``exported(path)`` after a file was written, ``sessionChecked(same, text)``
+    once a re-opened session has run again.
 
     ``engine`` is the engine to use (tests share one, or pass a fake); by default the window
     starts its own engine process and ends it when it closes.
@@ -112,6 +138,7 @@ class MainWindow(QMainWindow):
     engineReady = Signal(list)
     errorShown = Signal(str)
     exported = Signal(str)
+    sessionChecked = Signal(bool, str)  # a re-opened session's run: same result as saved?
 
     def __init__(
         self,
@@ -147,6 +174,7 @@ class MainWindow(QMainWindow):
         self._data_generation = 0  # bumps on every load/prepare: late results are dropped
         self._plot_generation = 0
         self._syncing_k = False  # the window sets the panel's k to the edited centroids' count
+        self._after_plot: Any = None  # one call once the next table's points are drawn
         self._closing = False
         self._layout_restored = False
         self._docks_sized = False
@@ -161,18 +189,37 @@ class MainWindow(QMainWindow):
         self.editor = CentroidEditor(self, self)
         self.membership = MembershipLines(self.scatter)
         self.compare = CompareMode(self)
+        self.session_files = SessionFiles(self)
         self._connect()
-        self._space_filter = SpaceRunsNotTypes(self)
-        for field in (*self.findChildren(QAbstractSpinBox), self.algorithm_panel.tol_edit):
-            field.installEventFilter(self._space_filter)
+        self._keys_filter = KeysForFocusedFields(self)
+        for field in (
+            *self.findChildren(QAbstractSpinBox),
+            *self.findChildren(QAbstractSlider),
+            self.algorithm_panel.tol_edit,
+        ):
+            field.installEventFilter(self._keys_filter)
         self._apply_preferences(restore)
         self.compare.set_active(False)  # a restored layout may show run B's dock
         self._update_plot_options()
         self._update_controls()
+        gc.freeze()  # see _freeze_long_lived
+        self.dataReady.connect(self._freeze_long_lived)
         if self.engine.info is not None:  # a shared engine that has already loaded
             QTimer.singleShot(0, lambda: self._on_engine_ready(self.engine.info))
         else:
             QTimer.singleShot(0, self.engine.start)  # TensorFlow loads in its own process
+
+    @staticmethod
+    def _freeze_long_lived() -> None:
+        """Keep the objects that live as long as the window out of garbage collection.
+
+        Qt's and pyqtgraph's wrappers, pandas and the window itself are some 130,000 tracked
+        objects; every full collection walked them all, 100-300 ms during which the window
+        froze (the longest stalls measured in a run). They are never garbage: frozen once the
+        window is built and again once the first table is on screen, a collection only looks
+        at what came later.
+        """
+        gc.freeze()
 
     # ------------------------------------------------------------------ construction
     def _build_views(self) -> None:
@@ -234,14 +281,39 @@ class MainWindow(QMainWindow):
         self.resizeDocks(
             [self.data_dock, self.inertia_dock], [left, right], Qt.Orientation.Horizontal
         )
-        self.resizeDocks([self.data_dock, self.algorithm_dock], [360, 420], Qt.Orientation.Vertical)
+        # The algorithm panel gets the height it needs (it does not grow), the data panel the
+        # rest: its feature list and notes are what a tall table needs room for.
+        title = self.algorithm_dock.style().pixelMetric(
+            self.algorithm_dock.style().PixelMetric.PM_TitleBarHeight
+        )
+        algorithm = self.algorithm_panel.sizeHint().height() + title + 28  # + frame, margins
+        self.resizeDocks(
+            [self.data_dock, self.algorithm_dock],
+            [max(self.height() - algorithm, 200), algorithm],
+            Qt.Orientation.Vertical,
+        )
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self._docks_sized:
             self._docks_sized = True
-            if not self._layout_restored:
-                self._size_docks()
+            self._fit_screen()
+            if not self._layout_restored:  # once the window has its final size
+                QTimer.singleShot(0, self._size_docks)
+
+    def _fit_screen(self) -> None:
+        """Never larger than the screen the window opens on (a restored size from a bigger
+        monitor, or the default 1440 x 900 on a 1280 x 800 laptop, would hide the controls)."""
+        screen = self.screen()
+        if screen is None or QGuiApplication.platformName() == "offscreen":
+            return  # offscreen (tests, --screenshot): the size asked for is the size drawn
+        room = screen.availableGeometry()
+        self.data_panel.set_visible_columns(12 if room.height() >= 950 else 7)
+        width = min(self.width(), room.width())
+        height = min(self.height(), room.height())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+            self.move(room.left() + (room.width() - width) // 2, room.top())
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -252,6 +324,13 @@ class MainWindow(QMainWindow):
         for sample in available_samples():
             self.samples_menu.addAction(sample.title, lambda s=sample: self.open_sample(s))
         self.recent_menu = file_menu.addMenu("Open &recent")
+        self.open_session_action = file_menu.addAction(
+            "Open sess&ion…", lambda: self.session_files.open_session_dialog()
+        )
+        self.save_session_action = file_menu.addAction(
+            "Sa&ve session…", lambda: self.session_files.save_session_dialog()
+        )
+        self.save_session_action.setShortcut(QKeySequence.StandardKey.Save)
         file_menu.addSeparator()
         self.export_labelled_action = file_menu.addAction(
             "&Export labelled data…", lambda: self.exporter.export_labelled_dialog()
@@ -262,6 +341,19 @@ class MainWindow(QMainWindow):
         )
         self.export_plot_action = file_menu.addAction(
             "Export &plot as PNG/SVG…", lambda: self.exporter.export_plot_dialog()
+        )
+        self.export_model_action = file_menu.addAction(
+            "Export &model…", lambda: self.session_files.export_model_dialog()
+        )
+        self.copy_python_action = file_menu.addAction(
+            "Copy as P&ython", lambda: self.session_files.copy_as_python()
+        )
+        self.copy_python_action.setToolTip(
+            "A short script that reproduces this run with kmeans_gui.data and KMeans, for a "
+            "notebook"
+        )
+        self.export_animation_action = file_menu.addAction(
+            "Export &animation (GIF/MP4)…", lambda: self.exporter.export_animation_dialog()
         )
         file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit", self.close)
@@ -287,6 +379,7 @@ class MainWindow(QMainWindow):
         view_menu = self.view_menu = bar.addMenu("&View")
         self.voronoi_action = QAction("Voronoi regions", self, checkable=True)
         self.trails_action = QAction("Centroid trails", self, checkable=True, checked=True)
+        self.legend_action = QAction("Legend", self, checkable=True, checked=True)
         self.zoom_action = QAction("Reset zoom", self)
         self.aspect_action = QAction("Equal aspect", self, checkable=True)
         self.aspect_action.setToolTip(
@@ -305,6 +398,7 @@ class MainWindow(QMainWindow):
             self.aspect_action,
         ):
             view_menu.addAction(action)
+        view_menu.addAction(self.legend_action)
         view_menu.addAction(self.zoom_action)
         view_menu.addSeparator()
         for d in (self.data_dock, self.algorithm_dock, self.inertia_dock, self.sizes_dock):
@@ -323,13 +417,17 @@ class MainWindow(QMainWindow):
             self.export_plot_action,
         ):
             toolbar.addAction(action)
+        toolbar.addSeparator()
+        self.point_controls = PointControls(self)
+        toolbar.addWidget(self.point_controls)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction("About kmeans-gui", self._about)
 
     def _build_status_bar(self) -> None:
-        bar = self.statusBar()
+        bar = StatusBar(self)
+        self.setStatusBar(bar)
         self.status_fields: dict[str, QLabel] = {}
         for key, width in STATUS_FIELDS:
             label = QLabel("")
@@ -360,6 +458,7 @@ class MainWindow(QMainWindow):
         session.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         session.warned.connect(self._on_run_warning)
         session.failed.connect(self._on_run_failed)
+        session.finished.connect(self.session_files.check_reproduced)
         session.finished.connect(self.runFinished)
 
         self.sweep.started.connect(lambda total: self.sweep_view.set_running(True, total))
@@ -387,8 +486,10 @@ class MainWindow(QMainWindow):
 
         self.voronoi_action.toggled.connect(self._on_voronoi_toggled)
         self.trails_action.toggled.connect(lambda _: self.painter.redraw())
+        self.legend_action.toggled.connect(self.scatter.legend.set_enabled)
         self.zoom_action.triggered.connect(self.scatter.auto_range)
         self.aspect_action.toggled.connect(self.scatter.set_equal_aspect)
+        self.point_controls.styleChanged.connect(self.scatter.set_point_style)
         self.aspect_action.triggered.connect(self._on_aspect_chosen)
 
     # ------------------------------------------------------------------ preferences
@@ -407,9 +508,13 @@ class MainWindow(QMainWindow):
         self.session.set_speed(self.controls.speed())
         self.voronoi_action.setChecked(p.view.voronoi)
         self.trails_action.setChecked(p.view.trails)
+        self.point_controls.set_style(
+            PointStyle(size=p.view.point_size, opacity=p.view.opacity, jitter=p.view.jitter)
+        )
+        self.legend_action.setChecked(p.view.legend)
         self.half_steps_action.setChecked(p.view.half_steps)
         self.membership_action.setChecked(p.view.membership_lines)
-        self._refresh_recent_menu()
+        self.refresh_recent_menu()
 
     def save_preferences(self) -> None:
         p = self.preferences
@@ -418,6 +523,9 @@ class MainWindow(QMainWindow):
         p.view.speed = self.controls.speed()
         p.view.voronoi = self.voronoi_action.isChecked()
         p.view.trails = self.trails_action.isChecked()
+        style = self.point_controls.style()
+        p.view.point_size, p.view.opacity, p.view.jitter = style.size, style.opacity, style.jitter
+        p.view.legend = self.legend_action.isChecked()
         p.view.half_steps = self.half_steps_action.isChecked()
         p.view.membership_lines = self.membership_action.isChecked()
         self.store.save(p)
@@ -458,12 +566,17 @@ class MainWindow(QMainWindow):
         """Open a bundled sample with the settings it is meant to show (its k among them)."""
         self.open_file(str(sample.path), at_launch=at_launch)
 
-    def open_file(self, path: str, *, at_launch: bool = False) -> None:
-        """Load ``path`` in the background; the current table stays until the new one has
-        loaded. A bundled sample brings its own k, except the one opened at launch when the
-        user's own settings were restored: their k wins."""
+    def open_file(
+        self, path: str, *, at_launch: bool = False, feature_spec: Any = None, then: Any = None
+    ) -> None:
+        """Load ``path`` (a table, or a session file) in the background; the current table
+        stays until the new one has loaded. A bundled sample brings its own k, except the one
+        opened at launch when the user's own settings were restored: their k wins.
+        ``feature_spec`` (a session's FeatureSpec) chooses the columns, missing values, scaling
+        and weights; ``then()`` is called once the new table's points are drawn."""
         self._data_generation += 1
         generation = self._data_generation
+        self._after_plot = None
         self.statusBar().showMessage(f"Loading {Path(path).name}…")
         self.progress_bar.setRange(0, 100)
         self.progress_bar.setValue(0)
@@ -471,7 +584,9 @@ class MainWindow(QMainWindow):
         self.background.run(
             jobs.load,
             path,
-            on_result=lambda table: self._on_loaded(generation, path, table, at_launch),
+            on_result=lambda table: self._on_loaded(
+                generation, path, table, at_launch, feature_spec, then
+            ),
             on_error=lambda exc: self._on_load_failed(generation, exc),
             on_progress=self._on_load_progress,
         )
@@ -487,10 +602,15 @@ class MainWindow(QMainWindow):
         if generation == self._data_generation:
             self.show_exception(exc)
 
-    def _on_loaded(self, generation: int, path: str, table: Any, at_launch: bool) -> None:
+    def _on_loaded(
+        self, generation: int, path: str, table: Any, at_launch: bool, spec: Any, then: Any
+    ) -> None:
         self.progress_bar.hide()
         self.statusBar().clearMessage()
         if generation != self._data_generation or self._closing:
+            return
+        if isinstance(table, jobs.SessionFileFound):
+            self.session_files.open_session(path)
             return
         self.reset_run()
         self.inertia_view.clear_all()
@@ -504,9 +624,15 @@ class MainWindow(QMainWindow):
         self._numeric = numeric
         columns = [str(c) for c in frame.columns]
         chosen = list(self.sample.features) if self.sample and self.sample.features else None
+        weight = self.sample.weight if self.sample else None
+        if spec is not None:
+            chosen, weight = list(spec.columns), spec.weight_column
+            saved = dataclasses.replace(
+                self.data_panel.choices(), missing=spec.missing, scale=spec.scale
+            )
+            self.data_panel.apply(saved)
         notes = list(getattr(table, "notes", []) or [])
         self.data_panel.set_table(Path(path).name, len(frame), columns, numeric, notes, chosen)
-        weight = self.sample.weight if self.sample else None
         self.algorithm_panel.set_weight_columns(numeric, weight)
         if self.sample is not None:
             if not (at_launch and self.restored):
@@ -519,10 +645,11 @@ class MainWindow(QMainWindow):
         if self.sample is None:
             self.preferences.set_folder("tables", path)
         self.preferences.add_recent(path)
-        self._refresh_recent_menu()
+        self.refresh_recent_menu()
         self.prepare_features()
+        self._after_plot = then
 
-    def _refresh_recent_menu(self) -> None:
+    def refresh_recent_menu(self) -> None:
         self.recent_menu.clear()
         recent = self.preferences.recent
         for path in recent:
@@ -534,7 +661,7 @@ class MainWindow(QMainWindow):
 
     def _clear_recent(self) -> None:
         self.preferences.recent = []
-        self._refresh_recent_menu()
+        self.refresh_recent_menu()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         urls = event.mimeData().urls()
@@ -643,6 +770,9 @@ class MainWindow(QMainWindow):
         self._update_plot_options()
         self.painter.redraw()
         self.dataReady.emit()
+        then, self._after_plot = self._after_plot, None
+        if then is not None:
+            then()
 
     def _update_plot_options(self) -> None:
         features_plotted = self.data_panel.plot_choice().mode == PLOT_FEATURES
@@ -691,18 +821,18 @@ class MainWindow(QMainWindow):
         self.painter.redraw()
 
     # ------------------------------------------------------------------ running
-    def start_run(self, *, paused: bool = False) -> bool:
-        """Start a new run with the panel's settings; False (and a message) if it cannot."""
+    def start_run(self, *, paused: bool = False, init: np.ndarray | None = None) -> bool:
+        """Start a new run with the panel's settings (from ``init``, (k, D) fit units, when
+        given); False (and a message) if it cannot."""
         if self.prepared is None or self.plot is None:
             self.show_error("load a table and choose at least one feature column first")
             return False
         session = self.session
-        if session.edit is not None and session.request is not None:
+        if init is None and session.edit is not None and session.request is not None:
             session.resume()  # Run goes on from the edited centroids, as Resume does
             return True
         params = self.algorithm_panel.parameters()
-        init: np.ndarray | None = None
-        if params.init == PLACE:
+        if init is None and params.init == PLACE:
             placed = session.edit
             if placed is None or not placed.k or self.plot is None or not self.plot.can_place:
                 self._show_place_hint()

@@ -7,6 +7,7 @@ import argparse
 import difflib
 import math
 import re
+from pathlib import Path
 from typing import NoReturn
 
 from kmeans_gui import __version__
@@ -22,7 +23,7 @@ from kmeans_gui.engine.choices import (  # plain data: importing it does not loa
 
 from .predict import add_predict_parser
 
-COMMANDS = ("cluster", "sweep", "predict")
+COMMANDS = ("cluster", "sweep", "predict", "animate")
 DISTRIBUTE_CHOICES = ("none", "mirrored", "multi-worker")
 DEBUG_HELP = "show the traceback of an internal error (also: KMEANS_GUI_DEBUG=1)"
 
@@ -43,7 +44,8 @@ def build_gui_parser() -> argparse.ArgumentParser:
             "kmeans-gui [FILE] [-k K] [--screenshot OUT.png]\n"
             "       kmeans-gui cluster FILE -k K [options]\n"
             "       kmeans-gui sweep FILE --k 2:12 [options]\n"
-            "       kmeans-gui predict MODEL.json FILE [--out LABELLED.csv]"
+            "       kmeans-gui predict MODEL.json FILE [--out LABELLED.csv]\n"
+            "       kmeans-gui animate FILE -k K --out RUN.gif|RUN.mp4 [options]"
         ),
         description=(
             "Watch k-means work, iteration by iteration. With no command, open the explorer "
@@ -54,6 +56,7 @@ def build_gui_parser() -> argparse.ArgumentParser:
             "  cluster   cluster a table without a window; print a summary, write labels\n"
             "  sweep     run k-means for a range of k and print inertia and silhouette\n"
             "  predict   assign the rows of a table to the clusters of a saved model\n"
+            "  animate   cluster a table and write the run as a GIF or MP4\n"
             "Run 'kmeans-gui COMMAND --help' for a command's options."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -209,6 +212,9 @@ def build_command_parser() -> argparse.ArgumentParser:
         help="rows the silhouette is computed on (default: 10000)",
     )
     add_predict_parser(commands, output)
+    from .animate import add_animate_parser  # here: animate.py imports this module
+
+    add_animate_parser(commands, [data, engine, output])
     return parser
 
 
@@ -262,6 +268,15 @@ def init_method(text: str) -> str:
     if text in INIT_CHOICES:
         return text
     raise argparse.ArgumentTypeError(f"'{text}' is not an initialiser{init_hint(text)}")
+
+
+def check_init_choice(init: str) -> None:
+    """Refuse a near miss of an initialiser ('kmeans++') that is not a centroids file either."""
+    typo = init not in INIT_CHOICES and not Path(init).expanduser().exists()
+    if typo and init_match(init) is not None:
+        raise UsageError(
+            f"argument --init: '{init}' is neither an initialiser nor a file{init_hint(init)}"
+        )
 
 
 def init_match(text: str) -> str | None:

@@ -24,7 +24,7 @@ from kmeans_gui.data.export import StagedWrite
 from kmeans_gui.engine.choices import INIT_CHOICES
 from kmeans_gui.report import centroids_and_distances
 
-from .arguments import UsageError, init_hint, init_match
+from .arguments import check_init_choice
 from .exit_codes import EXIT_OK
 from .fitting import (
     SCALE_ADVICE,
@@ -46,16 +46,7 @@ CENTROID_TABLE_LIMIT = 20  # print the centroids when k is at most this
 
 
 def run_cluster(args: argparse.Namespace) -> int:
-    typo = (  # a near miss of an initialiser, not a missing centroids file
-        args.init not in INIT_CHOICES
-        and not Path(args.init).expanduser().exists()
-        and init_match(args.init) is not None
-    )
-    if typo:
-        raise UsageError(
-            f"argument --init: '{args.init}' is neither an initialiser nor a file"
-            f"{init_hint(args.init)}"
-        )
+    check_init_choice(args.init)  # a near miss of an initialiser, not a missing centroids file
     check_distribute(args.distribute, args.algorithm)
     reporter = Progress(enabled=not args.quiet)
     table, features, notes = load_features(args, reporter)

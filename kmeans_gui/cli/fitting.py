@@ -126,6 +126,15 @@ class Fit:
     seconds: float
 
 
+def progress_line(state: Any) -> str:
+    """What the progress line says of an engine state."""
+    restart = f" (restart {state.restart + 1}/{state.n_restarts})" if state.n_restarts > 1 else ""
+    return (
+        f"iteration {state.iteration}{restart}: inertia {state.inertia:.6g}, "
+        f"{state.n_changed:,} labels changed"
+    )
+
+
 def fit(
     engine: ModuleType,
     features: FeatureMatrix,
@@ -139,13 +148,7 @@ def fit(
 
     def on_state(state: Any) -> None:
         relocated[state.restart] = relocated.get(state.restart, 0) + state.n_relocated
-        restart = (
-            f" (restart {state.restart + 1}/{state.n_restarts})" if state.n_restarts > 1 else ""
-        )
-        reporter.show(
-            f"iteration {state.iteration}{restart}: inertia {state.inertia:.6g}, "
-            f"{state.n_changed:,} labels changed"
-        )
+        reporter.show(progress_line(state))
 
     started = time.perf_counter()
     model = engine.KMeans(k, init=init, **options)

@@ -23,10 +23,15 @@ def open_gui(args: argparse.Namespace) -> int:
         if not folder.is_dir():
             raise DataError(f"Cannot write {args.screenshot}: the folder {folder} does not exist.")
     try:
+        from kmeans_gui.app.display_check import window_problem
         from kmeans_gui.app.main import run_app
     except ImportError as exc:
         print_error(
             f"the GUI cannot start ({exc}); 'kmeans-gui cluster FILE -k K' works without it"
         )
+        return EXIT_FAILURE
+    problem = None if args.screenshot else window_problem()
+    if problem:  # Qt would abort the process with a message that names the wrong library
+        print_error(problem)
         return EXIT_FAILURE
     return int(run_app(args.file, screenshot=args.screenshot, k=args.k) or 0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -146,6 +147,20 @@ class FeatureMatrix:
                 f"choose k of at most {self.n_used:,}."
             )
 
+    @cached_property
+    def column_ranges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each column's minimum, maximum and mean (fit units), computed once: every Run and
+        sweep checks them, and the window computes them off its GUI thread when preparing."""
+        X = self.X
+        return X.min(axis=0), X.max(axis=0), X.mean(axis=0)  # no N x D temporary
+
+    def user_columns(self, columns: Sequence[int]) -> np.ndarray:
+        """Some columns of the used rows in the user's units, (n_used, len(columns)): what a
+        plot of two features needs, without converting every column."""
+        index = list(columns)
+        scaler = self.scaler
+        return self.X[:, index] * scaler.scale[index] + scaler.offset[index]
+
     def check_float32_range(self, metric: str = "euclidean", advice: str = "") -> None:
         """Raise :class:`DataError` naming the columns too large for the engine's float32.
 
@@ -155,13 +170,11 @@ class FeatureMatrix:
         advice, instead of a NumPy overflow warning and an engine message about "X".
         ``advice`` ends the sentence, e.g. "rerun with --scale standard".
         """
-        X = self.X
-        high, low = X.max(axis=0), X.min(axis=0)  # no N x D temporary: extremes suffice
+        low, high, mean = self.column_ranges
         too_big = np.maximum(high, -low) >= FLOAT32_VALUE_LIMIT
         if metric != "cosine":  # cosine rows are scaled to unit length first
-            mean = X.mean(axis=0)
             extent = np.maximum(high - mean, mean - low)
-            too_big |= extent * np.sqrt(X.shape[1]) >= FLOAT32_EXTENT_LIMIT
+            too_big |= extent * np.sqrt(self.X.shape[1]) >= FLOAT32_EXTENT_LIMIT
         if not too_big.any():
             return
         names = [self.columns[j] for j in np.flatnonzero(too_big)]

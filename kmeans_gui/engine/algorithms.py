@@ -30,6 +30,7 @@ from .errors import KMeansInputError
 from .gradient import check_gradient_params, gradient_states
 from .kmedoids import check_kmedoids_params, kmedoids_states
 from .lloyd import lloyd_states
+from .lloyd_loop import lloyd_result
 from .minibatch import check_minibatch_params, minibatch_states
 from .prepare import PreparedData
 from .state import IterationState
@@ -47,9 +48,12 @@ def _lloyd(
     restart: int,
     n_restarts: int,
     metric: str = "euclidean",
+    final_only: bool = False,
 ) -> Iterator[IterationState]:
-    """Lloyd takes no parameters of its own (``check_params`` has refused any) nor ``rng``."""
-    return lloyd_states(
+    """Lloyd takes no parameters of its own (``check_params`` has refused any) nor ``rng``.
+    ``final_only``: yield just each run's final state, from the compiled loop."""
+    run = lloyd_result if final_only and data.shards is None else lloyd_states
+    return run(
         data,
         centroids,
         tol=tol,

@@ -64,6 +64,43 @@ def iterate(
     Parameters mirror :class:`KMeans`. Validation errors surface on the first ``next()``.
     Abandoning the generator between states cancels the run.
     """
+    return _runs(
+        X,
+        n_clusters,
+        algorithm=algorithm,
+        init=init,
+        n_init=n_init,
+        tol=tol,
+        max_iter=max_iter,
+        seed=seed,
+        device=device,
+        sample_weight=sample_weight,
+        metric=metric,
+        strategy=strategy,
+        final_only=False,
+        params=params,
+    )
+
+
+def _runs(
+    X: Any,
+    n_clusters: int,
+    *,
+    algorithm: str,
+    init: str | np.ndarray,
+    n_init: int,
+    tol: float,
+    max_iter: int,
+    seed: int | None,
+    device: str,
+    sample_weight: Any,
+    metric: str,
+    strategy: tf.distribute.Strategy | None,
+    final_only: bool,
+    params: dict[str, Any],
+) -> Iterator[IterationState]:
+    """``iterate``; with ``final_only`` a runner may yield only each restart's final state
+    (Lloyd's then runs its iterations in one compiled loop)."""
     runner = get_runner(algorithm, metric)
     if strategy is not None:
         check_strategy(strategy)
@@ -72,6 +109,8 @@ def iterate(
                 f"a tf.distribute strategy runs the 'lloyd' algorithm only, not {algorithm!r}"
             )
     check_params(algorithm, params)
+    if final_only and algorithm == "lloyd":
+        params = {**params, "final_only": True}
     tol, max_iter, n_init = _check_run_params(tol, max_iter, n_init)
     if not isinstance(init, str) and n_init > 1:
         warnings.warn(
@@ -159,7 +198,7 @@ class KMeans:
         """
         best: IterationState | None = None
         inertias: list[float] = []
-        for state in iterate(
+        for state in _runs(
             X,
             self.n_clusters,
             algorithm=self.algorithm,
@@ -172,7 +211,8 @@ class KMeans:
             sample_weight=sample_weight,
             metric=self.metric,
             strategy=self.strategy,
-            **self.params,
+            final_only=on_state is None,
+            params=self.params,
         ):
             if on_state is not None:
                 on_state(state)

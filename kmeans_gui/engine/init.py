@@ -7,11 +7,14 @@ so a seed reproduces a run bit for bit on the same device.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import tensorflow as tf
 
 from .choices import INIT_CHOICES
 from .errors import KMeansInputError
+from .kernels import GROUP, Traced
 from .prepare import PreparedData
 
 
@@ -76,20 +79,83 @@ def uniform_box(data: PreparedData, k: int, rng: np.random.Generator) -> np.ndar
     return rng.uniform(low, high, size=(k, data.d))
 
 
-@tf.function(reduce_retracing=True)  # shapes vary with k and the data
-def _sq_norms(blocks: tf.Tensor) -> tf.Tensor:
-    return tf.reduce_sum(tf.square(blocks), axis=2)
+def _upper(size: int) -> tf.Tensor:
+    """(size, size) float64 ones on and above the diagonal: x @ it is x's cumulative sum (XLA's
+    own cumulative sum compiles for seconds on the CPU)."""
+    return tf.linalg.band_part(tf.ones([size, size], tf.float64), 0, -1)
 
 
-@tf.function(reduce_retracing=True)  # shapes vary with k and the data
-def _candidate_distances(
-    blocks: tf.Tensor, norms: tf.Tensor, closest: tf.Tensor, candidates: tf.Tensor
-) -> tf.Tensor:
-    """min(closest, |x - c|^2) for each candidate c: (T, M, B), through one GEMM per block."""
-    cand_sq = tf.reduce_sum(tf.square(candidates), axis=1)
-    cross = tf.einsum("mbd,td->tmb", blocks, candidates)
-    dist = norms[tf.newaxis] - 2.0 * cross + cand_sq[:, tf.newaxis, tf.newaxis]
-    return tf.minimum(closest[tf.newaxis], tf.maximum(dist, 0.0))
+def _draw(weighted: tf.Tensor, targets: tf.Tensor, segment: int, upper_seg, upper_all):
+    """For each target t, the first row whose cumulative weight reaches t (``searchsorted``).
+
+    In two levels of ``segment`` rows (about the square root of N), so that the cumulative
+    sums are two short matrix products: the segment where t falls, then the row within it.
+    Every shape is static (a shape computed in the loop would make XLA fold its inputs in as
+    constants and compile anew for every call).
+    """
+    n = weighted.shape[0]
+    segments = tf.reshape(tf.pad(weighted, [[0, (-n) % segment]]), (-1, segment))
+    totals = tf.reduce_sum(segments, axis=1)
+    ends = tf.linalg.matvec(upper_all, totals, transpose_a=True)
+    below = tf.cast(ends[tf.newaxis, :] < targets[:, tf.newaxis], tf.int32)
+    seg = tf.minimum(tf.reduce_sum(below, axis=1), segments.shape[0] - 1)
+    before = tf.gather(ends - totals, seg)
+    within = tf.matmul(tf.gather(segments, seg), upper_seg) + before[:, tf.newaxis]
+    row = tf.reduce_sum(tf.cast(within < targets[:, tf.newaxis], tf.int32), axis=1)
+    return seg * segment + tf.minimum(row, segment - 1)
+
+
+def _first_of_min(values: tf.Tensor) -> tf.Tensor:
+    low = tf.reduce_min(values)
+    return tf.reduce_min(
+        tf.where(values <= low, tf.range(tf.shape(values)[0]), tf.shape(values)[0])
+    )
+
+
+def _seed(rows, weights, uniforms, closest, chosen, step, forced, k, n, segment):
+    """Greedy k-means++ steps ``step`` .. k - 1, in one compiled loop.
+
+    ``rows`` (N', D) centred float32 (padding rows weigh 0), ``weights`` (N',) float64,
+    ``uniforms`` (Kp, T) the step's uniform draws in row ``step``, ``closest`` (N',) each row's
+    squared distance to its nearest chosen centre so far, ``chosen`` (Kp,) row indices. The
+    first step taken picks row ``forced`` when it is >= 0. Stops early, before a step whose
+    potential is 0 (returning that step), so that the host draws the next centre itself.
+    """
+    upper_seg, upper_all = _upper(segment), _upper(-(-rows.shape[0] // segment))
+
+    # Indexing by a computed position is tf.gather: a strided slice there would make XLA take
+    # everything it depends on (the data) as compile-time constants, compiled anew per call.
+    def one(c, closest, chosen, forced, rows, weights, uniforms, n):
+        weighted = weights * tf.cast(closest, tf.float64)
+        targets = tf.gather(uniforms, c) * tf.reduce_sum(weighted)
+        drawn = tf.minimum(_draw(weighted, targets, segment, upper_seg, upper_all), n - 1)
+        ids = tf.where(forced >= 0, tf.zeros_like(drawn) + forced, drawn)
+        candidates = tf.gather(rows, ids)
+        cross = tf.matmul(candidates, rows, transpose_b=True)  # |x - c|^2 through one GEMM
+        sq = tf.reduce_sum(tf.square(rows), axis=1)[tf.newaxis] - 2.0 * cross
+        sq += tf.reduce_sum(tf.square(candidates), axis=1)[:, tf.newaxis]
+        dists = tf.minimum(closest[tf.newaxis], tf.maximum(sq, 0.0))
+        best = _first_of_min(tf.reduce_sum(tf.cast(dists, tf.float64) * weights, axis=1))
+        chosen = tf.tensor_scatter_nd_update(chosen, [[c]], tf.gather(ids, best)[tf.newaxis])
+        return c + 1, tf.gather(dists, best), chosen, tf.constant(-1), rows, weights, uniforms, n
+
+    def more(c, closest, chosen, forced, rows, weights, uniforms, n):
+        potential = tf.reduce_sum(weights * tf.cast(closest, tf.float64))
+        return (c < k) & ((forced >= 0) | (potential > 0))
+
+    start = (step, closest, chosen, forced, rows, weights, uniforms, n)
+    c, closest, chosen = tf.while_loop(more, one, start)[:3]
+    return c, closest, chosen
+
+
+def _seed_for(segment: int) -> Traced:
+    """The compiled seeding loop for one segment size (a static shape of its search)."""
+    if segment not in _SEEDS:
+        _SEEDS[segment] = Traced(partial(_seed, segment=segment), {2: (0, 1), 4: (0,)}, True)
+    return _SEEDS[segment]
+
+
+_SEEDS: dict[int, Traced] = {}
 
 
 def kmeans_plusplus(data: PreparedData, k: int, rng: np.random.Generator) -> np.ndarray:
@@ -99,38 +165,33 @@ def kmeans_plusplus(data: PreparedData, k: int, rng: np.random.Generator) -> np.
     the nearest chosen centre and keeps the one that lowers the potential most. Rows that are
     distinct in float32 can still all be at distance 0 in the float32 expansion (nearly
     parallel rows under the cosine metric, or spreads near float32 resolution): when the
-    potential is 0 the next centre is drawn by weight among the rows not yet chosen.
+    potential is 0 the next centre is drawn by weight among the rows not yet chosen. The steps
+    run in one compiled loop (``_seed``), with the uniform draws made up front.
     """
-    rows = data.rows
     weights = data.weight_array
     trials = 2 + int(np.log(k))
-    first = rng.choice(data.n, p=weights / weights.sum())
-    chosen = [int(first)]
-    centers = np.empty((k, data.d), dtype=np.float64)
-    centers[0] = data.source_rows(first)
-    norms = _sq_norms(data.blocks)
-    big = tf.fill(tf.shape(norms), np.float32(np.inf))
-    closest = _candidate_distances(data.blocks, norms, big, rows[first : first + 1])[0]
-    flat_w = weights
-    for c in range(1, k):
-        closest_np = data.flat(closest).astype(np.float64)
-        cumulative = np.cumsum(flat_w * closest_np)
-        potential = cumulative[-1]
-        if not potential > 0:  # every row at distance 0 in float32: no distance to sample by
-            pick = _unchosen_row(data, chosen, rng)
-            closest = _candidate_distances(data.blocks, norms, closest, rows[pick : pick + 1])[0]
-            chosen.append(pick)
-            centers[c] = data.source_rows(pick)
-            continue
-        ids = np.searchsorted(cumulative, rng.uniform(size=trials) * potential)
-        ids = np.clip(ids, 0, data.n - 1)
-        dists = _candidate_distances(data.blocks, norms, closest, rows[ids])
-        flat = dists.numpy().reshape(trials, -1)[:, : data.n].astype(np.float64)
-        best = int(np.argmin(flat @ flat_w))
-        chosen.append(int(ids[best]))
-        centers[c] = data.source_rows(ids[best])
-        closest = dists[best]
-    return centers
+    first = int(rng.choice(data.n, p=weights / weights.sum()))
+    kp = -(-k // GROUP) * GROUP  # one compiled program per group of k
+    uniforms = np.zeros((kp, trials))
+    uniforms[1:k] = rng.uniform(size=(k - 1, trials))
+    rows = tf.reshape(data.blocks, (-1, data.d))
+    flat_w = np.zeros(rows.shape[0])
+    flat_w[: data.n] = weights
+    weights_t = tf.constant(flat_w)
+    closest = tf.fill([rows.shape[0]], np.float32(np.inf))
+    chosen = tf.zeros([kp], tf.int32)
+    step, forced = 0, first
+    seed = _seed_for(max(64, 1 << (int(np.sqrt(rows.shape[0])) - 1).bit_length()))
+    while True:
+        c, closest, chosen = seed(
+            rows, weights_t, tf.constant(uniforms), closest, chosen, tf.constant(step),
+            tf.constant(forced), tf.constant(k), tf.constant(data.n),
+        )  # fmt: skip
+        step = int(c)
+        if step >= k:
+            break
+        forced = _unchosen_row(data, chosen.numpy()[:step].tolist(), rng)
+    return data.source_rows(chosen.numpy()[:k])
 
 
 def _unchosen_row(data: PreparedData, chosen: list[int], rng: np.random.Generator) -> int:

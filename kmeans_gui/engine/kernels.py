@@ -1,117 +1,187 @@
 """The compiled inner loops: blocked nearest-centroid assignment and per-cluster sums.
 
-Distances go through the GEMM expansion |c|^2 - 2 x.c over blocks of rows, so no N x K x D
-tensor ever exists and the working set is one block's B x K scores. The chosen centroid's
-distance is then recomputed exactly as (x - c)^2, which is what inertia and the empty-cluster
-repair need. The expansion is only safe because the caller centres the data first
-(see ``prepare.py``).
+No N x K x D tensor ever exists: rows are cut into blocks, and each block is one XLA program
+(distances, nearest centroid, the segment sums) run by a plain TensorFlow graph that holds the
+blocks side by side, so that TensorFlow's inter-op threads run independent blocks on all cores.
+The layout, measured on a 2-core CPU (benchmarks/engine.py):
 
-Layout chosen by measurement on a 2-core CPU (benchmarks/engine.py): each block body is one
-XLA cluster (fusing GEMM, argmin, gather and the segment sums), while the blocks are unrolled
-in the graph (``over_blocks``) so independent blocks run on both cores. On a GPU the
-per-cluster sums use a one-hot matrix multiply instead of a scatter-add, which contends badly
-there (openxla/xla#46225). Each function is traced once per input shape and reused by every run,
-restart and ``KMeans`` instance.
+- Scores are laid out (K, B), centroids by rows, and the nearest one is taken over axis 0: a
+  column reduction that XLA vectorises across rows, where a row-wise min over (B, K) does not.
+- Up to ``DIRECT_MAX_FEATURES`` features, distances are the exact (x - c)^2 over a transposed
+  (D, B) copy of the block, and the nearest centroid is an unrolled select chain over groups of
+  ``GROUP`` centroids: one fused loop over the rows per group, 1.5-2x faster than reductions.
+  Above, they are the GEMM expansion |c|^2 - 2 c.x (the caller centres the data, see
+  ``prepare.py``), and the chosen centroid's distance is recomputed exactly as (x - c)^2.
+- Centroids are padded to a multiple of ``GROUP`` (padding is never nearest), and every
+  compiled function is traced once per data layout with k left open: a sweep over k neither
+  retraces nor, within one group, recompiles.
+
+On a GPU the per-cluster sums use a one-hot matrix multiply instead of a scatter-add, which
+contends badly there (openxla/xla#46225).
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from typing import Any
+
 import tensorflow as tf
 
-#: Target score-block size (rows x centroids); 2**18 float32 = 1 MiB keeps a block in cache.
-_BLOCK_SCORES = 1 << 18
-#: Larger blocks, up to 8 MiB of scores, are worth it to keep a pass unrolled (``over_blocks``).
-_MAX_BLOCK_SCORES = 1 << 21
-_MIN_ROWS, _MAX_ROWS = 1024, 32768
-#: Up to this many blocks a pass is unrolled in the graph; beyond, a ``map_fn`` loop. Tracing
-#: costs about 8 ms per unrolled block, once per data shape.
-_MAX_UNROLLED_BLOCKS = 64
-
-
-def block_rows(n_rows: int, n_clusters: int) -> int:
-    """Rows per block: a power of two near a 1 MiB score block, grown (to 8 MiB) if that keeps
-    the pass within ``_MAX_UNROLLED_BLOCKS``, never more than the data needs."""
-    k = max(n_clusters, 1)
-    rows = max(_MIN_ROWS, min(_MAX_ROWS, _BLOCK_SCORES // k))
-    rows = 1 << (rows.bit_length() - 1)
-    largest = max(rows, min(_MAX_ROWS, _MAX_BLOCK_SCORES // k))
-    while rows * _MAX_UNROLLED_BLOCKS < n_rows and rows * 2 <= largest:
-        rows *= 2
-    needed = max(8, -(-n_rows // 8) * 8)
-    return min(rows, needed)
-
-
-#: Up to this many features the exact broadcast (x - c)^2, fused by XLA, beats the GEMM.
+#: Centroids are padded to a multiple of this; the select chain is unrolled over one group.
+GROUP = 8
+#: Up to this many features the exact (x - c)^2 in a select chain beats the GEMM expansion.
 DIRECT_MAX_FEATURES = 4
+#: Elements (rows x features) per block: about 1 MiB of float32 rows, so that a GEMM block's
+#: scores stay cache-sized for hundreds of centroids; limits on the rows of a block.
+_BLOCK_ELEMENTS = 1 << 18
+_MIN_ROWS, _MAX_ROWS = 1024, 1 << 19
+#: Up to this many blocks a pass is unrolled in the graph; beyond, a ``map_fn`` loop.
+_MAX_UNROLLED_BLOCKS = 64
+_INF = float("inf")
 
 
-def nearest(x: tf.Tensor, centroids: tf.Tensor, csq: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-    """Nearest centroid (lowest index on ties) and exact squared distance for a block of rows."""
-    if x.shape[-1] is not None and x.shape[-1] <= DIRECT_MAX_FEATURES:
-        dist_all = tf.reduce_sum(tf.square(x[:, tf.newaxis, :] - centroids[tf.newaxis]), axis=2)
-        dist = tf.reduce_min(dist_all, axis=1)
-        return first_index_of_min(dist_all, dist), dist
-    scores = expansion_scores(x, centroids, csq)
-    labels = first_index_of_min(scores, tf.reduce_min(scores, axis=1))
+def block_rows(n_rows: int, n_features: int) -> int:
+    """Rows per block, never more than the data needs.
+
+    Direct passes (few features) run best with one block per core; GEMM passes with blocks
+    of about ``_BLOCK_ELEMENTS``, whose scores stay cache-sized (measured on a 2-core CPU).
+    It depends on the data only, not on k, so that every k of a sweep shares one layout (and
+    one traced graph).
+    """
+    if is_direct(n_features):
+        rows = max(_MIN_ROWS, min(_MAX_ROWS, -(-n_rows // (os.cpu_count() or 1))))
+    else:
+        rows = max(_MIN_ROWS, min(_MAX_ROWS, _BLOCK_ELEMENTS // max(n_features, 1)))
+        rows = 1 << (rows.bit_length() - 1)
+    if n_rows > rows:  # the last block should not be mostly padding: even out the blocks
+        blocks = -(-n_rows // rows)
+        rows = -(-n_rows // blocks)
+    return max(8, -(-min(rows, n_rows) // 8) * 8)
+
+
+def is_direct(n_features: int | None) -> bool:
+    """Whether passes use exact distances over transposed blocks (``PreparedData.columns``)."""
+    return n_features is not None and n_features <= DIRECT_MAX_FEATURES
+
+
+def padded(centroids: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """Centroids padded with zero rows to a multiple of ``GROUP``, and a (Kp,) term added to
+    every distance: 0 for real centroids, +inf for padding (never nearest)."""
+    k = tf.shape(centroids)[0]
+    kp = (k + GROUP - 1) // GROUP * GROUP
+    rows = tf.pad(tf.cast(centroids, tf.float32), [[0, kp - k], [0, 0]])
+    extra = tf.concat([tf.zeros([k]), tf.fill([kp - k], _INF)], axis=0)
+    return rows, extra
+
+
+def _direct_nearest(xt: tf.Tensor, c: tf.Tensor, extra: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """Nearest of padded centroids ``c`` (Kp, D) for the rows of ``xt`` (D, B): label (lowest
+    index on ties) and exact squared distance, by a select chain unrolled over each group."""
+    d = xt.shape[0]
+    groups = tf.reshape(c, (-1, GROUP, d))
+    extras = tf.reshape(extra, (-1, GROUP))
+    b = tf.shape(xt)[1]
+
+    def group(g, best, label):
+        cg, eg = groups[g], extras[g]
+        for j in range(GROUP):
+            dist = tf.square(xt[0] - cg[j, 0])
+            for f in range(1, d):
+                dist += tf.square(xt[f] - cg[j, f])
+            dist += eg[j]
+            closer = dist < best
+            best = tf.where(closer, dist, best)
+            label = tf.where(closer, g * GROUP + j, label)
+        return g + 1, best, label
+
+    start = (0, tf.fill([b], tf.constant(_INF, xt.dtype)), tf.zeros([b], tf.int32))
+    _, best, label = tf.while_loop(
+        lambda g, *_: g < tf.shape(groups)[0], group, start, maximum_iterations=None
+    )
+    return label, best
+
+
+def _gemm_labels(x: tf.Tensor, c: tf.Tensor, extra: tf.Tensor) -> tf.Tensor:
+    """Nearest of padded centroids ``c`` (Kp, D) for the rows of ``x`` (B, D) by the GEMM
+    expansion, in the (Kp, B) layout; lowest index on ties."""
+    csq = tf.reduce_sum(tf.square(c), axis=1) + extra
+    scores = csq[:, tf.newaxis] - 2.0 * tf.matmul(c, x, transpose_b=True)
+    best = tf.reduce_min(scores, axis=0)
+    kp = tf.shape(c)[0]
+    order = tf.range(kp, dtype=tf.int32)[:, tf.newaxis]
+    return tf.reduce_min(tf.where(scores <= best[tf.newaxis], order, kp), axis=0)
+
+
+def nearest(x: tf.Tensor, centroids: tf.Tensor, csq: tf.Tensor | None = None):
+    """Nearest centroid (lowest index on ties) and exact squared distance for rows ``x`` (B, D).
+
+    For use inside compiled functions (gradient, mini-batch); ``csq`` is accepted for callers
+    that have it and otherwise unused. The distance is recomputed from the chosen centroid, so
+    it is differentiable in ``centroids``.
+    """
+    del csq
+    c, extra = padded(centroids)
+    if is_direct(x.shape[-1]):
+        labels, _ = _direct_nearest(tf.transpose(x), c, extra)
+    else:
+        labels = _gemm_labels(x, c, extra)
     dist = tf.reduce_sum(tf.square(x - tf.gather(centroids, labels)), axis=1)
     return labels, dist
 
 
-def expansion_scores(x: tf.Tensor, centroids: tf.Tensor, csq: tf.Tensor) -> tf.Tensor:
-    """|c|^2 - 2 x.c for a block of rows: the squared distance up to each row's |x|^2 (a GEMM)."""
-    return csq[tf.newaxis, :] - 2.0 * tf.matmul(x, centroids, transpose_b=True)
+def _sums(x, w, labels, kp, on_gpu):
+    """Weighted sums (Kp, D) and weights (Kp,) per cluster: scatter-add, or one-hot on GPUs."""
+    if on_gpu:
+        weighted = tf.one_hot(labels, kp, dtype=x.dtype) * w[:, tf.newaxis]
+        return tf.matmul(weighted, x, transpose_a=True), tf.reduce_sum(weighted, axis=0)
+    return (
+        tf.math.unsorted_segment_sum(x * w[:, tf.newaxis], labels, kp),
+        tf.math.unsorted_segment_sum(w, labels, kp),
+    )
 
 
-def first_index_of_min(scores: tf.Tensor, row_min: tf.Tensor) -> tf.Tensor:
-    """``argmin(scores, axis=1)`` as int32, written as two plain reductions.
+def _make_block(direct: bool, on_gpu: bool, with_sums: bool) -> Callable[..., Any]:
+    def block(x, w, previous, c, extra):
+        """One block of a pass; ``x`` is (D, B) when direct, else (B, D).
 
-    XLA's CPU argmin is a variadic (value, index) reduction that does not vectorise; a min, a
-    compare and a min over the column indices do: a pass cost 20-30% less at K = 32..256 on a
-    2-core CPU.
-    """
-    k = tf.shape(scores)[1]
-    columns = tf.range(k, dtype=tf.int32)[tf.newaxis, :]
-    return tf.reduce_min(tf.where(scores <= row_min[:, tf.newaxis], columns, k), axis=1)
+        Returns labels (-2 on padding rows), exact squared distances and, with sums, the
+        block's weighted sums and weight per cluster, rows per cluster, changed rows and
+        weighted cost.
+        """
+        kp = tf.shape(c)[0]
+        if direct:
+            labels, dist = _direct_nearest(x, c, extra)
+            x = tf.transpose(x)
+        else:
+            labels = _gemm_labels(x, c, extra)
+            dist = tf.reduce_sum(tf.square(x - tf.gather(c, labels)), axis=1)
+        valid = previous != -2  # padding rows carry -2 from pass to pass
+        marked = tf.where(valid, labels, -2)
+        if not with_sums:
+            return marked, dist
+        sums, wsum = _sums(x, w, labels, kp, on_gpu)
+        count = tf.math.unsorted_segment_sum(tf.cast(valid, tf.int32), labels, kp)
+        changed = tf.reduce_sum(tf.cast((labels != previous) & valid, tf.int32))
+        return marked, dist, sums, wsum, count, changed, tf.reduce_sum(w * dist)
 
-
-def _block_tail(labels, previous, k):
-    """Rows per cluster, rows whose label changed, and labels with padding kept at -2."""
-    valid = previous != -2  # padding rows carry -2 from pass to pass
-    count = tf.math.unsorted_segment_sum(tf.cast(valid, tf.int32), labels, k)
-    changed = tf.reduce_sum(tf.cast((labels != previous) & valid, tf.int32))
-    return tf.where(valid, labels, -2), count, changed
-
-
-def _block_scatter(x, w, previous, centroids, csq):
-    k = tf.shape(centroids)[0]
-    labels, dist = nearest(x, centroids, csq)
-    sums = tf.math.unsorted_segment_sum(x * w[:, tf.newaxis], labels, k)
-    wsum = tf.math.unsorted_segment_sum(w, labels, k)
-    marked, count, changed = _block_tail(labels, previous, k)
-    return marked, dist, sums, wsum, count, changed, tf.reduce_sum(w * dist)
+    return tf.function(block, jit_compile=True)
 
 
-def _block_onehot(x, w, previous, centroids, csq):
-    k = tf.shape(centroids)[0]
-    labels, dist = nearest(x, centroids, csq)
-    member = tf.one_hot(labels, k, dtype=x.dtype)
-    weighted = member * w[:, tf.newaxis]
-    sums = tf.matmul(weighted, x, transpose_a=True)
-    wsum = tf.reduce_sum(weighted, axis=0)
-    marked, count, changed = _block_tail(labels, previous, k)
-    return marked, dist, sums, wsum, count, changed, tf.reduce_sum(w * dist)
-
-
-_block_cpu = tf.function(_block_scatter, jit_compile=True)
-_block_gpu = tf.function(_block_onehot, jit_compile=True)
+_BLOCKS = {
+    (direct, gpu, sums): _make_block(direct, gpu, sums)
+    for direct in (False, True)
+    for gpu in (False, True)
+    for sums in (False, True)
+}
 
 
 def over_blocks(fn, arrays: tuple[tf.Tensor, ...], signature: tuple[tf.DType, ...]):
     """``fn`` on block i of every array, for every i; outputs stacked along a new axis 0.
 
     Unrolled, the blocks are independent nodes that TensorFlow's executor runs on all cores
-    with no loop bookkeeping between them: a pass cost 20% (200k x 16 x 32) to 40% (1M x 2 x 8)
-    less than with ``map_fn``. The loop bounds the graph for data of very many blocks.
+    with no loop bookkeeping between them. The loop bounds the graph for data of very many
+    blocks.
     """
     m = arrays[0].shape[0]
     if m is not None and m <= _MAX_UNROLLED_BLOCKS:
@@ -120,61 +190,124 @@ def over_blocks(fn, arrays: tuple[tf.Tensor, ...], signature: tuple[tf.DType, ..
     return tf.map_fn(lambda a: fn(*a), arrays, fn_output_signature=signature, parallel_iterations=4)
 
 
-def _make_lloyd_pass(block_fn):
-    def lloyd_pass(
-        blocks: tf.Tensor, weights: tf.Tensor, previous: tf.Tensor, centroids: tf.Tensor
-    ):
-        """One assignment pass over all blocks plus the sums the centroid update needs.
+def pass_totals(blocks, weights, previous, centroids, *, columns: bool, on_gpu: bool):
+    """One assignment pass over all blocks plus the sums the centroid update needs (in a graph).
 
-        ``previous`` (M, B) int32 holds the last pass's labels (-1 before the first pass, -2 on
-        padding rows). Returns labels (M, B) int32 (-2 on padding), each row's exact squared
-        distance to its centroid (M, B) (what the empty-cluster repair ranks rows by), weighted
-        sums (K, D) and weight per cluster (K,) in float64, rows per cluster (K,) int32, rows
-        whose label changed () int32 and inertia () float64.
-        """
-        csq = tf.reduce_sum(tf.square(centroids), axis=1)
-        dt = blocks.dtype
-        labels, dist, sums, wsum, count, changed, inertia = over_blocks(
-            lambda x, w, p: block_fn(x, w, p, centroids, csq),
-            (blocks, weights, previous),
-            (tf.int32, dt, dt, dt, tf.int32, tf.int32, dt),
-        )
-        f64 = tf.float64
-        return (
-            labels,
-            dist,
-            tf.reduce_sum(tf.cast(sums, f64), axis=0),
-            tf.reduce_sum(tf.cast(wsum, f64), axis=0),
-            tf.reduce_sum(count, axis=0),
-            tf.reduce_sum(changed),
-            tf.reduce_sum(tf.cast(inertia, f64)),
-        )
-
-    return tf.function(lloyd_pass, reduce_retracing=False)
-
-
-_lloyd_pass_cpu = _make_lloyd_pass(_block_cpu)
-_lloyd_pass_gpu = _make_lloyd_pass(_block_gpu)
-
-
-def lloyd_pass(
-    blocks: tf.Tensor, weights: tf.Tensor, previous: tf.Tensor, centroids: tf.Tensor, on_gpu: bool
-):
-    """Dispatch to the device's variant (see the module docstring)."""
-    return (_lloyd_pass_gpu if on_gpu else _lloyd_pass_cpu)(blocks, weights, previous, centroids)
-
-
-_assign_block = tf.function(nearest, jit_compile=True)
-
-
-@tf.function(reduce_retracing=False)
-def assign_pass(blocks: tf.Tensor, centroids: tf.Tensor):
-    """Labels (M, B) int32 and exact squared distances (M, B) for every row, no sums.
-
-    Each block is one XLA cluster, as in the Lloyd pass: unfused, the small-D broadcast in
-    ``nearest`` would build a B x K x D tensor.
+    ``blocks`` float32, (M, D, B) with ``columns`` (``PreparedData.columns``), else (M, B, D);
+    ``previous`` (M, B) int32 the last pass's labels (-1 before the first pass, -2 on padding
+    rows); ``centroids`` (K, D). Returns labels (M, B) int32 (-2 on padding), each row's exact
+    squared distance to its centroid (M, B), weighted sums (K, D) and weight per cluster (K,)
+    in float64, rows per cluster (K,) int32, rows whose label changed () int32 and the
+    weighted cost () float64.
     """
-    csq = tf.reduce_sum(tf.square(centroids), axis=1)
-    return over_blocks(
-        lambda x: _assign_block(x, centroids, csq), (blocks,), (tf.int32, blocks.dtype)
+    k = tf.shape(centroids)[0]
+    c, extra = padded(centroids)
+    direct = is_direct(centroids.shape[1])
+    block = _BLOCKS[direct, on_gpu, True]
+    f32, f64 = tf.float32, tf.float64
+    labels, dist, sums, wsum, count, changed, cost = over_blocks(
+        lambda x, w, p: block(_layout(x, direct, columns), w, p, c, extra),
+        (blocks, weights, previous),
+        (tf.int32, f32, f32, f32, tf.int32, tf.int32, f32),
     )
+    return (
+        labels,
+        dist,
+        tf.reduce_sum(tf.cast(sums, f64), axis=0)[:k],
+        tf.reduce_sum(tf.cast(wsum, f64), axis=0)[:k],
+        tf.reduce_sum(count, axis=0)[:k],
+        tf.reduce_sum(changed),
+        tf.reduce_sum(tf.cast(cost, f64)),
+    )
+
+
+def _layout(x: tf.Tensor, direct: bool, columns: bool) -> tf.Tensor:
+    """A block as its kernel wants it: (D, B) for direct distances, else (B, D)."""
+    return tf.transpose(x) if direct != columns else x
+
+
+#: Every ``Traced`` of the engine, so that tests can count (or reset) their traces.
+TRACED: list[Traced] = []
+
+
+class Traced:
+    """``tf.function``s traced once per input layout, with the number of centroids left open.
+
+    ``tf.function`` traces anew for every new input shape; a new k would be a new trace (and,
+    for functions called once per fit, TensorFlow's retracing warning). Here each layout of the
+    data (the static shapes of the inputs, k set to None) gets one traced function, kept for
+    the life of the process.
+    """
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        open_dims: dict[int, tuple[int, ...]],
+        jit_compile: bool = False,
+    ) -> None:
+        self.fn = fn
+        self.open_dims = open_dims  # argument index -> dims traced as None
+        self.jit_compile = jit_compile
+        self.functions: dict[tuple, Any] = {}
+        TRACED.append(self)
+
+    def __call__(self, *args: Any) -> Any:
+        specs = []
+        for i, arg in enumerate(args):
+            shape = list(arg.shape)
+            for dim in self.open_dims.get(i, ()):
+                shape[dim] = None
+            specs.append(tf.TensorSpec(shape, arg.dtype))
+        key = tuple((tuple(s.shape.as_list()), s.dtype) for s in specs)
+        if key not in self.functions:
+            self.functions[key] = tf.function(
+                self.fn, input_signature=specs, jit_compile=self.jit_compile
+            )
+        return self.functions[key](*args)
+
+    def tracing_count(self) -> int:
+        return sum(f.experimental_get_tracing_count() for f in self.functions.values())
+
+
+def _lloyd_pass(columns: bool, on_gpu: bool) -> Traced:
+    def run(blocks, weights, previous, centroids):
+        return pass_totals(blocks, weights, previous, centroids, columns=columns, on_gpu=on_gpu)
+
+    return Traced(run, {3: (0,)})
+
+
+_LLOYD_PASSES = {
+    (cols, gpu): _lloyd_pass(cols, gpu) for cols in (False, True) for gpu in (False, True)
+}
+
+
+def lloyd_pass(blocks, weights, previous, centroids, on_gpu: bool, columns: bool = False):
+    """``pass_totals`` as one traced graph (the graph of one layout serves every k)."""
+    centroids = tf.convert_to_tensor(centroids, tf.float32)
+    return _LLOYD_PASSES[columns, on_gpu](blocks, weights, previous, centroids)
+
+
+def _assign(blocks, centroids):
+    c, extra = padded(centroids)
+    direct = is_direct(centroids.shape[1])
+    block = _BLOCKS[direct, False, False]
+    unpadded = tf.zeros(tf.shape(blocks)[:2], tf.int32)  # every row labelled
+    return over_blocks(
+        lambda x, p: block(_layout(x, direct, False), tf.zeros([0]), p, c, extra),
+        (blocks, unpadded),
+        (tf.int32, blocks.dtype),
+    )
+
+
+_ASSIGN = Traced(_assign, {1: (0,)})
+
+
+def assign_pass(blocks: tf.Tensor, centroids: Any) -> tuple[tf.Tensor, tf.Tensor]:
+    """Labels (M, B) int32 and exact squared distances (M, B) for every row of (M, B, D)
+    ``blocks``, no sums."""
+    return _ASSIGN(blocks, tf.convert_to_tensor(centroids, tf.float32))
+
+
+def tracing_count() -> int:
+    """Traces of every ``Traced`` graph so far (tests check that fits reuse them)."""
+    return sum(traced.tracing_count() for traced in TRACED)

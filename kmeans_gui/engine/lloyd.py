@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
+import tensorflow as tf
 
-from .bounded import BoundedPasses, PassResult, worthwhile
 from .distributed import distributed_pass, gather_rows
 from .exact import exact_inertia, exact_means
 from .kernels import lloyd_pass
@@ -75,6 +76,24 @@ def _farthest_first(data: PreparedData, cost: np.ndarray, count: int) -> Iterato
         given, count = rows.size, 4 * count
 
 
+@dataclass
+class PassResult:
+    """What ``lloyd_states`` needs from one pass over the data."""
+
+    labels: np.ndarray  # (N,) int32
+    sums: np.ndarray  # (K, D) float64 weighted sums of the centred rows per cluster
+    wsum: np.ndarray  # (K,) float64 weight per cluster
+    sizes: np.ndarray  # (K,) int64 rows per cluster
+    n_changed: int
+    inertia: float
+    distances: Callable[[], np.ndarray]  # (N,) squared distance of each row to its centroid
+
+
+def pass_layout(data: PreparedData) -> tuple[tf.Tensor, bool]:
+    """The blocks a Lloyd pass reads, and whether they are ``data.columns`` (direct passes)."""
+    return (data.columns, True) if data.direct else (data.blocks, False)
+
+
 class FullPasses:
     """Every row searched on every pass: the kernel of ``kernels.lloyd_pass``, on one device
     or over a ``tf.distribute`` strategy's replicas."""
@@ -84,9 +103,11 @@ class FullPasses:
         self.previous = data.unlabelled if data.shards is None else data.shards.unlabelled
 
     def run(self, centroids: np.ndarray) -> PassResult:
-        data, shards, used = self.data, self.data.shards, centroids.astype(np.float32)
+        data, shards = self.data, self.data.shards
+        used = tf.constant(centroids, tf.float32)
         if shards is None:
-            out = lloyd_pass(data.blocks, data.weights, self.previous, used, data.on_gpu)
+            blocks, columns = pass_layout(data)
+            out = lloyd_pass(blocks, data.weights, self.previous, used, data.on_gpu, columns)
             gather = data.flat
         else:
             out = distributed_pass(shards, self.previous, used)
@@ -124,8 +145,7 @@ def lloyd_states(
     tol_abs = data.tolerance(tol)
     cost_scale = 0.5 if metric == "cosine" else 1.0
     current = project(np.asarray(centroids, dtype=np.float64), metric)
-    k = current.shape[0]
-    passes = BoundedPasses(data) if worthwhile(data, k) else FullPasses(data)
+    passes = FullPasses(data)
     shift, relocated, tol_reached = 0.0, 0, False
     producing_labels: np.ndarray | None = None  # the labels ``current`` is the mean of
     prior = current  # the centroids before ``current``

@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from .devices import is_gpu, resolve_device
 from .errors import KMeansInputError
-from .kernels import block_rows
+from .kernels import block_rows, is_direct
 
 if TYPE_CHECKING:
     from .distributed import Shards
@@ -74,6 +74,17 @@ class PreparedData:
     def tolerance(self, tol: float) -> float:
         """``tol`` in the data's units: the summed squared shift a run stops at."""
         return tol * self.mean_variance if tol > 0 else 0.0
+
+    @cached_property
+    def columns(self) -> tf.Tensor:
+        """The blocks transposed, (M, D, B): the layout of direct-distance passes (few features,
+        ``kernels.is_direct``), made once per data on first use."""
+        with tf.device(None if self.shards is not None else self.device):
+            return tf.transpose(self.blocks, (0, 2, 1))
+
+    @property
+    def direct(self) -> bool:
+        return is_direct(self.d)
 
     @property
     def on_gpu(self) -> bool:
@@ -203,7 +214,7 @@ def prepare(
     the blocks are also dealt out to its replicas (``distributed.py``).
     """
     n, d = X.shape
-    block = block_rows(n, n_clusters)
+    block = block_rows(n, d)
     m = -(-n // block)
     if unit_rows:
         offset = np.zeros(d)

@@ -14,8 +14,9 @@ import contextlib
 import itertools
 import multiprocessing
 import signal
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,7 +106,8 @@ class EngineProcess:
             name="kmeans-engine",
             daemon=True,
         )
-        process.start()
+        with _main_module_hidden():
+            process.start()
         requests_recv.close()  # the child holds these ends: EOF on replies means it is gone
         replies_send.close()
         self._process, self._requests = process, requests_send
@@ -268,6 +270,30 @@ class EngineProcess:
                 self.on_crash(text)
         finally:
             self._in_flight.release()
+
+
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Start the child without re-running the caller's ``__main__`` in it.
+
+    ``spawn`` re-imports the parent's main module in the child (so that pickled references to
+    it resolve). The engine's entry point lives in this package, so that is never needed, and
+    it costs: the ``kmeans-gui`` script, a benchmark or a notebook would run again (or fail, for
+    a script read from stdin) before the engine starts. Without ``__spec__`` and ``__file__``
+    on ``__main__``, multiprocessing skips it.
+    """
+    main = sys.modules.get("__main__")
+    saved = {name: getattr(main, name) for name in ("__spec__", "__file__") if hasattr(main, name)}
+    try:
+        for name in saved:
+            if name == "__spec__":
+                main.__spec__ = None
+            else:
+                delattr(main, name)
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(main, name, value)
 
 
 def crash_sentence(exitcode: int | None) -> str:

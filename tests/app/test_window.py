@@ -327,14 +327,19 @@ def test_closing_mid_run_ends_the_engine_process(qtbot, make_window):
 
 
 def test_a_killed_engine_is_said_in_one_sentence_and_run_starts_a_new_one(
-    qtbot, make_window, dialogs
+    qtbot, make_window, dialogs, tmp_path
 ):
     window = make_window(own_engine=True)
-    load(qtbot, window, DATA / "spreads.csv")
-    set_params(window, k=6, seed=0, init="random", max_iter=300)
-    window.controls.set_speed(1)
-    with qtbot.waitSignal(window.session.playback.frameChanged, timeout=RUN_TIMEOUT_MS):
-        qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
+    path = tmp_path / "many.csv"
+    pd.DataFrame(np.random.default_rng(2).random((100_000, 2)), columns=["u", "v"]).to_csv(
+        path, index=False
+    )
+    load(qtbot, window, path)
+    window.algorithm_panel.tol_edit.setText("0")
+    set_params(window, k=40, seed=0, max_iter=100_000)  # far from done when it is killed
+    qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(window.session.history) >= 2, timeout=RUN_TIMEOUT_MS)
+    assert window.session.computing
     first = window.engine.process_id()
     with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT_MS):
         os.kill(first, signal.SIGKILL)
@@ -346,8 +351,9 @@ def test_a_killed_engine_is_said_in_one_sentence_and_run_starts_a_new_one(
     )
     assert window.session.phase.value == "failed"
     assert len(window.session.history) >= 1  # what was computed stays on screen
-    assert window.table is not None and window.algorithm_panel.k() == 6
+    assert window.table is not None and window.algorithm_panel.k() == 40
     window.controls.set_speed(0)
+    set_params(window, max_iter=3)
     click_run(qtbot, window)
     assert window.engine.process_id() not in (None, first)
     assert window.session.history.frames[window.session.playback.index].final

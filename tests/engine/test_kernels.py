@@ -9,17 +9,15 @@ from kmeans_gui.engine import KMeans, kernels
 
 
 @pytest.mark.parametrize(
-    ("n", "k"), [(150, 3), (200_000, 32), (100_000, 256), (10_000_000, 8), (3_000_000, 1024)]
+    ("n", "d"), [(150, 4), (200_000, 16), (100_000, 64), (10_000_000, 2), (3_000_000, 300)]
 )
-def test_block_rows_is_a_power_of_two_within_its_limits(n, k) -> None:
-    rows = kernels.block_rows(n, k)
-    needed = -(-n // 8) * 8
-    assert rows == needed or rows & (rows - 1) == 0  # power of two unless the data is smaller
-    assert rows <= kernels._MAX_ROWS
-    assert rows * k <= max(kernels._MAX_BLOCK_SCORES, kernels._MIN_ROWS * k)
+def test_block_rows_are_even_and_within_their_limits(n, d) -> None:
+    rows = kernels.block_rows(n, d)
+    assert rows % 8 == 0 and rows <= max(kernels._MAX_ROWS, 8)
     blocks = -(-n // rows)
-    grown_to_limit = rows * 2 > min(kernels._MAX_ROWS, kernels._MAX_BLOCK_SCORES // k)
-    assert blocks <= kernels._MAX_UNROLLED_BLOCKS or grown_to_limit
+    assert blocks * rows - n < 8 * blocks  # blocks evened out: padding is a few rows each
+    if n > kernels._MIN_ROWS:
+        assert rows >= min(kernels._MIN_ROWS, n) - 8
 
 
 def test_looped_blocks_give_the_unrolled_result(monkeypatch) -> None:
@@ -33,7 +31,9 @@ def test_looped_blocks_give_the_unrolled_result(monkeypatch) -> None:
     loops = []
     map_fn = tf.map_fn
     monkeypatch.setattr(tf, "map_fn", lambda *a, **kw: loops.append(1) or map_fn(*a, **kw))
-    monkeypatch.setattr(kernels, "_MAX_UNROLLED_BLOCKS", 0)  # new block size: a new trace
+    monkeypatch.setattr(kernels, "_MAX_UNROLLED_BLOCKS", 0)
+    for traced in kernels.TRACED:  # trace anew under the new limit
+        monkeypatch.setattr(traced, "functions", {})
     looped = KMeans(64, seed=0, tol=0, max_iter=15).fit(X)
     assert loops  # the looped graph was built and used
     np.testing.assert_array_equal(unrolled.labels_, looped.labels_)

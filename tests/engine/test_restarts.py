@@ -48,8 +48,7 @@ def _tracing_counts() -> dict[str, int]:
     with gradient_module._pool_lock:
         steppers = [s for free in gradient_module._pool.values() for s in free]
     return {
-        "lloyd pass": kernels._lloyd_pass_cpu.experimental_get_tracing_count(),
-        "assign pass": kernels.assign_pass.experimental_get_tracing_count(),
+        "passes": kernels.tracing_count(),
         "gradient steppers": len(steppers),
         "gradient steps": sum(s.step.experimental_get_tracing_count() for s in steppers),
         "gradient block": gradient_module._block_gradient.experimental_get_tracing_count(),

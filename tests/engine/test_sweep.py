@@ -10,7 +10,7 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.metrics import silhouette_score
 
-from kmeans_gui.engine import KMeans, KMeansInputError, SweepPoint, silhouette, sweep
+from kmeans_gui.engine import KMeans, KMeansInputError, SweepPoint, iterate, silhouette, sweep
 
 # The package exports the function ``sweep``, which hides the module of the same name.
 sweep_module = importlib.import_module("kmeans_gui.engine.choose_k")
@@ -136,3 +136,44 @@ def test_sweep_over_k_does_not_retrace_repeatedly(algorithm, caplog) -> None:
 def test_sweep_input_errors(blobs, kwargs, word) -> None:
     with pytest.raises(KMeansInputError, match=word):
         next(sweep(blobs, **kwargs))
+
+
+_SWEEP_SCRIPT = """
+import numpy as np
+from kmeans_gui.engine import KMeans, sweep
+rng = np.random.default_rng(0)
+for d in (4, 9):  # direct and GEMM distances
+    X = rng.normal(size=(150, d)) + rng.integers(0, 3, size=(150, 1)) * 4
+    list(sweep(X, range(2, 12), seed=0))
+    for k in range(2, 12):
+        KMeans(k, seed=k, n_init=2).fit(X)
+"""
+
+
+def test_sweeps_and_fits_over_k_log_no_retracing_warning() -> None:
+    """TensorFlow warns (at most twice per function and process) when most calls of a function
+    retrace; a fresh process, so that no earlier test has used up the warnings."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    run = subprocess.run(
+        [sys.executable, "-c", _SWEEP_SCRIPT], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert run.returncode == 0, run.stderr
+    assert "retracing" not in run.stderr + run.stdout
+
+
+def test_fits_over_k_trace_nothing_new() -> None:
+    """After the first k, other k of the same data reuse every traced graph."""
+    from kmeans_gui.engine import kernels
+
+    X = np.random.default_rng(3).normal(size=(500, 3))
+    KMeans(2, seed=0).fit(X)
+    list(iterate(X, 2, seed=0))
+    before = kernels.tracing_count()
+    for k in (3, 7, 9, 17):
+        KMeans(k, seed=0, n_init=2).fit(X)
+        list(iterate(X, k, seed=0))
+    assert kernels.tracing_count() == before
