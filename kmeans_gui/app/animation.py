@@ -27,9 +27,10 @@ from PySide6.QtWidgets import QApplication
 from kmeans_gui.data import DataError
 
 from .animation_file import ExportCancelled, load_encoder, write_animation
-from .animation_frames import FrameStep, pairing_inertia
+from .animation_frames import STATE, FrameStep
 from .frame_painter import MAX_TRAIL
 from .history import RunHistory
+from .picture import Picture, cost, picture_at, trail
 from .plot_export import TITLE_HEIGHT, RunTitle, paint_titled
 from .plot_space import PlotSpace
 from .scatter_view import ScatterView
@@ -84,41 +85,31 @@ class FrameRenderer:
         self.view.hide()
         self.view.deleteLater()  # with its timers (a pending re-bin must not outlive it)
 
-    def _trails(self, index: int) -> np.ndarray | None:
-        """Each centroid's path from its restart's first state to state ``index`` (plot units)."""
-        if not self.look.trails:
-            return None
-        history = self.history
-        first, _ = history.restart_range(history.frames[index].restart)
-        start = max(first, index - MAX_TRAIL + 1)
-        path = np.stack([history.frames[i].centroids for i in range(start, index + 1)])
-        t, k, d = path.shape
-        return self.space.project(path.reshape(t * k, d)).reshape(t, k, 2)
-
-    def inertia(self, step: FrameStep, labels: np.ndarray) -> float:
-        """The state's own inertia, or the cost of an update frame's pairing."""
-        frame = self.history.frames[step.centroids]
-        if step.is_state:
-            return frame.inertia
-        features = self.space.features
-        return pairing_inertia(
-            features.X, features.weights, frame.centroids, labels, self.title.metric
-        )
+    def picture(self, step: FrameStep) -> Picture:
+        """The step as the window would show it (an update or, after an edit, the edit)."""
+        half = not step.is_state
+        return picture_at(self.history, step.labels, half=half, half_steps=step.phase != STATE)
 
     def render(self, step: FrameStep) -> np.ndarray:
         """The frame as an (H, W, 3) uint8 RGB array."""
-        frame = self.history.frames[step.centroids]
-        labels = self.history.labels(step.labels)
+        picture = self.picture(step)
+        frame = picture.frame
+        trails = None
+        if self.look.trails:
+            path = trail(self.history, picture, MAX_TRAIL)
+            t, k, d = path.shape
+            trails = self.space.project(path.reshape(t * k, d)).reshape(t, k, 2)
         self.view.show_frame(
-            labels,
-            self.space.project(frame.centroids),
-            self._trails(step.centroids),
-            k=len(frame.centroids),
-            regions=self.space.regions(frame.centroids, self.title.metric),
+            picture.labels,
+            self.space.project(picture.centroids),
+            trails,
+            k=picture.k,
+            regions=self.space.regions(picture.centroids, self.title.metric),
         )
+        features = self.space.features
         line = self.title.line(
-            frame.iteration,
-            self.inertia(step, labels),
+            picture.iteration,
+            cost(features.X, features.weights, picture, self.title.metric),
             phase=step.phase,
             restart=(frame.restart, frame.n_restarts),
         )

@@ -36,6 +36,7 @@ from kmeans_gui.data import DataError
 from .animation import AnimationExport, FrameLook, FrameRenderer, describe
 from .animation_file import MAX_FPS, MAX_SIDE, MIN_SIDE, check_animation_path, frame_size
 from .animation_frames import frame_steps
+from .picture import HALF_STEPS_OFF, alternates
 from .plot_export import TITLE_HEIGHT, RunTitle
 
 DEFAULT_FPS = 4.0
@@ -81,7 +82,7 @@ class AnimationDialog(QDialog):
         self.half_steps_box = QCheckBox("Two frames per iteration: assignment, then update")
         self.half_steps_box.setEnabled(half_steps_allowed)
         if not half_steps_allowed:
-            self.half_steps_box.setToolTip("Half-steps are for Lloyd's algorithm")
+            self.half_steps_box.setToolTip(HALF_STEPS_OFF)
         self.fps_spin = QDoubleSpinBox(minimum=0.5, maximum=MAX_FPS, value=DEFAULT_FPS)
         self.fps_spin.setDecimals(1)
         self.fps_spin.setSuffix(" frames/s")
@@ -169,7 +170,7 @@ class AnimationExporter(QObject):
         stem = Path(self.window.table_path).stem if self.window.table_path else "run"
         default = str(Path(preferences.folder("exports")) / f"{stem}_run.gif")
         params = self.window.session.params
-        allowed = params is not None and params.algorithm == "lloyd"
+        allowed = params is not None and alternates(params.algorithm)
         dialog = AnimationDialog(self.window, default, iterations, size, allowed)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
@@ -211,7 +212,7 @@ class AnimationExporter(QObject):
             equal_aspect=window.scatter.equal_aspect,
             view_rect=(x0, y0, x1 - x0, y1 - y0),
         )
-        half_steps = request.half_steps and params.algorithm == "lloyd"
+        half_steps = request.half_steps and alternates(params.algorithm)
         steps = frame_steps(indices[0], indices[-1], half_steps)
         renderer = FrameRenderer(history, window.plot, title, size, look)
         job = AnimationExport(renderer, steps, target, fmt, request.fps, self)

@@ -59,10 +59,12 @@ def pairing_inertia(
     centroids: np.ndarray,
     labels: np.ndarray,
     metric: str = "euclidean",
+    algorithm: str = "lloyd",
 ) -> float:
-    """The cost of pairing rows with centroids that are not their nearest (an update frame):
-    the weighted sum of squared distances (euclidean) or of 1 - cos (cosine), as the engine
-    reports ``inertia`` for Lloyd."""
+    """The cost of pairing rows with centroids that are not their nearest (an update frame),
+    as the engine reports ``inertia``: the weighted sum of squared distances (euclidean) or of
+    1 - cos (cosine); for k-medoids of plain distances (euclidean, manhattan, cosine)."""
     distances = assigned_distances(X, centroids, labels, metric)
-    cost = distances * distances if metric == "euclidean" else distances
+    squared = metric == "euclidean" and algorithm != "kmedoids"
+    cost = distances * distances if squared else distances
     return float(cost.sum() if weights is None else np.dot(weights, cost))

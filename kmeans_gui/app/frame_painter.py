@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
-from .picture import ASSIGNMENT, EDITED, EDITING, UPDATE, Picture
+from .picture import ASSIGNMENT, EDITED, EDITING, UPDATE, Picture, trail
 from .plot_space import PlotSpace
 from .run_session import RunSession
 
@@ -82,7 +82,7 @@ class FramePainter(QObject):
         frame = picture.frame
         trails = None
         if self.trails_on():
-            path = _trail(session.history, picture)
+            path = trail(session.history, picture, MAX_TRAIL)
             t, k, d = path.shape
             trails = space.project(path.reshape(t * k, d)).reshape(t, k, 2)
         self.views.scatter.show_frame(
@@ -181,35 +181,3 @@ class FramePainter(QObject):
         seconds = float(np.median(updates)) if updates else frame.seconds
         fields["ms"].setText(f"engine {seconds * 1000:.1f} ms/iter")
         fields["device"].setText(frame.device)
-
-
-def _trail(history: Any, picture: Picture) -> np.ndarray:
-    """(T, K, D) centroid paths up to the picture: its restart's frames back to the last edit
-    that added, removed or renumbered centroids (a path of another centroid would be a lie),
-    then the picture's own centroids when they are not a state's (an update, an edit). An
-    edited centroid's path is the path of the one it was; an added one's starts where it is."""
-    frames = history.frames
-    first, _ = history.restart_range(picture.frame.restart)
-    start = picture.index
-    while start > max(first, picture.index - MAX_TRAIL + 1) and _continues(
-        frames[start - 1], frames[start]
-    ):
-        start -= 1
-    path = np.stack([frames[i].centroids for i in range(start, picture.index + 1)])
-    if not picture.between:
-        return path
-    same = picture.origin == tuple(range(len(picture.frame.centroids)))
-    if not same:
-        mapped = np.empty((len(path), picture.k, path.shape[2]))
-        for i, o in enumerate(picture.origin):
-            mapped[:, i] = path[:, o] if o is not None else picture.centroids[i]
-        path = mapped
-    return np.concatenate([path, picture.centroids[np.newaxis]])
-
-
-def _continues(previous: Any, frame: Any) -> bool:
-    """The frame's centroids are the previous frame's, moved (no edit renumbered them)."""
-    if frame.edit is None:
-        return True
-    k = len(frame.centroids)
-    return len(previous.centroids) == k and frame.edit == tuple(range(k))

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kmeans_gui.engine.distances import assigned_distances
-
+from .animation_frames import ASSIGNMENT, STATE, UPDATE, pairing_inertia
 from .centroid_edit import CentroidEdit
 from .history import Frame, RunHistory
 
@@ -33,9 +32,9 @@ HALF_STEPS_OFF = (
     "between, so they have no half-steps to show."
 )
 
-STATE = "state"  # a state of the stream (half-steps off)
-ASSIGNMENT = "assignment"  # a state, as the second half of its iteration
-UPDATE = "update"  # the centroids moved to their members' means, points not recoloured yet
+# Kinds of picture: STATE (a state of the stream, half-steps off), ASSIGNMENT (a state, as the
+# second half of its iteration), UPDATE (the centroids moved to their members' means, the points
+# not recoloured yet), as the animation export names its frames; and the user's edits:
 EDITED = "edited"  # the user's edit, as the history keeps it
 EDITING = "editing"  # an edit not run yet
 
@@ -130,14 +129,44 @@ def cost(
     metric: str,
 ) -> float | None:
     """The run's cost for the picture's pairing of points and centroids, as the engine
-    measures inertia (squared Euclidean for k-means, plain distances for k-medoids, 1 - cos
-    for cosine); None where a point has no centroid. The engine's own states carry their
+    measures inertia; None where a point has no centroid. The engine's own states carry their
     inertia: this is for the frames between them (an update lowers it, so does the
     assignment after it)."""
     labels = picture.labels
+    if not picture.between:
+        return picture.frame.inertia
     if labels is None or (labels.size and int(labels.max()) >= picture.k):
         return None
-    distances = assigned_distances(X, picture.centroids, labels, metric)
-    if metric == "euclidean" and picture.frame.algorithm != "kmedoids":
-        distances *= distances
-    return float(distances.sum() if weights is None else np.dot(weights, distances))
+    return pairing_inertia(X, weights, picture.centroids, labels, metric, picture.frame.algorithm)
+
+
+def trail(history: RunHistory, picture: Picture, max_length: int) -> np.ndarray:
+    """(T, K, D) centroid paths up to the picture (at most ``max_length`` states): its
+    restart's frames back to the last edit that added, removed or renumbered centroids (a path
+    of another centroid would be a lie), then the picture's own centroids when they are not a
+    state's (an update, an edit). An edited centroid's path is the path of the one it was; an
+    added one's starts where it is."""
+    frames = history.frames
+    first, _ = history.restart_range(picture.frame.restart)
+    start = picture.index
+    while start > max(first, picture.index - max_length + 1) and _continues(
+        frames[start - 1], frames[start]
+    ):
+        start -= 1
+    path = np.stack([frames[i].centroids for i in range(start, picture.index + 1)])
+    if not picture.between:
+        return path
+    if picture.origin != tuple(range(len(picture.frame.centroids))):
+        mapped = np.empty((len(path), picture.k, path.shape[2]))
+        for i, o in enumerate(picture.origin):
+            mapped[:, i] = path[:, o] if o is not None else picture.centroids[i]
+        path = mapped
+    return np.concatenate([path, picture.centroids[np.newaxis]])
+
+
+def _continues(previous: Frame, frame: Frame) -> bool:
+    """The frame's centroids are the previous frame's, moved (no edit renumbered them)."""
+    if frame.edit is None:
+        return True
+    k = len(frame.centroids)
+    return len(previous.centroids) == k and frame.edit == tuple(range(k))

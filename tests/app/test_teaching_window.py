@@ -142,7 +142,7 @@ def test_dragging_in_principal_components_says_why_it_is_off(qtbot, window):
     assert window.scatter.plotItem.vb.viewRange() == range_before  # and the view did not pan
 
 
-def test_editing_is_refused_while_the_run_plays(qtbot, window):
+def test_editing_is_refused_while_the_run_plays(qtbot, window, monkeypatch):
     load(qtbot, window, DATA / "spreads.csv")
     set_params(window, k=6, seed=1, init="random", max_iter=200)
     window.controls.set_speed(1)
@@ -150,7 +150,9 @@ def test_editing_is_refused_while_the_run_plays(qtbot, window):
         window.start_run()
     assert window.session.playback.playing
     said: list[str] = []
-    window.statusBar().messageChanged.connect(said.append)
+    bar = window.statusBar()
+    shown = bar.showMessage
+    monkeypatch.setattr(bar, "showMessage", lambda text, ms=0: (said.append(text), shown(text, ms)))
     (x0, x1), (y0, y1) = window.scatter.plotItem.vb.viewRange()
     double_click(qtbot, window, x0 + 0.05 * (x1 - x0), y0 + 0.05 * (y1 - y0))  # no centroid
     assert window.session.edit is None and any("Pause" in text for text in said)
@@ -263,3 +265,27 @@ def test_double_clicks_before_a_run_place_its_initial_centroids(qtbot, window):
     click_run(qtbot, window)
     first = window.session.history.frames[0]
     np.testing.assert_allclose(first.centroids, [targets[0], (6.0, 6.0)], atol=0.2)
+
+
+def test_an_edited_run_exports_as_an_animation_with_its_edit(qtbot, window, tmp_path):
+    import imageio.v2 as imageio
+
+    from kmeans_gui.app.animation_dialog import AnimationRequest
+
+    paused_run(qtbot, window, k=3)
+    window.half_steps_action.setChecked(True)
+    window.session.seek(2)  # the state after iteration 1
+    window.session.set_edit(window.session.edit_start(2).removed(0))  # k 3 -> 2
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT_MS):
+        window.session.resume()
+    history = window.session.history
+    out = tmp_path / "edited.gif"
+    request = AnimationRequest(str(out), 0, history.frames[-1].iteration, True, 5.0, (330, 250))
+    with qtbot.waitSignal(window.exported, timeout=60_000):
+        assert window.exporter.animation.export(request) is not None
+    reader = imageio.get_reader(out)
+    try:
+        n_frames = sum(1 for _ in reader)
+    finally:
+        reader.close()
+    assert n_frames == 2 * len(history) - 1  # the edit is the half-step before its state
