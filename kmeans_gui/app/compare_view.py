@@ -144,6 +144,7 @@ class ComparePane(QWidget):
                 lambda: self.space,
                 trails_on,
                 self,
+                playing=lambda: self.pair.playing,
             )
             for i, (session, scatter, fields) in enumerate(
                 zip(self.pair.sessions, self.scatters, self.fields, strict=True)

@@ -47,12 +47,16 @@ class FramePainter(QObject):
         plot_space: Callable[[], PlotSpace | None],
         trails_on: Callable[[], bool],
         parent: QObject | None = None,
+        playing: Callable[[], bool] | None = None,
     ) -> None:
+        """``playing`` says whether the animation plays (default: the session's playback
+        plays; runs side by side are played by another clock)."""
         super().__init__(parent)
         self.session = session
         self.views = views
         self.plot_space = plot_space
         self.trails_on = trails_on
+        self.playing = playing or (lambda: session.playback.playing)
         self._side_timer = QTimer(self, singleShot=True, interval=SIDE_VIEW_INTERVAL_MS)
         self._side_timer.timeout.connect(self._update_side_views)
         for key, tip in STATUS_TIPS.items():
@@ -92,7 +96,7 @@ class FramePainter(QObject):
             k=picture.k,
             regions=space.regions(picture.centroids, metric),
         )
-        playing = session.playback.playing
+        playing = self.playing()
         if not playing or frame.final or not self._side_timer.isActive():
             self._update_side_views()
             if playing:

@@ -18,14 +18,12 @@ import numpy as np
 
 
 def _compact(labels: np.ndarray) -> tuple[np.ndarray, int]:
-    """Labels as 0..m-1 (m = the number of distinct values) without sorting when they are
-    already small non-negative integers (cluster labels are)."""
+    """Labels as codes 0..m-1: as they are when they are small non-negative integers (cluster
+    labels are; a value no row has only adds an empty row to the table), else sorted."""
     if labels.dtype.kind in "ui" and labels.size:
         low, high = int(labels.min()), int(labels.max())
-        if low >= 0 and high < 4 * labels.size + 1024:
-            present = np.bincount(labels, minlength=high + 1) > 0
-            code = np.cumsum(present) - 1
-            return code[labels], int(present.sum())
+        if low >= 0 and high < 4096:
+            return labels, high + 1
     values, inverse = np.unique(labels, return_inverse=True)
     return inverse.reshape(-1), len(values)
 
@@ -52,7 +50,9 @@ def adjusted_rand_index(a: np.ndarray, b: np.ndarray) -> float:
         return 1.0
     codes_a, m_a = _compact(a)
     codes_b, m_b = _compact(b)
-    table = np.bincount(codes_a.astype(np.int64) * m_b + codes_b, minlength=m_a * m_b)
+    codes = codes_a.astype(np.int64) * m_b
+    codes += codes_b
+    table = np.bincount(codes, minlength=m_a * m_b)
     together_both = _pairs(table)  # pairs in one cluster in a and in one cluster in b
     together_a = _pairs(table.reshape(m_a, m_b).sum(axis=1))
     together_b = _pairs(table.reshape(m_a, m_b).sum(axis=0))
