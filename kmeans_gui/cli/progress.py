@@ -45,6 +45,17 @@ class Progress:
             self.stream.write(f"{message}\n")
         self.stream.flush()
 
+    def status(self, message: str) -> None:
+        """Show ``message`` at once: a long step with no progress of its own is starting."""
+        if not self.enabled:
+            return
+        if self.tty:
+            self.stream.write(f"\r\033[K{message}")
+            self.drawn = True
+        else:
+            self.stream.write(f"{message}\n")
+        self.stream.flush()
+
     def loading(self, fraction: float, message: str) -> None:
         self.show(f"{message} ({fraction:.0%})")
 
