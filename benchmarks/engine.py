@@ -19,48 +19,18 @@ import argparse
 import os
 import subprocess
 import sys
-import threading
 import time
 from functools import partial
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
+from memory import PeakMemory  # benchmarks/memory.py, beside this script
 from sklearn.cluster import KMeans as SkKMeans
 
 from kmeans_gui.engine import KMeans
 
 SHAPES = [(1_000_000, 2, 8), (200_000, 16, 32), (100_000, 64, 256)]
-PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def rss() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * PAGE
-
-
-class PeakMemory:
-    """Peak RSS above the level at entry, sampled by a background thread."""
-
-    def __enter__(self) -> PeakMemory:
-        self.base = self.peak = rss()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.001):
-            self.peak = max(self.peak, rss())
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, rss())
-
-    @property
-    def extra_mb(self) -> float:
-        return (self.peak - self.base) / 2**20
 
 
 def blobs(n: int, d: int, k: int, rng: np.random.Generator) -> np.ndarray:

@@ -34,6 +34,7 @@ from .features import (
     Scaler,
     check_column,
     column_as_float,
+    default_features,
     numeric_columns,
     prepare_features,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "cluster_profiles",
     "column_as_float",
     "default_exclusions",
+    "default_features",
     "export_centroids",
     "export_labelled",
     "final_centroids",

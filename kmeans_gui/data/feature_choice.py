@@ -49,11 +49,11 @@ def not_a_measurement(name: str, series: pd.Series) -> str | None:
     """'a year', 'a date', 'an identifier' when an integer column looks like one, else None."""
     if ptypes.is_bool_dtype(series.dtype) or not ptypes.is_integer_dtype(series.dtype):
         return None
-    values = series.dropna().to_numpy(dtype=np.int64)
+    values = series.dropna().to_numpy(dtype=np.float64)  # exact to 2**53; uint64 safe
     if values.size == 0:
         return None
     words = name_words(name)
-    low, high = int(values.min()), int(values.max())
+    low, high = values.min(), values.max()
     if low >= 1900 and high <= 2100:
         return "a year"
     if _YEAR_WORDS.intersection(words):

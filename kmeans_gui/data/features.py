@@ -56,6 +56,17 @@ def numeric_columns(frame: pd.DataFrame) -> list[str]:
     return names
 
 
+def default_features(
+    frame: pd.DataFrame, skip: Sequence[str | None] = ()
+) -> tuple[list[str], dict[str, str]]:
+    """The columns chosen when none are named: every numeric column not in ``skip`` (the weight
+    column, the one-hot ones) that does not look like a year, a date or an identifier; and
+    those left out for that, each with what it looks like ('a year')."""
+    candidates = [c for c in numeric_columns(frame) if c not in skip]
+    excluded = feature_choice.default_exclusions(frame, candidates)
+    return [c for c in candidates if c not in excluded], excluded
+
+
 @dataclass(frozen=True, eq=False)
 class Scaler:
     """An affine map per column: fit units = (user units - offset) / scale."""
@@ -264,9 +275,7 @@ def prepare_features(
         raise DataError(f"The weight column '{weight_column}' cannot also be a feature.")
     excluded: dict[str, str] = {}
     if columns is None:
-        candidates = [c for c in numeric_columns(frame) if c != weight_column and c not in encode]
-        excluded = feature_choice.default_exclusions(frame, candidates)
-        chosen = [c for c in candidates if c not in excluded]
+        chosen, excluded = default_features(frame, skip=[weight_column, *encode])
         if not chosen and not encode:
             if excluded:
                 raise DataError(

@@ -1,6 +1,6 @@
 """Choosing k: fit every k of a range and score each fit.
 
-Per k: the inertia (the elbow), the mean silhouette (``silhouette.py``) on a seeded sample of
+Per k: the inertia (the elbow), the mean silhouette (``silhouettes.py``) on a seeded sample of
 at most ``silhouette_sample`` rows (the same rows for every k, so the curve compares like with
 like), Calinski-Harabasz and Davies-Bouldin on every row (``validity.py``), and the gap
 statistic of Tibshirani, Walther and Hastie (2001) on the same sample:
@@ -51,6 +51,11 @@ def _check_ks(ks: object) -> list[int]:
     return [int(k) for k in values]
 
 
+def _check_count(name: str, value: object, least: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+        raise KMeansInputError(f"{name} must be a whole number of at least {least}, got {value!r}")
+
+
 def sweep(
     X: Any,
     ks: Iterable[int],
@@ -80,22 +85,8 @@ def sweep(
     arr = check_data(X)
     weights = check_weights(sample_weight, arr.shape[0])
     k_values = _check_ks(ks)
-    if (
-        isinstance(silhouette_sample, bool)
-        or not isinstance(silhouette_sample, (int, np.integer))
-        or silhouette_sample < 2
-    ):
-        raise KMeansInputError(
-            f"silhouette_sample must be a whole number of at least 2, got {silhouette_sample!r}"
-        )
-    if (
-        isinstance(gap_references, bool)
-        or not isinstance(gap_references, (int, np.integer))
-        or gap_references < 0
-    ):
-        raise KMeansInputError(
-            f"gap_references must be a whole number of at least 0, got {gap_references!r}"
-        )
+    _check_count("silhouette_sample", silhouette_sample, 2)
+    _check_count("gap_references", gap_references, 0)
     metric = kmeans_kwargs.get("metric", "euclidean")
     rows = sample_rows(arr.shape[0], weights, silhouette_sample, seed)
     n_rows = arr.shape[0] if weights is None else int(np.count_nonzero(weights))

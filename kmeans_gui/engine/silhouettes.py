@@ -115,7 +115,8 @@ def sample_rows(
 def _checked(
     X: object, labels: object, sample_weight: object, metric: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rows as the metric sees them (float64), label codes 0..K-1 and weights (ones if none)."""
+    """Rows as the metric sees them (float64, not centred: a difference of two inputs is
+    rounded once), label codes 0..K-1 and weights (ones if none)."""
     if metric not in METRIC_NAMES:
         raise KMeansInputError(
             f"the silhouette supports metric euclidean, manhattan or cosine, not {metric!r}"
@@ -132,8 +133,6 @@ def _checked(
                 "the cosine silhouette needs non-zero rows; some rows are all zeros"
             )
         x = unit_length(x)
-    else:  # centred: smaller numbers, the same differences
-        x = x - np.average(x, axis=0, weights=w)
     _, codes = np.unique(labels, return_inverse=True)
     return x, codes.reshape(-1).astype(np.int32), w
 

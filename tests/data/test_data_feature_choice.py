@@ -10,6 +10,7 @@ import pytest
 
 from kmeans_gui.data import (
     DataError,
+    default_features,
     load_table,
     not_a_measurement,
     numeric_columns,
@@ -114,6 +115,7 @@ def test_realistic_tables_keep_their_measurements(make, features, excluded) -> N
     assert list(chosen.columns) == features
     assert chosen.excluded == excluded
     assert set(numeric_columns(frame)) == {*features, *excluded}  # still offered as numbers
+    assert default_features(frame) == (features, excluded)
     note = chosen.exclusion_note("name it in --columns to use it")
     assert note is not None and note.endswith("name it in --columns to use it.")
     named = prepare_features(frame, [*excluded][:1], missing="mean")  # naming one still works
