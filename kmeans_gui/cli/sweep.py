@@ -8,7 +8,7 @@ import json
 import math
 
 from kmeans_gui.engine.state import SweepPoint
-from kmeans_gui.engine.suggest_k import suggest_k
+from kmeans_gui.engine.suggestions import suggest_k
 
 from .exit_codes import EXIT_OK
 from .fitting import SCALE_ADVICE, engine_options, load_engine, load_features

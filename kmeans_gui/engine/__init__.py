@@ -46,8 +46,8 @@ _LAZY = {
     "adjusted_rand_index": ".agreement",
     "normalized_mutual_info": ".agreement",
     "contingency": ".agreement",
-    "suggest_k": ".suggest_k",
-    "SuggestedK": ".suggest_k",
+    "suggest_k": ".suggestions",
+    "SuggestedK": ".suggestions",
     "sweep": ".choose_k",
 }
 
@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from .pca import principal_components
     from .scores import score_clustering
     from .silhouettes import silhouette, silhouette_samples
-    from .suggest_k import SuggestedK, suggest_k
+    from .suggestions import SuggestedK, suggest_k
     from .validity import calinski_harabasz, davies_bouldin
 
 

@@ -13,7 +13,7 @@ reference sets drawn uniformly in the sample's bounding box (once, seeded, the s
 every k) and clustered the same way with one restart and the same ``max_iter``. With sample
 weights, W_k is weighted and each reference row carries the sample's mean weight. The reference
 sets are as large as the sample, so on large data the gap costs B fits of the sample's size per
-k, not of the data's. Which k the curves suggest: ``suggest_k.py``.
+k, not of the data's. Which k the curves suggest: ``suggestions.py``.
 """
 
 from __future__ import annotations

@@ -123,6 +123,17 @@ def test_label_metrics_load_no_tensorflow() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_lazy_names_are_not_hidden_by_their_modules() -> None:
+    """Importing a submodule sets the package attribute of its name: none may be a function's."""
+    import importlib
+
+    import kmeans_gui.engine as engine
+
+    for name, module in engine._LAZY.items():
+        imported = importlib.import_module(module, "kmeans_gui.engine")
+        assert getattr(engine, name) is getattr(imported, name)
+
+
 def test_score_clustering_exact_then_sampled(blobs) -> None:
     X, _ = blobs
     labels = KMeans(5, seed=0).fit(X).labels_
