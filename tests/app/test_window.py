@@ -135,14 +135,21 @@ def test_pause_step_stop_and_scrub(qtbot, window):
     assert window.scatter.centroids is None
 
 
-def test_stop_takes_effect_within_an_iteration(qtbot, window, tmp_path):
-    rng = np.random.default_rng(2)
+def start_a_long_run(qtbot, window, tmp_path) -> None:
+    """A run that is far from done for many seconds: 100,000 rows, k = 40, tol 0."""
     path = tmp_path / "many.csv"
-    pd.DataFrame(rng.random((100_000, 2)), columns=["u", "v"]).to_csv(path, index=False)
+    pd.DataFrame(np.random.default_rng(2).random((100_000, 2)), columns=["u", "v"]).to_csv(
+        path, index=False
+    )
     load(qtbot, window, path)
     window.algorithm_panel.tol_edit.setText("0")
     set_params(window, k=40, seed=0, max_iter=100_000)
     qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(window.session.history) >= 2, timeout=RUN_TIMEOUT_MS)
+
+
+def test_stop_takes_effect_within_an_iteration(qtbot, window, tmp_path):
+    start_a_long_run(qtbot, window, tmp_path)
     qtbot.waitUntil(lambda: len(window.session.playback.history) >= 3, timeout=RUN_TIMEOUT_MS)
     with qtbot.waitSignal(window.runFinished, timeout=5_000):
         qtbot.mouseClick(window.controls.stop_button, Qt.MouseButton.LeftButton)
@@ -311,13 +318,9 @@ def test_engine_error_is_shown_in_a_dialog(qtbot, window, dialogs):
     assert len(dialogs) == 1 and "GPU" in dialogs[0]
 
 
-def test_closing_mid_run_ends_the_engine_process(qtbot, make_window):
+def test_closing_mid_run_ends_the_engine_process(qtbot, make_window, tmp_path):
     window = make_window(own_engine=True)
-    load(qtbot, window, DATA / "spreads.csv")
-    set_params(window, k=6, seed=0, init="random", max_iter=300)
-    window.controls.set_speed(1)
-    with qtbot.waitSignal(window.session.playback.frameChanged, timeout=RUN_TIMEOUT_MS):
-        qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
+    start_a_long_run(qtbot, window, tmp_path)
     process = window.engine.process._process
     assert window.session.computing and process.is_alive()
     window.close()
@@ -330,15 +333,7 @@ def test_a_killed_engine_is_said_in_one_sentence_and_run_starts_a_new_one(
     qtbot, make_window, dialogs, tmp_path
 ):
     window = make_window(own_engine=True)
-    path = tmp_path / "many.csv"
-    pd.DataFrame(np.random.default_rng(2).random((100_000, 2)), columns=["u", "v"]).to_csv(
-        path, index=False
-    )
-    load(qtbot, window, path)
-    window.algorithm_panel.tol_edit.setText("0")
-    set_params(window, k=40, seed=0, max_iter=100_000)  # far from done when it is killed
-    qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(window.session.history) >= 2, timeout=RUN_TIMEOUT_MS)
+    start_a_long_run(qtbot, window, tmp_path)  # far from done when it is killed
     assert window.session.computing
     first = window.engine.process_id()
     with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT_MS):
