@@ -18,108 +18,45 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtGui import (
-    QAction,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
-    QGuiApplication,
-    QKeySequence,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractSlider,
     QAbstractSpinBox,
-    QDockWidget,
     QFileDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
-    QScrollArea,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
 )
 
 from kmeans_gui.engine_host import EngineCrashed
 from kmeans_gui.engine_host.protocol import error_text
 
-from . import jobs
+from . import jobs, window_layout
 from .algorithm_panel import AlgorithmPanel
 from .background import BackgroundJobs
 from .centroid_editing import CentroidEditor
 from .compare_mode import CompareMode
-from .data_panel import PLOT_FEATURES, DataPanel
+from .data_panel import PLOT_FEATURES
+from .data_session import DataSession, LoadRequest
 from .engine_link import EngineLink
 from .exporter import Exporter
 from .frame_painter import FramePainter
-from .inertia_view import InertiaView
 from .membership_lines import MAX_LINES, MembershipLines, why_off
 from .picture import HALF_STEPS_OFF, alternates
 from .plot_space import PlotSpace
-from .point_controls import PointControls
 from .preferences import Preferences, PreferencesStore
-from .run_controls import RunControls
 from .run_parameters import PLACE
 from .run_session import Phase, RunRequest, RunSession
-from .samples import DEFAULT_SAMPLE, Sample, available_samples, sample_for
-from .scatter_view import PointStyle, ScatterView
+from .samples import DEFAULT_SAMPLE, Sample
+from .scatter_view import PointStyle
 from .session_files import SessionFiles
-from .sizes_view import SizesView
-from .status_line import StatusBar
 from .style import app_icon
 from .sweep_session import SweepSession
-from .sweep_view import SweepView
-
-LEFT_DOCK_MIN = 250  # the data and algorithm panels' width without clipping
-RIGHT_DOCK_MIN = 250
-STATUS_FIELDS = (
-    ("iteration", 110),
-    ("inertia", 150),
-    ("shift", 130),
-    ("changed", 120),
-    ("ms", 150),
-    ("device", 120),
-)
-
-
-SLIDER_KEYS = {
-    Qt.Key.Key_Left,
-    Qt.Key.Key_Right,
-    Qt.Key.Key_Up,
-    Qt.Key.Key_Down,
-    Qt.Key.Key_PageUp,
-    Qt.Key.Key_PageDown,
-    Qt.Key.Key_Home,
-    Qt.Key.Key_End,
-}
-
-
-class KeysForFocusedFields(QObject):
-    """Which keys a focused field keeps from the window's one-key shortcuts.
-
-    Number fields: Space is Run/Pause there, not a character (a focused spin box or line edit
-    claims Space to type it, so the shortcut never fired while, say, k had focus; a space is
-    never valid in a number, so the claim is declined). Sliders: the arrows, Home and End move
-    the slider (without this, Right stepped the run while the speed slider had focus).
-    """
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() != QEvent.Type.ShortcutOverride:
-            return False
-        if event.modifiers() != Qt.KeyboardModifier.NoModifier:
-            return False
-        if isinstance(watched, QAbstractSlider):
-            if event.key() in SLIDER_KEYS:
-                event.accept()  # the slider takes it; no shortcut fires
-                return True
-            return False
-        if event.key() == Qt.Key.Key_Space:
-            event.ignore()
-            return True
-        return False
 
 
 class MainWindow(QMainWindow):
@@ -164,24 +101,15 @@ class MainWindow(QMainWindow):
         self.sweep = SweepSession(self.engine, self)
         self.devices: list[str] = []
 
-        # The data on screen (not run state): what was loaded, prepared and plotted.
-        self.table: Any = None  # kmeans_gui.data.LoadedTable
-        self.table_path: str | None = None
-        self.sample: Sample | None = None
-        self.prepared: jobs.PreparedFeatures | None = None
-        self.plot: PlotSpace | None = None
-        self._numeric: list[str] = []
-        self._data_generation = 0  # bumps on every load/prepare: late results are dropped
-        self._plot_generation = 0
+        self.data = DataSession(self.background, self.engine, self)  # the table on screen
         self._syncing_k = False  # the window sets the panel's k to the edited centroids' count
-        self._after_plot: Any = None  # one call once the next table's points are drawn
         self._closing = False
         self._layout_restored = False
         self._docks_sized = False
 
-        self._build_views()
-        self._build_menus()
-        self._build_status_bar()
+        window_layout.build_views(self)
+        window_layout.build_menus(self)
+        window_layout.build_status_bar(self)
         self.painter = FramePainter(
             self.session, self, lambda: self.plot, self.trails_action.isChecked, self
         )
@@ -191,7 +119,7 @@ class MainWindow(QMainWindow):
         self.compare = CompareMode(self)
         self.session_files = SessionFiles(self)
         self._connect()
-        self._keys_filter = KeysForFocusedFields(self)
+        self._keys_filter = window_layout.KeysForFocusedFields(self)
         for field in (
             *self.findChildren(QAbstractSpinBox),
             *self.findChildren(QAbstractSlider),
@@ -209,6 +137,24 @@ class MainWindow(QMainWindow):
         else:
             QTimer.singleShot(0, self.engine.start)  # TensorFlow loads in its own process
 
+    # The data on screen, for the helpers that export, save and draw it.
+    @property
+    def table(self) -> Any:
+        """The table loaded (a ``kmeans_gui.data.LoadedTable``), or None."""
+        return self.data.table
+
+    @property
+    def table_path(self) -> str | None:
+        return self.data.path
+
+    @property
+    def prepared(self) -> jobs.PreparedFeatures | None:
+        return self.data.prepared
+
+    @property
+    def plot(self) -> PlotSpace | None:
+        return self.data.plot
+
     @staticmethod
     def _freeze_long_lived() -> None:
         """Keep the objects that live as long as the window out of garbage collection.
@@ -222,224 +168,14 @@ class MainWindow(QMainWindow):
         gc.freeze()
 
     # ------------------------------------------------------------------ construction
-    def _build_views(self) -> None:
-        self.scatter = ScatterView()
-        self.controls = RunControls()
-        self.data_panel = DataPanel()
-        self.algorithm_panel = AlgorithmPanel()
-        self.inertia_view = InertiaView()
-        self.sizes_view = SizesView()
-        self.sweep_view = SweepView()
-        self.stale_banner = QLabel("", self.scatter)
-        self.stale_banner.setObjectName("staleBanner")
-        self.stale_banner.hide()
-
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.scatter, 1)
-        layout.addWidget(self.controls)
-        self.setCentralWidget(central)
-
-        def dock(title: str, widget: QWidget, area: Qt.DockWidgetArea, scroll: bool = False):
-            d = QDockWidget(title, self)
-            d.setObjectName(title.replace(" ", "_").lower() + "_dock")
-            if scroll:
-                area_widget = QScrollArea()
-                area_widget.setWidgetResizable(True)
-                area_widget.setFrameShape(QScrollArea.Shape.NoFrame)
-                area_widget.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-                area_widget.setWidget(widget)
-                widget = area_widget
-            d.setWidget(widget)
-            d.setFeatures(
-                QDockWidget.DockWidgetFeature.DockWidgetMovable
-                | QDockWidget.DockWidgetFeature.DockWidgetClosable
-                | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-            )
-            self.addDockWidget(area, d)
-            return d
-
-        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
-        self.data_dock = dock("Data", self.data_panel, left, scroll=True)
-        self.algorithm_dock = dock("Algorithm", self.algorithm_panel, left, scroll=True)
-        self.inertia_dock = dock("Inertia", self.inertia_view, right)
-        self.sizes_dock = dock("Cluster sizes", self.sizes_view, right)
-        self.sweep_dock = dock("Choose k", self.sweep_view, right)
-        self.tabifyDockWidget(self.sizes_dock, self.sweep_dock)
-        self.sizes_dock.raise_()
-        self.resize(1440, 900)
-        self._size_docks()
-
-    def _size_docks(self) -> None:
-        """Share the width out: ~23% left (at least its panels' width), ~25% right."""
-        width = self.width()
-        left = max(LEFT_DOCK_MIN, round(0.23 * width))
-        right = max(RIGHT_DOCK_MIN, round(0.25 * width))
-        self.resizeDocks([self.inertia_dock, self.sizes_dock], [380, 420], Qt.Orientation.Vertical)
-        self.resizeDocks(
-            [self.data_dock, self.inertia_dock], [left, right], Qt.Orientation.Horizontal
-        )
-        # The algorithm panel gets the height it needs (it does not grow), the data panel the
-        # rest: its feature list and notes are what a tall table needs room for.
-        title = self.algorithm_dock.style().pixelMetric(
-            self.algorithm_dock.style().PixelMetric.PM_TitleBarHeight
-        )
-        algorithm = self.algorithm_panel.sizeHint().height() + title + 28  # + frame, margins
-        self.resizeDocks(
-            [self.data_dock, self.algorithm_dock],
-            [max(self.height() - algorithm, 200), algorithm],
-            Qt.Orientation.Vertical,
-        )
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self._docks_sized:
             self._docks_sized = True
-            self._fit_screen()
+            window_layout.fit_screen(self)
             if not self._layout_restored:  # once the window has its final size
-                QTimer.singleShot(0, self._size_docks)
-
-    def _fit_screen(self) -> None:
-        """Never larger than the screen the window opens on (a restored size from a bigger
-        monitor, or the default 1440 x 900 on a 1280 x 800 laptop, would hide the controls)."""
-        screen = self.screen()
-        if screen is None or QGuiApplication.platformName() == "offscreen":
-            return  # offscreen (tests, --screenshot): the size asked for is the size drawn
-        room = screen.availableGeometry()
-        self.data_panel.set_visible_columns(12 if room.height() >= 950 else 7)
-        width = min(self.width(), room.width())
-        height = min(self.height(), room.height())
-        if (width, height) != (self.width(), self.height()):
-            self.resize(width, height)
-            self.move(room.left() + (room.width() - width) // 2, room.top())
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self.open_action = file_menu.addAction("&Open…", self.open_dialog)
-        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
-        self.samples_menu = file_menu.addMenu("Open &sample")
-        for sample in available_samples():
-            self.samples_menu.addAction(sample.title, lambda s=sample: self.open_sample(s))
-        self.recent_menu = file_menu.addMenu("Open &recent")
-        self.open_session_action = file_menu.addAction(
-            "Open sess&ion…", lambda: self.session_files.open_session_dialog()
-        )
-        self.save_session_action = file_menu.addAction(
-            "Sa&ve session…", lambda: self.session_files.save_session_dialog()
-        )
-        self.save_session_action.setShortcut(QKeySequence.StandardKey.Save)
-        file_menu.addSeparator()
-        self.export_labelled_action = file_menu.addAction(
-            "&Export labelled data…", lambda: self.exporter.export_labelled_dialog()
-        )
-        self.export_labelled_action.setShortcut(QKeySequence("Ctrl+E"))
-        self.export_centroids_action = file_menu.addAction(
-            "Export &centroids…", lambda: self.exporter.export_centroids_dialog()
-        )
-        self.export_plot_action = file_menu.addAction(
-            "Export &plot as PNG/SVG…", lambda: self.exporter.export_plot_dialog()
-        )
-        self.export_model_action = file_menu.addAction(
-            "Export &model…", lambda: self.session_files.export_model_dialog()
-        )
-        self.copy_python_action = file_menu.addAction(
-            "Copy as P&ython", lambda: self.session_files.copy_as_python()
-        )
-        self.copy_python_action.setToolTip(
-            "A short script that reproduces this run with kmeans_gui.data and KMeans, for a "
-            "notebook"
-        )
-        self.export_animation_action = file_menu.addAction(
-            "Export &animation (GIF/MP4)…", lambda: self.exporter.export_animation_dialog()
-        )
-        file_menu.addSeparator()
-        quit_action = file_menu.addAction("&Quit", self.close)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-
-        run_menu = bar.addMenu("&Run")
-        self.run_action = QAction("Run / Pause", self)
-        self.run_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
-        self.run_action.triggered.connect(self.toggle_run)
-        self.step_action = QAction("Step one iteration", self)
-        self.step_action.setShortcut(QKeySequence(Qt.Key.Key_Right))
-        self.step_action.triggered.connect(self.step)
-        self.stop_action = QAction("Stop", self)
-        self.stop_action.triggered.connect(self.stop_run)
-        self.reset_action = QAction("Reset", self)
-        self.reset_action.triggered.connect(self._on_reset_asked)
-        for action in (self.run_action, self.step_action, self.stop_action, self.reset_action):
-            # also from a floating dock (a window of its own)
-            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-            run_menu.addAction(action)
-            self.addAction(action)
-
-        view_menu = self.view_menu = bar.addMenu("&View")
-        self.voronoi_action = QAction("Voronoi regions", self, checkable=True)
-        self.trails_action = QAction("Centroid trails", self, checkable=True, checked=True)
-        self.legend_action = QAction("Legend", self, checkable=True, checked=True)
-        self.zoom_action = QAction("Reset zoom", self)
-        self.aspect_action = QAction("Equal aspect", self, checkable=True)
-        self.aspect_action.setToolTip(
-            "Same scale on both axes, for columns in the same unit (on for the GPS sample)"
-        )
-        self.half_steps_action = QAction("Half-steps (assign, then update)", self, checkable=True)
-        self.half_steps_action.setShortcut(QKeySequence("H"))
-        self.half_steps_action.setIconText("Half-steps")
-        self.membership_action = QAction("Membership lines", self, checkable=True)
-        view_menu.setToolTipsVisible(True)  # disabled entries say why there
-        for action in (
-            self.voronoi_action,
-            self.trails_action,
-            self.half_steps_action,
-            self.membership_action,
-            self.aspect_action,
-        ):
-            view_menu.addAction(action)
-        view_menu.addAction(self.legend_action)
-        view_menu.addAction(self.zoom_action)
-        view_menu.addSeparator()
-        for d in (self.data_dock, self.algorithm_dock, self.inertia_dock, self.sizes_dock):
-            view_menu.addAction(d.toggleViewAction())
-        view_menu.addAction(self.sweep_dock.toggleViewAction())
-
-        toolbar = self.plot_toolbar = QToolBar("Plot", self)
-        toolbar.setObjectName("plot_toolbar")
-        toolbar.setMovable(False)
-        for action in (
-            self.voronoi_action,
-            self.trails_action,
-            self.half_steps_action,
-            self.membership_action,
-            self.zoom_action,
-            self.export_plot_action,
-        ):
-            toolbar.addAction(action)
-        toolbar.addSeparator()
-        self.point_controls = PointControls(self)
-        toolbar.addWidget(self.point_controls)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
-
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction("About kmeans-gui", self._about)
-
-    def _build_status_bar(self) -> None:
-        bar = StatusBar(self)
-        self.setStatusBar(bar)
-        self.status_fields: dict[str, QLabel] = {}
-        for key, width in STATUS_FIELDS:
-            label = QLabel("")
-            label.setMinimumWidth(width)
-            self.status_fields[key] = label
-            bar.addPermanentWidget(label)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setMaximumWidth(160)
-        self.progress_bar.setMaximumHeight(14)
-        self.progress_bar.hide()
-        bar.addPermanentWidget(self.progress_bar)
-        self.status_fields["device"].setText("loading TensorFlow…")
+                QTimer.singleShot(0, lambda: window_layout.size_docks(self))
 
     def _connect(self) -> None:
         c, session, panel = self.controls, self.session, self.algorithm_panel
@@ -469,6 +205,19 @@ class MainWindow(QMainWindow):
         self.sweep_view.sweepRequested.connect(self.start_sweep)
         self.sweep_view.cancelRequested.connect(self.sweep.cancel)
         self.sweep_view.kChosen.connect(panel.set_k)
+
+        data = self.data
+        data.progress.connect(self._on_load_progress)
+        data.tableLoaded.connect(self._on_table_loaded)
+        data.sessionFileFound.connect(self._on_session_file)
+        data.loadFailed.connect(self._on_load_failed)
+        data.featuresPrepared.connect(self._on_features_prepared)
+        data.prepareFailed.connect(self._on_prepare_failed)
+        data.projecting.connect(
+            lambda: self.statusBar().showMessage("Computing principal components…")
+        )
+        data.pointsPlaced.connect(self._on_points_placed)
+        data.plotFailed.connect(self._on_job_failed)
 
         self.engine.ready.connect(self._on_engine_ready)
         self.engine.crashed.connect(self._on_engine_crashed)
@@ -574,80 +323,63 @@ class MainWindow(QMainWindow):
         opened at launch when the user's own settings were restored: their k wins.
         ``feature_spec`` (a session's FeatureSpec) chooses the columns, missing values, scaling
         and weights; ``then()`` is called once the new table's points are drawn."""
-        self._data_generation += 1
-        generation = self._data_generation
-        self._after_plot = None
         self.statusBar().showMessage(f"Loading {Path(path).name}…")
         self.progress_bar.setRange(0, 100)
         self.progress_bar.setValue(0)
         self.progress_bar.show()
-        self.background.run(
-            jobs.load,
-            path,
-            on_result=lambda table: self._on_loaded(
-                generation, path, table, at_launch, feature_spec, then
-            ),
-            on_error=lambda exc: self._on_load_failed(generation, exc),
-            on_progress=self._on_load_progress,
-        )
+        self.data.load(LoadRequest(path, at_launch, feature_spec, then))
 
     def _on_load_progress(self, fraction: float, message: str) -> None:
         self.progress_bar.setValue(int(100 * fraction))
         if message:
             self.statusBar().showMessage(message)
 
-    def _on_load_failed(self, generation: int, exc: Exception) -> None:
+    def _load_ended(self) -> None:
         self.progress_bar.hide()
         self.statusBar().clearMessage()
-        if generation == self._data_generation:
-            self.show_exception(exc)
 
-    def _on_loaded(
-        self, generation: int, path: str, table: Any, at_launch: bool, spec: Any, then: Any
-    ) -> None:
-        self.progress_bar.hide()
-        self.statusBar().clearMessage()
-        if generation != self._data_generation or self._closing:
-            return
-        if isinstance(table, jobs.SessionFileFound):
-            self.session_files.open_session(path)
-            return
+    def _on_load_failed(self, exc: Exception) -> None:
+        self._load_ended()
+        self.show_exception(exc)
+
+    def _on_session_file(self, path: str) -> None:
+        self._load_ended()
+        self.session_files.open_session(path)
+
+    def _on_table_loaded(self, request: LoadRequest) -> None:
+        """A new table: forget the run and the sweep, show its columns, ask for its features."""
+        self._load_ended()
         self.reset_run()
         self.inertia_view.clear_all()
         self.sweep.clear()
         self.sweep_view.reset()
-        self.table, self.table_path = table, path
-        self.prepared, self.plot = None, None
-        self.sample = sample_for(path)
-        frame = table.frame
-        numeric = jobs.numeric_columns(frame)
-        self._numeric = numeric
+        data, path, spec = self.data, request.path, request.spec
+        sample, frame = data.sample, data.table.frame
         columns = [str(c) for c in frame.columns]
-        chosen = list(self.sample.features) if self.sample and self.sample.features else None
-        weight = self.sample.weight if self.sample else None
+        chosen = list(sample.features) if sample and sample.features else None
+        weight = sample.weight if sample else None
         if spec is not None:
             chosen, weight = list(spec.columns), spec.weight_column
             saved = dataclasses.replace(
                 self.data_panel.choices(), missing=spec.missing, scale=spec.scale
             )
             self.data_panel.apply(saved)
-        notes = list(getattr(table, "notes", []) or [])
-        self.data_panel.set_table(Path(path).name, len(frame), columns, numeric, notes, chosen)
-        self.algorithm_panel.set_weight_columns(numeric, weight)
-        if self.sample is not None:
-            if not (at_launch and self.restored):
-                self.algorithm_panel.set_k(self.sample.k)
-            if self.sample.plot:
-                self.data_panel.set_plot_choice(PLOT_FEATURES, *self.sample.plot)
-        equal = self.preferences.view.equal_aspect or bool(self.sample and self.sample.equal_aspect)
+        notes = list(getattr(data.table, "notes", []) or [])
+        self.data_panel.set_table(Path(path).name, len(frame), columns, data.numeric, notes, chosen)
+        self.algorithm_panel.set_weight_columns(data.numeric, weight)
+        if sample is not None:
+            if not (request.at_launch and self.restored):
+                self.algorithm_panel.set_k(sample.k)
+            if sample.plot:
+                self.data_panel.set_plot_choice(PLOT_FEATURES, *sample.plot)
+        equal = self.preferences.view.equal_aspect or bool(sample and sample.equal_aspect)
         self.aspect_action.setChecked(equal)
         self.setWindowTitle(f"{Path(path).name} — kmeans-gui")
-        if self.sample is None:
+        if sample is None:
             self.preferences.set_folder("tables", path)
         self.preferences.add_recent(path)
         self.refresh_recent_menu()
         self.prepare_features()
-        self._after_plot = then
 
     def refresh_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -678,36 +410,20 @@ class MainWindow(QMainWindow):
     def prepare_features(self) -> None:
         """Recompute the feature matrix after a change of columns, missing-value rule, scale or
         weight column."""
-        if self.table is None:
+        if self.data.table is None:
             return
-        self._data_generation += 1
-        generation = self._data_generation
         weight = self.algorithm_panel.weight_column()
         if weight is not None:
             self.data_panel.uncheck_column(weight)  # a weight cannot also be a feature
         choice = self.data_panel.feature_choice()
         # No numeric column at all: let the data layer pick (and refuse with the sentence the
         # command line shows), rather than "choose at least one column" from an empty list.
-        columns = list(choice.columns) if choice.columns or self._numeric else None
+        columns = list(choice.columns) if choice.columns or self.data.numeric else None
         self.reset_run()
         self.sweep.clear()
-        self.background.run(
-            jobs.prepare,
-            self.table.frame,
-            columns,
-            choice.missing,
-            choice.scale,
-            weight,
-            on_result=lambda prepared: self._on_prepared(generation, prepared),
-            on_error=lambda exc: self._on_prepare_failed(generation, exc),
-        )
+        self.data.prepare(columns, choice.missing, choice.scale, weight)
 
-    def _on_prepare_failed(self, generation: int, exc: Exception) -> None:
-        if generation != self._data_generation or self._closing:
-            return
-        message = error_text(exc)
-        self.prepared = None
-        self.plot = None
+    def _on_prepare_failed(self, message: str) -> None:
         self.reset_run()
         self.scatter.set_points(None)
         self.compare.pane.set_space(None)
@@ -722,10 +438,8 @@ class MainWindow(QMainWindow):
         self.controls.set_runnable(runnable, why_not)
         self._update_controls()
 
-    def _on_prepared(self, generation: int, prepared: jobs.PreparedFeatures) -> None:
-        if generation != self._data_generation or self._closing:
-            return
-        self.prepared = prepared
+    def _on_features_prepared(self) -> None:
+        prepared = self.data.prepared
         features = prepared.features
         self.data_panel.set_left_out(
             features.n_used, prepared.left_out_rows.tolist(), features.notes()
@@ -734,45 +448,18 @@ class MainWindow(QMainWindow):
         self.update_plot()
 
     def update_plot(self) -> None:
-        """Place the points: two feature columns (in the file's units) or principal components
-        (computed by the engine, on the features as the fit sees them)."""
-        if self.prepared is None:
-            return
-        self._plot_generation += 1
-        generation = self._plot_generation
-        features = self.prepared.features
-        choice = self.data_panel.plot_choice()
+        """Place the points as the data panel's plot choice says."""
         self._update_plot_options()
-        if choice.mode == PLOT_FEATURES or features.X.shape[1] < 3:
-            self._set_plot(PlotSpace.of_features(features, choice.x, choice.y))
-            return
-        self.statusBar().showMessage("Computing principal components…")
-        self.engine.projection(
-            features.X,
-            on_result=lambda result: self._on_projection(generation, features, result),
-            on_error=self._on_job_failed,
-        )
+        self.data.place(self.data_panel.plot_choice())
 
-    def _on_projection(self, generation: int, features: Any, result: dict) -> None:
-        if generation != self._plot_generation or self._closing:
-            return
-        self.statusBar().clearMessage()
-        self._set_plot(
-            PlotSpace.of_components(
-                features, result["scores"], result["affine"], result["explained"]
-            )
-        )
-
-    def _set_plot(self, space: PlotSpace) -> None:
-        self.plot = space
+    def _on_points_placed(self) -> None:
+        self.statusBar().clearMessage()  # "Computing principal components…"
+        space = self.plot
         self.scatter.set_points(space.xy, space.x_label, space.y_label)
         self.compare.pane.set_space(space)
         self._update_plot_options()
         self.painter.redraw()
         self.dataReady.emit()
-        then, self._after_plot = self._after_plot, None
-        if then is not None:
-            then()
 
     def _update_plot_options(self) -> None:
         features_plotted = self.data_panel.plot_choice().mode == PLOT_FEATURES
@@ -901,7 +588,8 @@ class MainWindow(QMainWindow):
         else:
             self.session.stop()
 
-    def _on_reset_asked(self) -> None:
+    def reset(self) -> None:
+        """Reset: the side-by-side pair when comparing, else the run."""
         if self.compare.active:
             self.compare.pane.reset()
         else:
@@ -1044,19 +732,11 @@ class MainWindow(QMainWindow):
         self.show_error(sentence, title="kmeans-gui: the engine stopped")
 
     # ------------------------------------------------------------------ misc
-    def _about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About kmeans-gui",
-            "<b>kmeans-gui</b><br>Watch k-means work, iteration by iteration, on a TensorFlow "
-            "engine.<br><br>Space: run/pause · Right: step · H: half-steps · Ctrl+K: two runs "
-            "side by side · drag a centroid to move it, double-click to add one, right-click "
-            "to remove it · drag a file onto the window to open it.",
-        )
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Save the preferences, stop the run and the sweep, end the engine process."""
         self._closing = True
+        self.data.close()
         self.save_preferences()
         self.session.reset()
         self.compare.pane.reset()

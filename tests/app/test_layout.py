@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from kmeans_gui.app import window_layout
+
 from .conftest import DATA, load
 from .test_window import click_run, set_params
 
@@ -11,7 +13,7 @@ from .test_window import click_run, set_params
 @pytest.mark.parametrize("size", [(1000, 700), (1200, 800)])
 def test_restart_picker_does_not_squeeze_the_docks(qtbot, window, size):
     window.resize(*size)
-    window._size_docks()  # what the first show does for a fresh layout
+    window_layout.size_docks(window)  # what the first show does for a fresh layout
     load(qtbot, window, DATA / "spreads.csv")
     set_params(window, k=6, seed=5, init="random", n_init=4, max_iter=60)
     click_run(qtbot, window)
