@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QResizeEvent,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
@@ -57,6 +59,8 @@ from .scatter_view import PointStyle
 from .session_files import SessionFiles
 from .style import app_icon
 from .sweep_session import SweepSession
+
+FIRST_SIZES_S = 2.0  # how long after the first show the docks follow the window's size
 
 
 class MainWindow(QMainWindow):
@@ -106,6 +110,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._layout_restored = False
         self._docks_sized = False
+        self._first_sizes_until = 0.0  # see resizeEvent
 
         window_layout.build_views(self)
         window_layout.build_menus(self)
@@ -175,7 +180,16 @@ class MainWindow(QMainWindow):
             self._docks_sized = True
             window_layout.fit_screen(self)
             if not self._layout_restored:  # once the window has its final size
+                self._first_sizes_until = time.monotonic() + FIRST_SIZES_S
                 QTimer.singleShot(0, lambda: window_layout.size_docks(self))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Docks follow the window's first sizes: a window manager maximises a window that
+        would not fit some time after it was shown, and the docks sized for the first size
+        would leave the algorithm panel scrolling under an empty data panel."""
+        super().resizeEvent(event)
+        if time.monotonic() < self._first_sizes_until:
+            QTimer.singleShot(0, lambda: window_layout.size_docks(self))
 
     def _connect(self) -> None:
         c, session, panel = self.controls, self.session, self.algorithm_panel
