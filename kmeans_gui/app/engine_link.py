@@ -57,6 +57,12 @@ class EngineLink(QObject):
         return self.process.process_id()
 
     # ------------------------------------------------------------------ jobs
+    def share_soon(self, matrix: np.ndarray, weights: np.ndarray | None) -> None:
+        """Start copying new features into shared memory now, on a worker thread, so that the
+        Run that follows does not wait for the copy on the GUI thread."""
+        if self._shared is None or self._shared[0] is not matrix or self._shared[1] is not weights:
+            self._shared = (matrix, weights, self.process.share(matrix, weights, background=True))
+
     def run(
         self, matrix: np.ndarray, weights: np.ndarray | None, n_clusters: int, kwargs: dict, **cb
     ) -> Job:

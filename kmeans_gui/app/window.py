@@ -440,7 +440,7 @@ class MainWindow(QMainWindow):
     def _on_prepare_failed(self, message: str) -> None:
         self.reset_run()
         self.scatter.set_points(None)
-        self.compare.pane.set_space(None)
+        self.compare.set_space(None)
         self.inertia_view.clear_all()
         self.sweep_view.reset()
         self.data_panel.set_left_out(0, [], [message])
@@ -459,6 +459,7 @@ class MainWindow(QMainWindow):
             features.n_used, prepared.left_out_rows.tolist(), features.notes()
         )
         self._set_runnable(True)
+        self.engine.share_soon(features.X, features.weights)
         self.update_plot()
 
     def update_plot(self) -> None:
@@ -470,7 +471,7 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()  # "Computing principal components…"
         space = self.plot
         self.scatter.set_points(space.xy, space.x_label, space.y_label)
-        self.compare.pane.set_space(space)
+        self.compare.set_space(space)
         self._update_plot_options()
         self.painter.redraw()
         self.dataReady.emit()
