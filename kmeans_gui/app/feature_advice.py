@@ -33,9 +33,12 @@ def category_columns(frame: Any, numeric: list[str]) -> dict[str, int]:
         series = frame[name]
         if series.dtype.kind in "mM":  # dates are not categories
             continue
-        if series.iloc[:HEAD_ROWS].nunique(dropna=True) > MAX_CATEGORIES:
+        try:
+            if series.iloc[:HEAD_ROWS].nunique(dropna=True) > MAX_CATEGORIES:
+                continue
+            count = int(series.nunique(dropna=True))
+        except TypeError:  # unhashable cells (lists read from JSON): not categories
             continue
-        count = int(series.nunique(dropna=True))
         if 2 <= count <= MAX_CATEGORIES:
             found[str(name)] = count
     return found

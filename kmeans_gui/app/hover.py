@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QPoint, QPointF
-from PySide6.QtWidgets import QToolTip
+from PySide6.QtCore import QObject, QPoint, QPointF, Qt
+from PySide6.QtWidgets import QApplication, QToolTip
 
 from kmeans_gui.engine.distances import distance_blocks
 
@@ -169,7 +169,8 @@ class HoverTips(QObject):
 
     def _on_moved(self, scene_pos: QPointF) -> None:
         vb = self.scatter.plotItem.vb
-        if not vb.sceneBoundingRect().contains(scene_pos):
+        dragging = QApplication.mouseButtons() != Qt.MouseButton.NoButton  # moving a centroid
+        if dragging or not vb.sceneBoundingRect().contains(scene_pos):
             self._show("", QPoint())
             return
         point = vb.mapSceneToView(scene_pos)

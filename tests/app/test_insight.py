@@ -172,3 +172,15 @@ def test_hover_on_a_rasterised_plot_finds_the_point_under_the_mouse(qtbot, windo
     corner = int(np.argmax(xy[:, 0] + xy[:, 1]))  # the outermost point: alone where it is
     text = hover(qtbot, window, xy[corner])
     assert text.startswith(f"Row {corner + 1:,}\n") and "No run yet" in text
+
+
+def test_principal_component_axes_say_the_variance_they_explain(qtbot, window):
+    from sklearn.decomposition import PCA
+
+    load(qtbot, window, DATA / "iris.csv")
+    with qtbot.waitSignal(window.dataReady, timeout=30_000):
+        window.data_panel.set_plot_choice("pca")
+    explained = PCA(2).fit(window.prepared.features.X).explained_variance_ratio_
+    label = window.scatter.plotItem.getAxis("bottom").labelText
+    assert label == f"principal component 1 ({100 * explained[0]:.0f}% of the variance)"
+    assert f"({100 * explained[1]:.0f}% of the variance)" in window.plot.y_label
