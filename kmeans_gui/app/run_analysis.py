@@ -64,6 +64,7 @@ class RunAnalysis(QObject):
         self._scores_generation = 0
         self._compare_generation = 0
         self._result: tuple[Any, np.ndarray, int] | None = None  # (features, labels, k)
+        self._scores_job: Any = None  # cancelled by a new run: skipped if not started yet
 
         session, data = window.session, window.data
         session.finished.connect(self._on_run_finished)
@@ -91,6 +92,9 @@ class RunAnalysis(QObject):
     # -- scores of the finished run ----------------------------------------------------------
     def _on_phase(self, phase: Phase) -> None:
         if phase in (Phase.IDLE, Phase.STARTING):
+            if self._scores_job is not None:
+                self._scores_job.cancel()
+                self._scores_job = None
             self._scores_generation += 1
             self._compare_generation += 1
             self._result = None
@@ -110,7 +114,7 @@ class RunAnalysis(QObject):
         generation = self._scores_generation
         self.panel.clear_scores("Computing the scores…")
         kwargs = {"metric": params.metric, "seed": params.seed, "device": params.device}
-        window.engine.scores(
+        self._scores_job = window.engine.scores(
             features.X,
             features.weights,
             labels,

@@ -15,14 +15,18 @@ from .test_window import click_run, set_params
 
 
 def hover(qtbot, window, xy) -> str:
-    """Move the mouse over plot position ``xy`` and return the tooltip shown."""
-    scatter = window.scatter
-    qtbot.waitUntil(lambda: window.analysis.hover.index() is not None, timeout=10_000)
-    scene = scatter.plotItem.vb.mapViewToScene(pg_point(xy))
-    widget = scatter.mapFromScene(scene)
-    qtbot.mouseMove(scatter.viewport(), QPoint(widget.x(), widget.y()))
-    qtbot.waitUntil(lambda: window.analysis.hover.text != "", timeout=3_000)
-    return window.analysis.hover.text
+    """Move the mouse over plot position ``xy`` and return the tooltip shown (the position is
+    mapped again on each try: the docks may still be settling their sizes)."""
+    scatter, tips = window.scatter, window.analysis.hover
+    qtbot.waitUntil(lambda: tips.index() is not None, timeout=10_000)
+    for attempt in range(3):
+        tips.text = ""
+        widget = scatter.mapFromScene(scatter.plotItem.vb.mapViewToScene(pg_point(xy)))
+        qtbot.mouseMove(scatter.viewport(), QPoint(widget.x() + attempt, widget.y()))
+        qtbot.waitUntil(lambda: tips.text != "", timeout=3_000)
+        if tips.text == tips.tip_at(float(xy[0]), float(xy[1])):
+            return tips.text
+    raise AssertionError(f"no tooltip at {xy}: {tips.text!r}")
 
 
 def pg_point(xy):
@@ -60,7 +64,6 @@ def test_hovering_a_point_and_a_centroid_tells_what_they_are(qtbot, window):
     assert f"Distance to its centroid: {d[own]:.4g}" in text
     assert f"Second-nearest centroid: {second}, at {d[second]:.4g}" in text
 
-    window.analysis.hover.text = ""
     c = 1
     text = hover(qtbot, window, window.scatter.centroids[c])
     size = int((labels == c).sum())
