@@ -81,6 +81,12 @@ class EngineLink(QObject):
         weights = self._shared[1] if unweighted else None  # the axes ignore weights
         return self._submit("projection", matrix, weights, **cb)
 
+    def scores(
+        self, matrix: np.ndarray, weights: np.ndarray | None, labels: np.ndarray, kwargs: dict, **cb
+    ) -> Job:
+        """``engine.score_clustering(matrix, labels, **kwargs)``: ``on_result(ClusterScores)``."""
+        return self._submit("scores", matrix, weights, labels, kwargs=kwargs, **cb)
+
     def _submit(self, name: str, matrix: np.ndarray, weights: np.ndarray | None, *args, **cb):
         if not self.process.alive:
             self.start()  # after a crash: a new child, TensorFlow loads again

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from kmeans_gui.engine_host import EngineCrashed
 from kmeans_gui.engine_host.protocol import error_text
 
-from . import jobs, window_layout
+from . import feature_advice, jobs, window_layout
 from .algorithm_panel import AlgorithmPanel
 from .background import BackgroundJobs
 from .centroid_editing import CentroidEditor
@@ -52,6 +52,7 @@ from .membership_lines import MAX_LINES, MembershipLines, why_off
 from .picture import HALF_STEPS_OFF, alternates
 from .plot_space import PlotSpace
 from .preferences import Preferences, PreferencesStore
+from .run_analysis import RunAnalysis
 from .run_parameters import PLACE
 from .run_session import Phase, RunRequest, RunSession
 from .samples import DEFAULT_SAMPLE, Sample
@@ -124,6 +125,7 @@ class MainWindow(QMainWindow):
         self.compare = CompareMode(self)
         self.session_files = SessionFiles(self)
         self._connect()
+        self.analysis = RunAnalysis(self)  # hover, scores, a reference column, colour by column
         self._keys_filter = window_layout.KeysForFocusedFields(self)
         for field in (
             *self.findChildren(QAbstractSpinBox),
@@ -373,13 +375,24 @@ class MainWindow(QMainWindow):
         chosen = list(sample.features) if sample and sample.features else None
         weight = sample.weight if sample else None
         if spec is not None:
-            chosen, weight = list(spec.columns), spec.weight_column
+            chosen, weight = [*spec.columns, *spec.one_hot], spec.weight_column
             saved = dataclasses.replace(
                 self.data_panel.choices(), missing=spec.missing, scale=spec.scale
             )
             self.data_panel.apply(saved)
         notes = list(getattr(data.table, "notes", []) or [])
-        self.data_panel.set_table(Path(path).name, len(frame), columns, data.numeric, notes, chosen)
+        excluded = {} if chosen is not None else data.excluded
+        notes += [n for n in (feature_advice.exclusion_note(excluded),) if n]
+        self.data_panel.set_table(
+            Path(path).name,
+            len(frame),
+            columns,
+            data.numeric,
+            notes,
+            chosen,
+            excluded=excluded,
+            categories=data.categories,
+        )
         self.algorithm_panel.set_weight_columns(data.numeric, weight)
         if sample is not None:
             if not (request.at_launch and self.restored):
@@ -432,10 +445,11 @@ class MainWindow(QMainWindow):
         choice = self.data_panel.feature_choice()
         # No numeric column at all: let the data layer pick (and refuse with the sentence the
         # command line shows), rather than "choose at least one column" from an empty list.
-        columns = list(choice.columns) if choice.columns or self.data.numeric else None
+        chosen = choice.columns or choice.one_hot or self.data.numeric
+        columns = list(choice.columns) if chosen else None
         self.reset_run()
         self.sweep.clear()
-        self.data.prepare(columns, choice.missing, choice.scale, weight)
+        self.data.prepare(columns, choice.missing, choice.scale, weight, choice.one_hot)
 
     def _on_prepare_failed(self, message: str) -> None:
         self.reset_run()
@@ -458,6 +472,7 @@ class MainWindow(QMainWindow):
         self.data_panel.set_left_out(
             features.n_used, prepared.left_out_rows.tolist(), features.notes()
         )
+        self.data_panel.set_spread_note(features.spread_note("standardise them"))
         self._set_runnable(True)
         self.engine.share_soon(features.X, features.weights)
         self.update_plot()
@@ -756,6 +771,7 @@ class MainWindow(QMainWindow):
         self.session.reset()
         self.compare.pane.reset()
         self.sweep.clear()
+        self.analysis.close()
         self.background.shutdown()
         if self._owns_engine:
             self.engine.close()
