@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication, QToolTip
 
 from kmeans_gui.engine.distances import distance_blocks
@@ -107,6 +107,9 @@ def centroid_text(context: HoverContext, cluster: int) -> str:
     return "\n".join(lines)
 
 
+TIP_OFFSET = QPoint(14, 10)  # below right of the cursor, as Qt places its own tips
+
+
 class HoverTips(QObject):
     """Attach to a :class:`~kmeans_gui.app.scatter_view.ScatterView`; ``context()`` says what
     is on screen (None: nothing to describe). ``text`` is the tooltip last shown ("" none)."""
@@ -122,6 +125,17 @@ class HoverTips(QObject):
         self._table_rows: tuple[Any, np.ndarray] | None = None  # (row_mask, its row numbers)
         scatter.scene().sigMouseMoved.connect(self._on_moved)
         scatter.frameDrawn.connect(self._ensure_index)
+        scatter.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Keep the tip up when the mouse rests: Qt then sends the view a ToolTip event, and
+        the graphics scene, finding no item with a tooltip of its own, hid ours (seen under a
+        real X server; the tip vanished a moment after it appeared)."""
+        if event.type() == QEvent.Type.ToolTip:
+            if self.text:
+                QToolTip.showText(event.globalPos() + TIP_OFFSET, self.text, self.scatter)
+            return True
+        return False
 
     # -- the index, once per plot ------------------------------------------------------------
     def _ensure_index(self) -> None:
@@ -183,7 +197,7 @@ class HoverTips(QObject):
             return
         self.text = text
         if text:
-            QToolTip.showText(where + QPoint(14, 10), text, self.scatter)
+            QToolTip.showText(where + TIP_OFFSET, text, self.scatter)
         else:
             QToolTip.hideText()
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QCursor, QHelpEvent
+from PySide6.QtWidgets import QApplication, QToolTip
 
 from kmeans_gui.engine.agreement import adjusted_rand_index
 
@@ -63,6 +65,13 @@ def test_hovering_a_point_and_a_centroid_tells_what_they_are(qtbot, window):
     second = min((c for c in range(3) if c != own), key=lambda c: d[c])
     assert f"Distance to its centroid: {d[own]:.4g}" in text
     assert f"Second-nearest centroid: {second}, at {d[second]:.4g}" in text
+
+    # the mouse rests: Qt sends the view a ToolTip event, which must not hide the tip
+    viewport = window.scatter.viewport()
+    at = viewport.mapFromGlobal(QCursor.pos())
+    QApplication.sendEvent(viewport, QHelpEvent(QEvent.Type.ToolTip, at, QCursor.pos()))
+    qtbot.wait(500)  # a hidden tip goes after 300 ms
+    assert QToolTip.isVisible() and QToolTip.text() == text
 
     c = 1
     text = hover(qtbot, window, window.scatter.centroids[c])
