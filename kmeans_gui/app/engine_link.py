@@ -75,6 +75,13 @@ class EngineLink(QObject):
         weights = self._shared[1] if unweighted else None  # the axes ignore weights
         return self._submit("projection", matrix, weights, **cb)
 
+    def silhouettes(
+        self, matrix: np.ndarray, weights: np.ndarray | None, labels: np.ndarray, kwargs: dict, **cb
+    ) -> Job:
+        """Per-row silhouettes of ``labels`` (exact, or on a seeded sample of large data):
+        ``on_result({"rows", "labels", "values", "mean", "n_rows"})``."""
+        return self._submit("silhouettes", matrix, weights, labels, kwargs=kwargs, **cb)
+
     def _submit(self, name: str, matrix: np.ndarray, weights: np.ndarray | None, *args, **cb):
         if not self.process.alive:
             self.start()  # after a crash: a new child, TensorFlow loads again
