@@ -48,13 +48,13 @@ class SilhouetteView(QWidget):
         item.getAxis("bottom").enableAutoSIPrefix(False)
         item.addItem(pg.InfiniteLine(0, angle=90, pen=pg.mkPen(150, 150, 150)))
         self.mean_line = pg.InfiniteLine(
-            angle=90,
-            pen=pg.mkPen("k", width=1.5, style=pg.QtCore.Qt.PenStyle.DashLine),
-            label="mean {value:.3f}",
-            labelOpts={"position": 0.96, "color": "k", "fill": (255, 255, 255, 200)},
+            angle=90, pen=pg.mkPen("k", width=1.5, style=pg.QtCore.Qt.PenStyle.DashLine)
         )
-        self.mean_line.hide()
-        item.addItem(self.mean_line)
+        self.mean_text = pg.TextItem(color="k", fill=(255, 255, 255, 200), anchor=(0, 0))
+        for z, mark in enumerate((self.mean_line, self.mean_text), start=10):
+            mark.setZValue(z)  # over the bands
+            mark.hide()
+            item.addItem(mark)
         self.note = QLabel("Run k-means to see each row's silhouette.")
         self.note.setObjectName("quiet")
         self.note.setWordWrap(True)
@@ -76,6 +76,7 @@ class SilhouetteView(QWidget):
         self.values = {}
         self.mean = float("nan")
         self.mean_line.hide()
+        self.mean_text.hide()
         self.plot.plotItem.getAxis("left").setTicks([[]])
         if note:
             self.note.setText(note)
@@ -113,7 +114,10 @@ class SilhouetteView(QWidget):
         self.mean = float(mean)
         if np.isfinite(self.mean):
             self.mean_line.setValue(self.mean)
+            self.mean_text.setText(f"mean {self.mean:.3f}")
+            self.mean_text.setPos(self.mean, 0.0)  # at the top, beside the line
             self.mean_line.show()
+            self.mean_text.show()
         low = min(-0.1, float(values.min()) - 0.05) if values.size else -0.1
         self.plot.plotItem.setXRange(low, 1.0, padding=0.02)
         self.plot.plotItem.setYRange(-max(top - gap, 1.0), 0, padding=0.02)

@@ -718,6 +718,7 @@ class MainWindow(QMainWindow):
             self.show_exception(exc)
             return
         kwargs = params.engine_kwargs()  # a placed init is one k's: the sweep uses k-means++
+        kwargs["gap_references"] = self.sweep_view.gap_references()
         self.sweep.start(features, ks, kwargs)
 
     def _on_sweep_point(self, _point: Any) -> None:

@@ -99,3 +99,42 @@ def test_a_new_run_clears_the_analysis_until_it_has_a_frame(qtbot, iris_run):
     assert window.profile_view.model.rowCount() == 0
     assert not window.profile_view.export_button.isEnabled()
     assert window.analysis.profiles is None
+
+
+def test_sweep_shows_every_score_on_one_k_axis_and_a_suggestion_sets_k(qtbot, window, dialogs):
+    load(qtbot, window, DATA / "blobs.csv")
+    set_params(window, k=2, seed=0, max_iter=30)
+    view = window.sweep_view
+    view.k_from.setValue(2)
+    view.k_to.setValue(6)
+    view.gap_spin.setValue(3)  # B: fewer reference sets keep the test quick
+    window.sweep_dock.raise_()
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.sweep.running, timeout=60_000)
+    assert dialogs == [] and len(window.sweep.points) == 5
+    points = sorted(window.sweep.points, key=lambda p: p.k)
+    for field in ("calinski_harabasz", "davies_bouldin", "gap"):
+        xs, ys = view.plots[field].curve.getData()
+        np.testing.assert_array_equal(xs, [2, 3, 4, 5, 6])
+        np.testing.assert_array_equal(ys, [getattr(p, field) for p in points])
+    np.testing.assert_array_equal(view.gap_bars.opts["height"], [2 * p.gap_se for p in points])
+    assert "Every score on all 800 rows" in view.note.text()
+    assert "B = 3" in view.note.text()
+
+    from kmeans_gui.engine.suggestions import suggest_k
+
+    expected = suggest_k(points)
+    assert view.suggested == expected and expected.gap == 4 and expected.silhouette == 4
+    star_x, _ = view.plots["gap"].suggested.getData()
+    assert list(star_x) == [4]
+    # one k axis: zooming one plot moves them all
+    view.plots["davies_bouldin"].plotItem.setXRange(3, 5, padding=0)
+    for plot in view.plots.values():
+        assert plot.plotItem.vb.viewRange()[0] == pytest.approx([3, 5])
+
+    button = view.suggestion_buttons["gap"]
+    assert button.isVisible() and button.text() == "gap: k = 4"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert window.algorithm_panel.k() == 4
+    _, chosen = view.plots["gap"].chosen.getData()
+    assert list(chosen) == [points[2].gap]
