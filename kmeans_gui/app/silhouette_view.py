@@ -18,6 +18,9 @@ from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QVBoxLayout, QWidget
 from .palette import cluster_colours
 
 GAP_ROWS = 0.04  # the gap between two clusters' bands, as a share of the rows drawn
+#: Rows of a cluster drawn as steps; a larger cluster's sorted values are drawn through this
+#: many evenly spaced ones (a monotone curve: the same picture at a screen's resolution).
+OUTLINE_POINTS = 1000
 
 
 def silhouette_note(n_values: int, n_rows: int, metric: str, scale: str) -> str:
@@ -127,9 +130,15 @@ class SilhouetteView(QWidget):
     def _band(sorted_values: np.ndarray, top: float) -> QGraphicsPathItem:
         """One cluster's bars as a closed outline from x = 0, rows going down from ``top``."""
         n = sorted_values.size
-        y = -(top + np.arange(n + 1, dtype=np.float64))
-        xs = np.repeat(sorted_values, 2)
-        ys = np.column_stack([y[:-1], y[1:]]).reshape(-1)
+        if n <= OUTLINE_POINTS:  # one step per row
+            y = -(top + np.arange(n + 1, dtype=np.float64))
+            xs = np.repeat(sorted_values, 2)
+            ys = np.column_stack([y[:-1], y[1:]]).reshape(-1)
+        else:  # through evenly spaced rows of the sorted values
+            rows = np.linspace(0, n - 1, OUTLINE_POINTS).round().astype(np.int64)
+            xs = sorted_values[rows]
+            ys = -(top + rows + 0.5)
+            y = np.array([-top, -(top + n)])
         path: QPainterPath = pg.arrayToQPath(
             np.concatenate([[0.0], xs, [0.0]]), np.concatenate([[y[0]], ys, [y[-1]]])
         )
