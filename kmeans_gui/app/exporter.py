@@ -126,12 +126,10 @@ class Exporter:
             self.export_profiles(path)
 
     def export_profiles(self, path: str) -> None:
-        """The profiles table shown (one row per cluster), as ``cluster --profile-out``."""
+        """The profiles of the frame shown (one row per cluster), as ``cluster --profile-out``."""
         analysis = self.window.analysis
         if not analysis.export_profiles(path, self.on_exported, self.window.show_exception):
-            self.window.show_error(
-                "show the Cluster profiles of a run first: there is no profile to export yet"
-            )
+            self.window.show_error("run k-means first: there are no clusters to export yet")
 
     def _run_method(self) -> tuple[str, str]:
         """(algorithm, metric) of the run being exported."""

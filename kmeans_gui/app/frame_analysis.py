@@ -49,9 +49,12 @@ def compute_profiles(features: Any, labels: np.ndarray, k: int, frame: Any) -> A
 
 
 def write_profiles(table: Any, profiles: Any, path: str) -> str:
-    """The profile table, atomically, as ``cluster --profile-out`` writes it."""
+    """The profile table, atomically, as ``cluster --profile-out`` writes it; ``profiles`` is a
+    ClusterProfiles, or (features, labels, k) to compute it first."""
     from kmeans_gui.data import write_table
 
+    if isinstance(profiles, tuple):
+        profiles = compute_profiles(*profiles, table.frame)
     return str(write_table(profiles.table, path, source=table, sheet_name="profiles"))
 
 
@@ -249,11 +252,18 @@ class FrameAnalysis(QObject):
 
     # ------------------------------------------------------------------ export
     def export_profiles(self, path: str, on_written: Callable[[str], None], on_error) -> bool:
-        """Write the profiles shown to ``path`` in the background; False when there are none."""
-        table = self.table()
-        if self.profiles is None or table is None:
+        """Write the profiles of the frame shown to ``path`` in the background (computed there
+        too when the profiles tab has not shown them); False when no run is shown."""
+        table, shown = self.table(), self.shown_clusters()
+        if table is None or shown is None:
             return False
+        profiles = self.profiles if _same(self._shown["profiles"], shown) else None
         self.background.run(
-            write_profiles, table, self.profiles, str(path), on_result=on_written, on_error=on_error
+            write_profiles,
+            table,
+            profiles or (shown.features, shown.labels, shown.k),
+            str(path),
+            on_result=on_written,
+            on_error=on_error,
         )
         return True

@@ -13,7 +13,7 @@ from kmeans_gui.app.frame_analysis import FrameAnalysis
 from kmeans_gui.app.profile_view import ProfileView
 from kmeans_gui.app.run_session import RunRequest, RunSession
 from kmeans_gui.app.silhouette_view import SilhouetteView, silhouette_note
-from kmeans_gui.data import prepare_features
+from kmeans_gui.data import load_table, prepare_features
 from kmeans_gui.data.profiles import cluster_profiles
 
 from .test_run_session import FakeEngine, N, request, state
@@ -41,8 +41,13 @@ class SilhouetteEngine(FakeEngine):
 
 
 @pytest.fixture
-def analysed(qtbot):
-    frame = pd.DataFrame({"a": np.arange(N, dtype=float), "b": np.arange(N, dtype=float) ** 2})
+def analysed(qtbot, tmp_path):
+    source = tmp_path / "table.csv"
+    pd.DataFrame({"a": np.arange(N, dtype=float), "b": np.arange(N) ** 2.0}).to_csv(
+        source, index=False
+    )
+    table = load_table(source)
+    frame = table.frame
     features = prepare_features(frame, ["a", "b"])
     engine, pool = SilhouetteEngine(), FakePool()
     session = RunSession(engine)
@@ -54,7 +59,7 @@ def analysed(qtbot):
         session,
         pool,
         engine,
-        lambda: SimpleNamespace(frame=frame),
+        lambda: table,
         profile_view,
         silhouette_view,
         lambda view: True,
@@ -134,3 +139,16 @@ def test_a_reset_clears_both_views(analysed):
 def test_the_silhouette_note_says_exact_or_sampled(n_values, n_rows, says):
     note = silhouette_note(n_values, n_rows, "manhattan", "standard")
     assert says in note and "manhattan distance on standardised features" in note
+
+
+def test_export_writes_the_shown_frames_profiles_even_before_the_tab_showed_them(
+    analysed, tmp_path
+):
+    a = analysed
+    path = tmp_path / "profiles.csv"
+    written: list[str] = []
+    assert a.analysis.export_profiles(str(path), written.append, None)
+    a.pool.answer(-1)
+    expected = cluster_profiles(a.features, shown_labels(a.session), 2, frame=a.frame)
+    pd.testing.assert_frame_equal(pd.read_csv(path), expected.table, check_dtype=False)
+    assert written == [str(path)]
