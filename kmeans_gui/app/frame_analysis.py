@@ -142,6 +142,9 @@ class FrameAnalysis(QObject):
             self._clear()
 
     def _clear(self) -> None:
+        job = self._busy["silhouettes"]
+        if job is not None:
+            job.cancel()  # not started yet (queued behind the old run): a new run goes first
         self.profiles = self.silhouettes = None
         self._shown = {"profiles": None, "silhouettes": None}
         self.profile_view.show_profiles(None, "Run k-means to see what each cluster is.")

@@ -152,3 +152,11 @@ def test_export_writes_the_shown_frames_profiles_even_before_the_tab_showed_them
     expected = cluster_profiles(a.features, shown_labels(a.session), 2, frame=a.frame)
     pd.testing.assert_frame_equal(pd.read_csv(path), expected.table, check_dtype=False)
     assert written == [str(path)]
+
+
+def test_a_new_run_cancels_silhouettes_still_waiting_for_the_engine(analysed):
+    a = analysed
+    a.analysis.refresh()
+    job = a.engine.job
+    a.session.start(request())
+    assert job.cancelled and a.silhouette_view.values == {}
