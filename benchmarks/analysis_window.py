@@ -69,7 +69,7 @@ def main() -> int:
         window.start_run()
         wait(app, window.runFinished, 600)
         heartbeat = Heartbeat()
-        analysis = window.analysis
+        analysis = window.frame_analysis
         print(f"{args.points:,} rows, k = 8, {len(window.session.history)} frames")
         print(f"{'step':34s} {'seconds':>8s} {'stall ms':>9s} {'idle ms':>8s}")
         last = len(window.session.history) - 1

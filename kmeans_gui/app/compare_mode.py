@@ -53,6 +53,8 @@ class CompareMode(QObject):
         self.panel.set_weights_shown(False)  # run B uses run A's rows, weights included
         self.panel.set_place_allowed(False, NO_PLACE)
         self._panel_filled = False
+        self._space: Any = None  # the window's points, given to the pane once it is shown
+        self._space_given = True
         self._hidden_docks: list[QDockWidget] = []  # the single run's docks, while comparing
 
         self.stack = QStackedWidget()
@@ -75,6 +77,19 @@ class CompareMode(QObject):
     @property
     def active(self) -> bool:
         return self.action.isChecked()
+
+    def set_space(self, space: Any) -> None:
+        """The window's new points (a PlotSpace, or None): the pane's two views get them now
+        when it is shown, else when it is next shown. Drawing a million points into two hidden
+        views tripled the GUI thread's work on every load."""
+        self._space, self._space_given = space, False
+        if self.active:
+            self._give_space()
+
+    def _give_space(self) -> None:
+        if not self._space_given:
+            self._space_given = True
+            self.pane.set_space(self._space)
 
     def _build_dock(self) -> QDockWidget:
         window = self.window
@@ -124,6 +139,7 @@ class CompareMode(QObject):
             return
         if on:
             w.session.pause()
+            self._give_space()
             if not self._panel_filled:
                 self._panel_filled = True
                 self.copy_a(other_initialiser(w.algorithm_panel.choices().init))

@@ -9,9 +9,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +38,7 @@ class FeatureChoice:
     columns: tuple[str, ...]
     missing: str  # "drop" | "mean"
     scale: str  # "none" | "standard" | "minmax"
+    one_hot: tuple[str, ...] = ()  # text columns ticked: one 0/1 feature per category
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,21 @@ class DataPanel(QWidget):
             "Feature columns used for clustering. Numeric columns are chosen by default."
         )
         self.columns_list.itemChanged.connect(self._on_columns_changed)
+        self._categories: dict[str, int] = {}  # text columns that can be one-hot encoded
+
+        # "The features' spreads differ by 1,000x …" with one click to standardise
+        self.spread_label = QLabel("")
+        self.spread_label.setWordWrap(True)
+        self.spread_label.setObjectName("spreadNote")
+        self.standardise_button = QPushButton("Standardise")
+        self.standardise_button.setToolTip("Scale every feature to mean 0 and standard deviation 1")
+        self.standardise_button.clicked.connect(self.standardise)
+        self.spread_box = QWidget()
+        spread_layout = QHBoxLayout(self.spread_box)
+        spread_layout.setContentsMargins(0, 0, 0, 0)
+        spread_layout.addWidget(self.spread_label, 1)
+        spread_layout.addWidget(self.standardise_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.spread_box.hide()
 
         self.missing_combo = QComboBox()
         for value in MISSING_POLICIES:
@@ -114,6 +132,7 @@ class DataPanel(QWidget):
         layout.addWidget(self.notes_label)
         layout.addWidget(QLabel("Feature columns"))
         layout.addWidget(self.columns_list)
+        layout.addWidget(self.spread_box)
         layout.addLayout(form)
         layout.addWidget(self.left_out_label)
         layout.addWidget(self.session_label)
@@ -134,8 +153,14 @@ class DataPanel(QWidget):
         numeric: Sequence[str],
         notes: Sequence[str] = (),
         chosen: Sequence[str] | None = None,
+        excluded: dict[str, str] | None = None,
+        categories: dict[str, int] | None = None,
     ) -> None:
-        """Show a newly loaded table; ``chosen`` features default to the numeric columns."""
+        """Show a newly loaded table; ``chosen`` features default to the numeric columns not
+        ``excluded`` (column -> what it looks like: 'a year'). ``categories`` are the text
+        columns of few distinct values (column -> count): ticking one encodes it one-hot."""
+        excluded = excluded or {}
+        self._categories = dict(categories or {})
         self._updating = True
         try:
             self.file_label.setText(f"<b>{name}</b>")
@@ -143,7 +168,9 @@ class DataPanel(QWidget):
             self.shape_label.setText(f"{n_rows:,} rows × {len(columns)} columns")
             self.notes_label.setText("\n".join(notes))
             self.notes_label.setVisible(bool(notes))
-            chosen_set = set(numeric if chosen is None else chosen)
+            default = [c for c in numeric if c not in excluded]
+            chosen_set = set(default if chosen is None else chosen)
+            self.set_spread_note(None)
             self.columns_list.clear()
             numeric_set = set(numeric)
             for column in columns:
@@ -152,9 +179,20 @@ class DataPanel(QWidget):
                 item.setCheckState(
                     Qt.CheckState.Checked if column in chosen_set else Qt.CheckState.Unchecked
                 )
-                if column not in numeric_set:
+                if column in self._categories:
+                    item.setToolTip(
+                        f"text column of {self._categories[column]} categories: tick it to "
+                        "one-hot encode it (one 0/1 feature per category)"
+                    )
+                elif column not in numeric_set:
                     item.setForeground(Qt.GlobalColor.gray)
                     item.setToolTip("text column: it cannot be a feature")
+                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)
+                elif column in excluded:
+                    item.setToolTip(
+                        f"looks like {excluded[column]}: not a feature by default (tick it to "
+                        "use it)"
+                    )
                 self.columns_list.addItem(item)
             self._fit_list_height()
             self._refresh_axis_combos()
@@ -196,16 +234,28 @@ class DataPanel(QWidget):
         return False
 
     # -- reading ---------------------------------------------------------------------------
+    def set_spread_note(self, text: str | None) -> None:
+        """Say that the features' spreads differ widely, beside them, with a button to
+        standardise (None hides it)."""
+        self.spread_label.setText(text or "")
+        _set_warning(self.spread_label, bool(text))
+        self.spread_box.setVisible(bool(text))
+
+    def standardise(self) -> None:
+        """Choose standard (z-score) scaling: the features are prepared again."""
+        self.scale_combo.setCurrentIndex(self.scale_combo.findData("standard"))
+
     def feature_choice(self) -> FeatureChoice:
-        columns = tuple(
+        ticked = [
             self.columns_list.item(i).text()
             for i in range(self.columns_list.count())
             if self.columns_list.item(i).checkState() == Qt.CheckState.Checked
-        )
+        ]
         return FeatureChoice(
-            columns=columns,
+            columns=tuple(c for c in ticked if c not in self._categories),
             missing=self.missing_combo.currentData(),
             scale=self.scale_combo.currentData(),
+            one_hot=tuple(c for c in ticked if c in self._categories),
         )
 
     def plot_choice(self) -> PlotChoice:
@@ -243,7 +293,8 @@ class DataPanel(QWidget):
 
     # -- internals -------------------------------------------------------------------------
     def _refresh_axis_combos(self) -> None:
-        columns = self.feature_choice().columns
+        choice = self.feature_choice()
+        columns = choice.columns
         previous = (self.x_combo.currentText(), self.y_combo.currentText())
         blocked = (self.x_combo.blockSignals(True), self.y_combo.blockSignals(True))
         try:
@@ -259,7 +310,7 @@ class DataPanel(QWidget):
         finally:
             self.x_combo.blockSignals(blocked[0])
             self.y_combo.blockSignals(blocked[1])
-        pca_possible = len(columns) > 2
+        pca_possible = len(columns) + 2 * len(choice.one_hot) > 2  # a category gives >= 2
         self.plot_combo.model().item(1).setEnabled(pca_possible)
         if not pca_possible and self.plot_combo.currentData() == PLOT_PCA:
             self.plot_combo.setCurrentIndex(0)

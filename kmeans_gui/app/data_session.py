@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Signal
 
 from kmeans_gui.engine_host.protocol import error_text
 
-from . import jobs
+from . import feature_advice, jobs
 from .background import BackgroundJobs
 from .data_panel import PLOT_FEATURES
 from .plot_space import PlotSpace
@@ -59,6 +59,8 @@ class DataSession(QObject):
         self.path: str | None = None
         self.sample: Sample | None = None
         self.numeric: list[str] = []
+        self.excluded: dict[str, str] = {}  # numeric columns not ticked by default: 'a year'…
+        self.categories: dict[str, int] = {}  # text columns that can be one-hot encoded
         self.prepared: jobs.PreparedFeatures | None = None
         self.plot: PlotSpace | None = None
         self._generation = 0  # bumps on every load and prepare: late results are dropped
@@ -97,14 +99,22 @@ class DataSession(QObject):
         self.prepared, self.plot = None, None
         self.sample = sample_for(request.path)
         self.numeric = jobs.numeric_columns(table.frame)
+        self.excluded = feature_advice.default_exclusions(table.frame, self.numeric)
+        self.categories = feature_advice.category_columns(table.frame, self.numeric)
         self.tableLoaded.emit(request)
         self._then = request.then  # after the window has asked for the features and plot
 
     # ------------------------------------------------------------------ features
     def prepare(
-        self, columns: list[str] | None, missing: str, scale: str, weight: str | None
+        self,
+        columns: list[str] | None,
+        missing: str,
+        scale: str,
+        weight: str | None,
+        one_hot: tuple[str, ...] = (),
     ) -> None:
-        """The feature matrix for a choice of columns, missing-value rule, scale and weights."""
+        """The feature matrix for a choice of columns (and ``one_hot`` text columns),
+        missing-value rule, scale and weights."""
         if self.table is None:
             return
         self._generation += 1
@@ -116,6 +126,7 @@ class DataSession(QObject):
             missing,
             scale,
             weight,
+            tuple(one_hot),
             on_result=lambda prepared: self._on_prepared(generation, prepared),
             on_error=lambda exc: self._on_prepare_failed(generation, exc),
         )

@@ -57,6 +57,12 @@ class EngineLink(QObject):
         return self.process.process_id()
 
     # ------------------------------------------------------------------ jobs
+    def share_soon(self, matrix: np.ndarray, weights: np.ndarray | None) -> None:
+        """Start copying new features into shared memory now, on a worker thread, so that the
+        Run that follows does not wait for the copy on the GUI thread."""
+        if self._shared is None or self._shared[0] is not matrix or self._shared[1] is not weights:
+            self._shared = (matrix, weights, self.process.share(matrix, weights, background=True))
+
     def run(
         self, matrix: np.ndarray, weights: np.ndarray | None, n_clusters: int, kwargs: dict, **cb
     ) -> Job:
@@ -74,6 +80,12 @@ class EngineLink(QObject):
         unweighted = self._shared is not None and self._shared[0] is matrix
         weights = self._shared[1] if unweighted else None  # the axes ignore weights
         return self._submit("projection", matrix, weights, **cb)
+
+    def scores(
+        self, matrix: np.ndarray, weights: np.ndarray | None, labels: np.ndarray, kwargs: dict, **cb
+    ) -> Job:
+        """``engine.score_clustering(matrix, labels, **kwargs)``: ``on_result(ClusterScores)``."""
+        return self._submit("scores", matrix, weights, labels, kwargs=kwargs, **cb)
 
     def silhouettes(
         self, matrix: np.ndarray, weights: np.ndarray | None, labels: np.ndarray, kwargs: dict, **cb

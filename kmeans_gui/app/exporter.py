@@ -127,7 +127,7 @@ class Exporter:
 
     def export_profiles(self, path: str) -> None:
         """The profiles of the frame shown (one row per cluster), as ``cluster --profile-out``."""
-        analysis = self.window.analysis
+        analysis = self.window.frame_analysis
         if not analysis.export_profiles(path, self.on_exported, self.window.show_exception):
             self.window.show_error("run k-means first: there are no clusters to export yet")
 

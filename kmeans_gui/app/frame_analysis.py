@@ -70,6 +70,7 @@ class ShownClusters:
     final: bool
     metric: str
     seed: int | None
+    device: str
 
 
 def _same(a: ShownClusters | None, b: ShownClusters | None) -> bool:
@@ -135,6 +136,7 @@ class FrameAnalysis(QObject):
             final=frame.final,
             metric=params.metric,
             seed=params.seed,
+            device=params.device,
         )
 
     def _on_history_changed(self) -> None:
@@ -211,6 +213,7 @@ class FrameAnalysis(QObject):
             "metric": shown.metric,
             "seed": 0 if shown.seed is None else shown.seed,
             "exact_rows": SILHOUETTE_EXACT_ROWS,
+            "device": shown.device,
         }
         job: Any = None
 

@@ -47,12 +47,22 @@ def numeric_columns(frame: Any) -> list[str]:
 
 
 def prepare(
-    frame: Any, columns: list[str], missing: str, scale: str, weight_column: str | None
+    frame: Any,
+    columns: list[str],
+    missing: str,
+    scale: str,
+    weight_column: str | None,
+    one_hot: tuple[str, ...] = (),
 ) -> PreparedFeatures:
     from kmeans_gui.data import prepare_features
 
     features = prepare_features(
-        frame, columns, missing=missing, scale=scale, weight_column=weight_column
+        frame,
+        columns,
+        missing=missing,
+        scale=scale,
+        weight_column=weight_column,
+        one_hot=one_hot,
     )
     left_out = np.flatnonzero(~np.asarray(features.row_mask, dtype=bool)) + 1
     features.column_ranges  # noqa: B018  (computed here, off the GUI thread: Run checks them)

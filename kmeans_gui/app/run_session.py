@@ -434,6 +434,9 @@ class RunSession(QObject):
     def _on_playing_changed(self, playing: bool) -> None:
         if not playing and self.playback.complete and self.playback.at_end():
             return  # the animation has ended: _on_playback_ended says what comes next
+        if self.playback.complete and self._job is None and not self._stopped and not self.error:
+            # computed already: what the status says follows pause and resume
+            self.message.emit("Computed; playing back…" if playing else "Computed.")
         self._update_phase()
 
     def _on_playback_ended(self) -> None:

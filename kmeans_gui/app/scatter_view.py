@@ -157,6 +157,8 @@ class ScatterView(pg.PlotWidget):
         self._regions: Callable[[np.ndarray], np.ndarray] | None = None
         self._place_mode = False
         self._brush_cache: dict[tuple[int, int], list] = {}
+        #: (codes (N,), colours (M, 4) RGBA): points coloured by a column instead of by cluster
+        self.point_colours: tuple[np.ndarray, np.ndarray] | None = None
 
         self.voronoi_item = pg.ImageItem(axisOrder="row-major")
         self.voronoi_item.setZValue(-10)
@@ -209,6 +211,7 @@ class ScatterView(pg.PlotWidget):
         """New positions (N, 2) in plot units; clears labels, centroids and trails."""
         self.xy = None if xy is None else np.ascontiguousarray(xy, dtype=np.float64)
         self.labels = None
+        self.point_colours = None
         self.centroids = self.trails = None
         self.plotItem.setLabel("bottom", x_label)
         self.plotItem.setLabel("left", y_label)
@@ -284,8 +287,15 @@ class ScatterView(pg.PlotWidget):
         self.trails = trails
         self._paint_labels()
         self._paint_centroids()
-        self.legend.show_labels(labels, self.k)
+        self.legend.show_labels(None if self.point_colours else labels, self.k)
         self.frameDrawn.emit()
+
+    def set_point_colours(self, codes: np.ndarray | None, colours: np.ndarray | None) -> None:
+        """Colour the points by ``codes`` (N,) into ``colours`` (M, 4) RGBA, e.g. a column's
+        classes, instead of by cluster; None goes back to the clusters (and their legend)."""
+        self.point_colours = None if codes is None else (np.asarray(codes), colours)
+        self._paint_labels()
+        self.legend.show_labels(None if self.point_colours else self.labels, self.k)
 
     def clear_frame(self) -> None:
         self.show_frame(None, None, None, k=0, regions=None)
@@ -394,7 +404,14 @@ class ScatterView(pg.PlotWidget):
             self._paint_clusters(None)
             return
         k = max(self.k, 1)
-        if self.rasterised:
+        if self.point_colours is not None:
+            codes, colours = self.point_colours
+            if self.rasterised:
+                self._raster.paint(codes, colours)
+            else:
+                self.scatter_item.clear()
+                self._paint_clusters(codes, colours)
+        elif self.rasterised:
             self._raster.paint(self.labels, _with_unassigned(k))
         elif self.labels is None:
             self._paint_clusters(None)
@@ -405,10 +422,13 @@ class ScatterView(pg.PlotWidget):
             self._paint_clusters(self.labels)
         self._paint_voronoi()
 
-    def _paint_clusters(self, labels: np.ndarray | None) -> None:
+    def _paint_clusters(self, labels: np.ndarray | None, colours: np.ndarray | None = None) -> None:
         """Each cluster's points in its own item (one sort, no per-point brushes); the last
-        item holds the points without a centroid (label k)."""
+        item holds the points without a centroid (label k). With ``colours`` (M, 4), labels
+        are codes into them (a column's colours)."""
         k = 0 if labels is None else max(self.k, 1) + 1
+        if labels is not None and colours is not None:
+            k = len(colours)
         while len(self._cluster_items) < k:
             item = pg.ScatterPlotItem(size=self.style.size or VECTOR_SIZE, pen=None, antialias=True)
             item.setZValue(1)
@@ -417,7 +437,11 @@ class ScatterView(pg.PlotWidget):
         if labels is not None:
             order = np.argsort(labels, kind="stable")
             bounds = np.searchsorted(labels[order], np.arange(k + 1))
-            brushes = self._brushes(k - 1)
+            brushes = (
+                self._brushes(k - 1)
+                if colours is None
+                else [pg.mkBrush(_qcolor(c, round(215 * self.style.opacity))) for c in colours]
+            )
             xy = self.drawn_xy()
             for c in range(k):
                 rows = order[bounds[c] : bounds[c + 1]]
@@ -506,13 +530,16 @@ class ScatterView(pg.PlotWidget):
         if self.xy is None:
             return np.empty((0, 4), np.uint8)
         if not self.rasterised:
-            if self.labels is None:
+            if self.labels is None and self.point_colours is None:
                 brushes = self.scatter_item.data["brush"]
                 return np.array([b.color().getRgb() for b in brushes], dtype=np.uint8)
             drawn = np.empty((len(self.xy), 4), np.uint8)
-            for c, item in enumerate(self._cluster_items[: max(self.k, 1) + 1]):
+            labels, n = self.labels, max(self.k, 1) + 1
+            if self.point_colours is not None:
+                labels, n = self.point_colours[0], len(self.point_colours[1])
+            for c, item in enumerate(self._cluster_items[:n]):
                 if len(item.data):
-                    drawn[self.labels == c] = item.opts["brush"].color().getRgb()
+                    drawn[labels == c] = item.opts["brush"].color().getRgb()
             return drawn
         image = self.raster_item.image
         rect = self._raster.rect

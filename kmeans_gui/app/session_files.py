@@ -70,16 +70,19 @@ class SessionFiles:
         request = window.session.request
         if request is not None:
             features, params, kwargs = request.features, request.params, request.engine_kwargs()
-            columns = tuple(features.columns)
+            columns = tuple(c for c in features.columns if c not in features.encoded)
+            one_hot = features.one_hot_columns
             missing, scale = features.missing, features.scaler.kind
             weight = features.weight_column
         else:
             choice = window.data_panel.feature_choice()
             params = window.algorithm_panel.parameters()
             kwargs = params.engine_kwargs()
-            features, columns = None, choice.columns
+            features, columns, one_hot = None, choice.columns, choice.one_hot
             missing, scale, weight = choice.missing, choice.scale, params.weight_column
-        spec = FeatureSpec(columns=columns, missing=missing, scale=scale, weight_column=weight)
+        spec = FeatureSpec(
+            columns=columns, missing=missing, scale=scale, weight_column=weight, one_hot=one_hot
+        )
         return spec, RunSpec.from_engine_kwargs(params.k, kwargs, features)
 
     # ------------------------------------------------------------------ model files

@@ -51,7 +51,8 @@ RULES = {
 
 
 class SweepView(QWidget):
-    """Emits ``sweepRequested(ks)``, ``cancelRequested()`` and ``kChosen(k)`` (a plot click)."""
+    """Emits ``sweepRequested(ks)``, ``cancelRequested()`` and ``kChosen(k)`` (a click on a
+    plot or on a suggestion)."""
 
     sweepRequested = Signal(list)
     cancelRequested = Signal()
@@ -70,7 +71,7 @@ class SweepView(QWidget):
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
         self.progress.setMaximumHeight(16)
-        self.note = QLabel("Click a k in either plot to use it.")
+        self.note = QLabel("Click a k in any plot, or a suggestion, to use it.")
         self.note.setWordWrap(True)
         self.note.setObjectName("quiet")
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QResizeEvent,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
@@ -36,7 +38,7 @@ from PySide6.QtWidgets import (
 from kmeans_gui.engine_host import EngineCrashed
 from kmeans_gui.engine_host.protocol import error_text
 
-from . import jobs, window_layout
+from . import feature_advice, jobs, window_layout
 from .algorithm_panel import AlgorithmPanel
 from .background import BackgroundJobs
 from .centroid_editing import CentroidEditor
@@ -51,6 +53,7 @@ from .membership_lines import MAX_LINES, MembershipLines, why_off
 from .picture import HALF_STEPS_OFF, alternates
 from .plot_space import PlotSpace
 from .preferences import Preferences, PreferencesStore
+from .run_analysis import RunAnalysis
 from .run_parameters import PLACE
 from .run_session import Phase, RunRequest, RunSession
 from .samples import DEFAULT_SAMPLE, Sample
@@ -58,6 +61,8 @@ from .scatter_view import PointStyle
 from .session_files import SessionFiles
 from .style import app_icon
 from .sweep_session import SweepSession
+
+FIRST_SIZES_S = 2.0  # how long after the first show the docks follow the window's size
 
 
 class MainWindow(QMainWindow):
@@ -107,6 +112,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._layout_restored = False
         self._docks_sized = False
+        self._first_sizes_until = 0.0  # see resizeEvent
 
         window_layout.build_views(self)
         window_layout.build_menus(self)
@@ -119,7 +125,7 @@ class MainWindow(QMainWindow):
         self.membership = MembershipLines(self.scatter)
         self.compare = CompareMode(self)
         self.session_files = SessionFiles(self)
-        self.analysis = FrameAnalysis(
+        self.frame_analysis = FrameAnalysis(
             self.session,
             self.background,
             self.engine,
@@ -130,6 +136,7 @@ class MainWindow(QMainWindow):
             self,
         )
         self._connect()
+        self.analysis = RunAnalysis(self)  # hover, scores, a reference column, colour by column
         self._keys_filter = window_layout.KeysForFocusedFields(self)
         for field in (
             *self.findChildren(QAbstractSpinBox),
@@ -186,7 +193,16 @@ class MainWindow(QMainWindow):
             self._docks_sized = True
             window_layout.fit_screen(self)
             if not self._layout_restored:  # once the window has its final size
+                self._first_sizes_until = time.monotonic() + FIRST_SIZES_S
                 QTimer.singleShot(0, lambda: window_layout.size_docks(self))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Docks follow the window's first sizes: a window manager maximises a window that
+        would not fit some time after it was shown, and the docks sized for the first size
+        would leave the algorithm panel scrolling under an empty data panel."""
+        super().resizeEvent(event)
+        if time.monotonic() < self._first_sizes_until:
+            QTimer.singleShot(0, lambda: window_layout.size_docks(self))
 
     def _connect(self) -> None:
         c, session, panel = self.controls, self.session, self.algorithm_panel
@@ -218,7 +234,7 @@ class MainWindow(QMainWindow):
         self.sweep_view.kChosen.connect(panel.set_k)
         self.profile_view.exportRequested.connect(self.exporter.export_profiles_dialog)
         for dock in (self.profile_dock, self.silhouette_dock):
-            dock.visibilityChanged.connect(lambda shown: shown and self.analysis.refresh())
+            dock.visibilityChanged.connect(lambda shown: shown and self.frame_analysis.refresh())
 
         data = self.data
         data.progress.connect(self._on_load_progress)
@@ -373,13 +389,24 @@ class MainWindow(QMainWindow):
         chosen = list(sample.features) if sample and sample.features else None
         weight = sample.weight if sample else None
         if spec is not None:
-            chosen, weight = list(spec.columns), spec.weight_column
+            chosen, weight = [*spec.columns, *spec.one_hot], spec.weight_column
             saved = dataclasses.replace(
                 self.data_panel.choices(), missing=spec.missing, scale=spec.scale
             )
             self.data_panel.apply(saved)
         notes = list(getattr(data.table, "notes", []) or [])
-        self.data_panel.set_table(Path(path).name, len(frame), columns, data.numeric, notes, chosen)
+        excluded = {} if chosen is not None else data.excluded
+        notes += [n for n in (feature_advice.exclusion_note(excluded),) if n]
+        self.data_panel.set_table(
+            Path(path).name,
+            len(frame),
+            columns,
+            data.numeric,
+            notes,
+            chosen,
+            excluded=excluded,
+            categories=data.categories,
+        )
         self.algorithm_panel.set_weight_columns(data.numeric, weight)
         if sample is not None:
             if not (request.at_launch and self.restored):
@@ -432,15 +459,16 @@ class MainWindow(QMainWindow):
         choice = self.data_panel.feature_choice()
         # No numeric column at all: let the data layer pick (and refuse with the sentence the
         # command line shows), rather than "choose at least one column" from an empty list.
-        columns = list(choice.columns) if choice.columns or self.data.numeric else None
+        chosen = choice.columns or choice.one_hot or self.data.numeric
+        columns = list(choice.columns) if chosen else None
         self.reset_run()
         self.sweep.clear()
-        self.data.prepare(columns, choice.missing, choice.scale, weight)
+        self.data.prepare(columns, choice.missing, choice.scale, weight, choice.one_hot)
 
     def _on_prepare_failed(self, message: str) -> None:
         self.reset_run()
         self.scatter.set_points(None)
-        self.compare.pane.set_space(None)
+        self.compare.set_space(None)
         self.inertia_view.clear_all()
         self.sweep_view.reset()
         self.data_panel.set_left_out(0, [], [message])
@@ -458,7 +486,9 @@ class MainWindow(QMainWindow):
         self.data_panel.set_left_out(
             features.n_used, prepared.left_out_rows.tolist(), features.notes()
         )
+        self.data_panel.set_spread_note(features.spread_note("standardise them"))
         self._set_runnable(True)
+        self.engine.share_soon(features.X, features.weights)
         self.update_plot()
 
     def update_plot(self) -> None:
@@ -470,7 +500,7 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()  # "Computing principal components…"
         space = self.plot
         self.scatter.set_points(space.xy, space.x_label, space.y_label)
-        self.compare.pane.set_space(space)
+        self.compare.set_space(space)
         self._update_plot_options()
         self.painter.redraw()
         self.dataReady.emit()
@@ -760,6 +790,7 @@ class MainWindow(QMainWindow):
         self.session.reset()
         self.compare.pane.reset()
         self.sweep.clear()
+        self.analysis.close()
         self.background.shutdown()
         if self._owns_engine:
             self.engine.close()

@@ -174,17 +174,17 @@ def size_docks(window: MainWindow) -> None:
 
 def fit_screen(window: MainWindow) -> None:
     """Never larger than the screen the window opens on (a restored size from a bigger
-    monitor, or the default 1440 x 900 on a 1280 x 800 laptop, would hide the controls)."""
+    monitor, or the default 1440 x 900 on a 1280 x 800 laptop, would hide the controls):
+    a window that would not fit opens maximised."""
     screen = window.screen()
     if screen is None or QGuiApplication.platformName() == "offscreen":
         return  # offscreen (tests, --screenshot): the size asked for is the size drawn
     room = screen.availableGeometry()
     window.data_panel.set_visible_columns(12 if room.height() >= 950 else 7)
-    width = min(window.width(), room.width())
-    height = min(window.height(), room.height())
-    if (width, height) != (window.width(), window.height()):
-        window.resize(width, height)
-        window.move(room.left() + (room.width() - width) // 2, room.top())
+    if window.width() >= room.width() or window.height() >= room.height():
+        # The window manager knows its title bar and borders; a resize to the screen's room
+        # would put them on top and push the status bar off the bottom (seen under openbox).
+        window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
 
 
 def build_menus(window: MainWindow) -> None:

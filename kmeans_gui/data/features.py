@@ -296,7 +296,7 @@ def prepare_features(
             )
     else:
         chosen = [str(c) for c in columns]
-        if not chosen:
+        if not chosen and not encode:
             raise DataError("Choose at least one feature column.")
         for name in chosen:
             _check_known(name, available, role="column")

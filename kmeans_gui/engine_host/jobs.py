@@ -73,6 +73,21 @@ def projection(X: np.ndarray, sample_weight: Any = None) -> dict[str, np.ndarray
     return {"scores": scores, "affine": affine, "explained": explained}
 
 
+def scores(
+    X: np.ndarray,
+    labels: np.ndarray,
+    metric: str = "euclidean",
+    seed: int | None = None,
+    device: str = "auto",
+    sample_weight: Any = None,
+) -> Any:
+    """``engine.score_clustering``: the run's mean silhouette (exact up to 20,000 rows, on a
+    seeded sample beyond), Calinski-Harabasz and Davies-Bouldin, as ``cluster --json`` has them."""
+    return import_engine().score_clustering(
+        X, labels, sample_weight=sample_weight, metric=metric, device=device, seed=seed
+    )
+
+
 def silhouettes(
     X: np.ndarray,
     labels: np.ndarray,
@@ -109,5 +124,6 @@ JOBS: dict[str, tuple[Callable[..., Any], bool, bool]] = {
     "run": (run, True, False),
     "sweep": (sweep, True, True),
     "projection": (projection, True, False),
+    "scores": (scores, True, False),
     "silhouettes": (silhouettes, True, False),
 }

@@ -32,8 +32,8 @@ def shown_labels(window) -> np.ndarray:
 
 def test_profiles_table_holds_the_data_layers_numbers_sorts_and_exports(qtbot, iris_run, tmp_path):
     window = iris_run
-    assert window.analysis.profiles is None  # behind another tab: not computed
-    with qtbot.waitSignal(window.analysis.profilesShown, timeout=10_000):
+    assert window.frame_analysis.profiles is None  # behind another tab: not computed
+    with qtbot.waitSignal(window.frame_analysis.profilesShown, timeout=10_000):
         window.profile_dock.raise_()
     features = window.session.request.features
     expected = cluster_profiles(features, shown_labels(window), 3, frame=window.table.frame)
@@ -73,7 +73,7 @@ def test_profiles_table_holds_the_data_layers_numbers_sorts_and_exports(qtbot, i
 
 def test_silhouette_plot_shows_the_engines_exact_values(qtbot, iris_run):
     window = iris_run
-    with qtbot.waitSignal(window.analysis.silhouettesShown, timeout=30_000):
+    with qtbot.waitSignal(window.frame_analysis.silhouettesShown, timeout=30_000):
         window.silhouette_dock.raise_()
     from kmeans_gui.engine.silhouettes import silhouette_samples
 
@@ -93,12 +93,12 @@ def test_silhouette_plot_shows_the_engines_exact_values(qtbot, iris_run):
 
 def test_a_new_run_clears_the_analysis_until_it_has_a_frame(qtbot, iris_run):
     window = iris_run
-    with qtbot.waitSignal(window.analysis.profilesShown, timeout=10_000):
+    with qtbot.waitSignal(window.frame_analysis.profilesShown, timeout=10_000):
         window.profile_dock.raise_()
     window.reset_run()
     assert window.profile_view.model.rowCount() == 0
     assert not window.profile_view.export_button.isEnabled()
-    assert window.analysis.profiles is None
+    assert window.frame_analysis.profiles is None
 
 
 def test_sweep_shows_every_score_on_one_k_axis_and_a_suggestion_sets_k(qtbot, window, dialogs):

@@ -137,6 +137,21 @@ def test_pause_resume_and_step_move_the_frame_shown(qtbot, session) -> None:
     assert session.can_step()  # more frames are coming
 
 
+def test_the_status_follows_pause_once_the_engine_is_done(qtbot, session) -> None:
+    """Computed while playing, then paused: the status no longer says "playing back"."""
+    messages: list[str] = []
+    session.message.connect(messages.append)
+    session.set_speed(1)  # slow: the animation is far behind the engine
+    session.start(request())
+    session.engine.job.send(state(0), state(1), state(2), state(3, final=True))
+    session.engine.job.done()
+    assert messages[-1] == "Computed; playing back…"
+    session.pause()
+    assert messages[-1] == "Computed."
+    session.resume()
+    assert messages[-1] == "Computed; playing back…"
+
+
 def test_a_step_asked_for_before_the_frame_exists_shows_it_when_it_arrives(session) -> None:
     session.start(request(), paused=True)
     session.engine.job.send(state(0))

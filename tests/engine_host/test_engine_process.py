@@ -90,6 +90,20 @@ def test_weights_cross_with_the_matrix(engine) -> None:
     assert final.inertia == pytest.approx(expected.inertia, rel=1e-12)
 
 
+def test_data_copied_in_the_background_is_what_the_next_job_sees(engine) -> None:
+    from kmeans_gui import engine as direct
+
+    first, second = blobs(400, seed=3), blobs(600, seed=4)
+    engine.share(first, background=True)
+    data_id = engine.share(second, background=True)  # overtakes the first before it is sent
+    job = Recorder()
+    engine.submit("run", 4, data_id=data_id, kwargs={"seed": 0}, **job.callbacks())
+    final = job.wait().items[-1]
+    expected = list(direct.iterate(second, 4, seed=0))[-1]
+    assert job.errors == [] and len(final.labels) == 600
+    assert final.inertia == pytest.approx(expected.inertia, rel=1e-12)
+
+
 def test_an_engine_error_crosses_as_its_sentence(engine) -> None:
     data_id = engine.share(blobs(10))
     job = Recorder()
