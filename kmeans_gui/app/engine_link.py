@@ -87,6 +87,13 @@ class EngineLink(QObject):
         """``engine.score_clustering(matrix, labels, **kwargs)``: ``on_result(ClusterScores)``."""
         return self._submit("scores", matrix, weights, labels, kwargs=kwargs, **cb)
 
+    def silhouettes(
+        self, matrix: np.ndarray, weights: np.ndarray | None, labels: np.ndarray, kwargs: dict, **cb
+    ) -> Job:
+        """Per-row silhouettes of ``labels`` (exact, or on a seeded sample of large data):
+        ``on_result({"rows", "labels", "values", "mean", "n_rows"})``."""
+        return self._submit("silhouettes", matrix, weights, labels, kwargs=kwargs, **cb)
+
     def _submit(self, name: str, matrix: np.ndarray, weights: np.ndarray | None, *args, **cb):
         if not self.process.alive:
             self.start()  # after a crash: a new child, TensorFlow loads again

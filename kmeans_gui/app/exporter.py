@@ -116,6 +116,21 @@ class Exporter:
             on_error=self.window.show_exception,
         )
 
+    def export_profiles_dialog(self) -> None:
+        if self._current_result() is None:
+            return
+        path = self._save_path(
+            "Export cluster profiles", f"{self._stem()}_profiles.csv", self._export_filter()
+        )
+        if path:
+            self.export_profiles(path)
+
+    def export_profiles(self, path: str) -> None:
+        """The profiles of the frame shown (one row per cluster), as ``cluster --profile-out``."""
+        analysis = self.window.frame_analysis
+        if not analysis.export_profiles(path, self.on_exported, self.window.show_exception):
+            self.window.show_error("run k-means first: there are no clusters to export yet")
+
     def _run_method(self) -> tuple[str, str]:
         """(algorithm, metric) of the run being exported."""
         params = self.window.session.params

@@ -47,6 +47,7 @@ from .data_panel import PLOT_FEATURES
 from .data_session import DataSession, LoadRequest
 from .engine_link import EngineLink
 from .exporter import Exporter
+from .frame_analysis import FrameAnalysis, dock_on_screen
 from .frame_painter import FramePainter
 from .membership_lines import MAX_LINES, MembershipLines, why_off
 from .picture import HALF_STEPS_OFF, alternates
@@ -124,6 +125,16 @@ class MainWindow(QMainWindow):
         self.membership = MembershipLines(self.scatter)
         self.compare = CompareMode(self)
         self.session_files = SessionFiles(self)
+        self.frame_analysis = FrameAnalysis(
+            self.session,
+            self.background,
+            self.engine,
+            lambda: self.table,
+            self.profile_view,
+            self.silhouette_view,
+            self._analysis_on_screen,
+            self,
+        )
         self._connect()
         self.analysis = RunAnalysis(self)  # hover, scores, a reference column, colour by column
         self._keys_filter = window_layout.KeysForFocusedFields(self)
@@ -221,6 +232,9 @@ class MainWindow(QMainWindow):
         self.sweep_view.sweepRequested.connect(self.start_sweep)
         self.sweep_view.cancelRequested.connect(self.sweep.cancel)
         self.sweep_view.kChosen.connect(panel.set_k)
+        self.profile_view.exportRequested.connect(self.exporter.export_profiles_dialog)
+        for dock in (self.profile_dock, self.silhouette_dock):
+            dock.visibilityChanged.connect(lambda shown: shown and self.frame_analysis.refresh())
 
         data = self.data
         data.progress.connect(self._on_load_progress)
@@ -734,6 +748,7 @@ class MainWindow(QMainWindow):
             self.show_exception(exc)
             return
         kwargs = params.engine_kwargs()  # a placed init is one k's: the sweep uses k-means++
+        kwargs["gap_references"] = self.sweep_view.gap_references()
         self.sweep.start(features, ks, kwargs)
 
     def _on_sweep_point(self, _point: Any) -> None:
@@ -743,6 +758,10 @@ class MainWindow(QMainWindow):
     def _on_sweep_finished(self, summary: str) -> None:
         self.sweep_view.finish(summary)
         self.sweep_view.mark_k(self.algorithm_panel.k())
+
+    def _analysis_on_screen(self, view: Any) -> bool:
+        dock = self.profile_dock if view is self.profile_view else self.silhouette_dock
+        return dock_on_screen(dock)
 
     # ------------------------------------------------------------------ engine
     def _on_engine_ready(self, info: dict[str, Any]) -> None:

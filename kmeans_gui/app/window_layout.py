@@ -28,9 +28,11 @@ from .algorithm_panel import AlgorithmPanel
 from .data_panel import DataPanel
 from .inertia_view import InertiaView
 from .point_controls import PointControls
+from .profile_view import ProfileView
 from .run_controls import RunControls
 from .samples import available_samples
 from .scatter_view import ScatterView
+from .silhouette_view import SilhouetteView
 from .sizes_view import SizesView
 from .status_line import StatusBar
 from .sweep_view import SweepView
@@ -97,6 +99,8 @@ def build_views(window: MainWindow) -> None:
     window.inertia_view = InertiaView()
     window.sizes_view = SizesView()
     window.sweep_view = SweepView()
+    window.profile_view = ProfileView()
+    window.silhouette_view = SilhouetteView()
     window.stale_banner = QLabel("", window.scatter)
     window.stale_banner.setObjectName("staleBanner")
     window.stale_banner.hide()
@@ -135,6 +139,10 @@ def build_views(window: MainWindow) -> None:
     window.sizes_dock = dock("Cluster sizes", window.sizes_view, right)
     window.sweep_dock = dock("Choose k", window.sweep_view, right)
     window.tabifyDockWidget(window.sizes_dock, window.sweep_dock)
+    window.profile_dock = dock("Cluster profiles", window.profile_view, right)
+    window.silhouette_dock = dock("Silhouettes", window.silhouette_view, right)
+    window.tabifyDockWidget(window.sweep_dock, window.profile_dock)
+    window.tabifyDockWidget(window.profile_dock, window.silhouette_dock)
     window.sizes_dock.raise_()
     window.resize(1440, 900)
     size_docks(window)
@@ -207,6 +215,9 @@ def build_menus(window: MainWindow) -> None:
     window.export_plot_action = file_menu.addAction(
         "Export &plot as PNG/SVG…", lambda: window.exporter.export_plot_dialog()
     )
+    window.export_profiles_action = file_menu.addAction(
+        "Export cluster p&rofiles…", lambda: window.exporter.export_profiles_dialog()
+    )
     window.export_model_action = file_menu.addAction(
         "Export &model…", lambda: window.session_files.export_model_dialog()
     )
@@ -268,6 +279,8 @@ def build_menus(window: MainWindow) -> None:
     for d in (window.data_dock, window.algorithm_dock, window.inertia_dock, window.sizes_dock):
         view_menu.addAction(d.toggleViewAction())
     view_menu.addAction(window.sweep_dock.toggleViewAction())
+    view_menu.addAction(window.profile_dock.toggleViewAction())
+    view_menu.addAction(window.silhouette_dock.toggleViewAction())
 
     toolbar = window.plot_toolbar = QToolBar("Plot", window)
     toolbar.setObjectName("plot_toolbar")

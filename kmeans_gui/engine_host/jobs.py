@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from kmeans_gui.engine.choices import SILHOUETTE_EXACT_ROWS
 from kmeans_gui.tf_startup import import_engine
 
 
@@ -87,6 +88,36 @@ def scores(
     )
 
 
+def silhouettes(
+    X: np.ndarray,
+    labels: np.ndarray,
+    metric: str = "euclidean",
+    seed: int | None = 0,
+    exact_rows: int = SILHOUETTE_EXACT_ROWS,
+    device: str = "auto",
+    sample_weight: Any = None,
+) -> dict[str, Any]:
+    """The silhouette of every row (``engine.silhouette_samples``), exact up to ``exact_rows``
+    rows of positive weight, on a seeded sample of that many beyond (the rows the scores of a
+    run use). Returns ``rows`` (indices into X), their ``labels`` and ``values``, the
+    (weighted) ``mean`` and ``n_rows``, the rows of positive weight there were to sample."""
+    from kmeans_gui.engine.silhouettes import mean_silhouette, sample_rows
+
+    engine = import_engine()
+    labels = np.asarray(labels)
+    rows = sample_rows(len(X), sample_weight, exact_rows, seed)
+    weights = None if sample_weight is None else np.asarray(sample_weight)[rows]
+    values = engine.silhouette_samples(X[rows], labels[rows], weights, metric, device)
+    n_rows = len(X) if sample_weight is None else int(np.count_nonzero(sample_weight > 0))
+    return {
+        "rows": rows,
+        "labels": labels[rows],
+        "values": values,
+        "mean": mean_silhouette(values, weights),
+        "n_rows": n_rows,
+    }
+
+
 #: name -> (function, takes the shared matrix, takes ``cancelled``)
 JOBS: dict[str, tuple[Callable[..., Any], bool, bool]] = {
     "engine_info": (engine_info, False, False),
@@ -94,4 +125,5 @@ JOBS: dict[str, tuple[Callable[..., Any], bool, bool]] = {
     "sweep": (sweep, True, True),
     "projection": (projection, True, False),
     "scores": (scores, True, False),
+    "silhouettes": (silhouettes, True, False),
 }
