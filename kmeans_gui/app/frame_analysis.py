@@ -211,7 +211,7 @@ class FrameAnalysis(QObject):
         self.silhouette_view.set_note(f"{self._what(shown)}: computing the silhouette of {what}…")
         kwargs = {
             "metric": shown.metric,
-            "seed": 0 if shown.seed is None else shown.seed,
+            "seed": shown.seed,  # no seed: sample_rows' seed 0, as the Scores dock's
             "exact_rows": SILHOUETTE_EXACT_ROWS,
             "device": shown.device,
         }

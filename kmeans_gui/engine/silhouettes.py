@@ -103,12 +103,14 @@ def sample_rows(
     """Sorted indices of a seeded sample of at most ``size`` rows of positive weight.
 
     All such rows when there are no more than ``size``. The same seed gives the same rows, so a
-    sweep scores every k on the same sample and a run's score can be reproduced.
+    sweep scores every k on the same sample and a run's score can be reproduced; no seed is
+    seed 0 (a run without a seed still gets one sample, the same in the window's scores, its
+    silhouette plot and ``cluster --json``).
     """
     candidates = np.arange(n) if sample_weight is None else np.flatnonzero(sample_weight > 0)
     if candidates.size <= size:
         return candidates
-    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+    rng = np.random.default_rng(np.random.SeedSequence(0 if seed is None else seed).spawn(1)[0])
     return np.sort(rng.choice(candidates, size, replace=False))
 
 
