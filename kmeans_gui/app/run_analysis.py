@@ -46,8 +46,8 @@ class RunAnalysis(QObject):
         dock.setWidget(self.panel)
         dock.setFeatures(window.sweep_dock.features())
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        window.tabifyDockWidget(window.sweep_dock, dock)
-        window.sizes_dock.raise_()
+        window.tabifyDockWidget(window.inertia_dock, dock)  # the run's figures, beside its curve
+        window.inertia_dock.raise_()
         window.view_menu.addAction(dock.toggleViewAction())
 
         self.colour_combo = window.colour_combo = QComboBox()

@@ -113,9 +113,11 @@ def build_views(window: MainWindow) -> None:
     layout.addWidget(window.controls)
     window.setCentralWidget(central)
 
-    def dock(title: str, widget: QWidget, area: Qt.DockWidgetArea, scroll: bool = False):
+    def dock(
+        title: str, widget: QWidget, area: Qt.DockWidgetArea, scroll: bool = False, name: str = ""
+    ):
         d = QDockWidget(title, window)
-        d.setObjectName(title.replace(" ", "_").lower() + "_dock")
+        d.setObjectName(name or title.replace(" ", "_").lower() + "_dock")  # in saved layouts
         if scroll:
             area_widget = QScrollArea()
             area_widget.setWidgetResizable(True)
@@ -136,10 +138,11 @@ def build_views(window: MainWindow) -> None:
     window.data_dock = dock("Data", window.data_panel, left, scroll=True)
     window.algorithm_dock = dock("Algorithm", window.algorithm_panel, left, scroll=True)
     window.inertia_dock = dock("Inertia", window.inertia_view, right)
-    window.sizes_dock = dock("Cluster sizes", window.sizes_view, right)
+    # short titles: four tabs share the right-hand column on a 1280-pixel screen
+    window.sizes_dock = dock("Sizes", window.sizes_view, right, name="cluster_sizes_dock")
     window.sweep_dock = dock("Choose k", window.sweep_view, right)
     window.tabifyDockWidget(window.sizes_dock, window.sweep_dock)
-    window.profile_dock = dock("Cluster profiles", window.profile_view, right)
+    window.profile_dock = dock("Profiles", window.profile_view, right, name="cluster_profiles_dock")
     window.silhouette_dock = dock("Silhouettes", window.silhouette_view, right)
     window.tabifyDockWidget(window.sweep_dock, window.profile_dock)
     window.tabifyDockWidget(window.profile_dock, window.silhouette_dock)
