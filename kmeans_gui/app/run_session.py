@@ -485,6 +485,7 @@ class RunSession(QObject):
     def _end(self) -> None:
         if not self._finished:
             self._finished = True
+            self._update_phase()  # whoever hears `finished` sees the phase it ended in
             self.finished.emit()
 
     def _derive_phase(self) -> Phase:

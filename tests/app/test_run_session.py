@@ -106,8 +106,8 @@ def session(qtbot):
 
 
 def test_a_run_goes_from_starting_to_running_to_finished(qtbot, session) -> None:
-    finished: list[bool] = []
-    session.finished.connect(lambda: finished.append(True))
+    finished: list[Phase] = []
+    session.finished.connect(lambda: finished.append(session.phase))
     assert session.phase is Phase.IDLE and session.pause_action() is None
     session.start(request())
     assert session.phase is Phase.STARTING and session.computing
@@ -117,7 +117,7 @@ def test_a_run_goes_from_starting_to_running_to_finished(qtbot, session) -> None
     session.engine.job.send(state(1), state(2, final=True))
     session.engine.job.done()
     qtbot.waitUntil(lambda: session.phase is Phase.FINISHED, timeout=5_000)
-    assert finished == [True] and not session.computing
+    assert finished == [Phase.FINISHED] and not session.computing  # already FINISHED
     assert session.playback.index == 2 and session.pause_action() == "Replay"
     assert session.phases == [Phase.STARTING, Phase.RUNNING, Phase.FINISHED]
 
@@ -162,14 +162,14 @@ def test_a_step_asked_for_before_the_frame_exists_shows_it_when_it_arrives(sessi
 
 
 def test_stop_cancels_the_job_and_keeps_what_was_computed(qtbot, session) -> None:
-    finished: list[bool] = []
-    session.finished.connect(lambda: finished.append(True))
+    finished: list[Phase] = []
+    session.finished.connect(lambda: finished.append(session.phase))
     session.start(request())
     session.engine.job.send(state(0), state(1))
     session.stop()
     assert session.engine.job.cancelled and finished == []  # until the engine lets go
     session.engine.job.done()
-    assert session.phase is Phase.STOPPED and finished == [True]
+    assert session.phase is Phase.STOPPED and finished == [Phase.STOPPED]  # ended in it
     assert len(session.history) == 2 and session.current() is not None
     assert not session.can_stop()
 
