@@ -19,6 +19,13 @@ from kmeans_gui.engine.choices import (  # plain data: importing it does not loa
     METRIC_NAMES,
     OPTIMIZERS,
 )
+from kmeans_gui.engine.errors import KMeansInputError
+from kmeans_gui.engine.refine_options import (
+    BASE_TRIALS,
+    REFINE_CHOICES,
+    TRIALS_PER_CLUSTER,
+    parse_refine_budget,
+)
 
 from .predict import add_predict_parser
 
@@ -127,6 +134,20 @@ def build_command_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="kmedoids only: a cluster with more members tries a seeded sample of N of them "
         f"as its medoid instead of all (default {DEFAULT_MAX_CANDIDATES})",
+    )
+    group.add_argument(
+        "--refine",
+        choices=REFINE_CHOICES,
+        default="none",
+        help="lloyd only: 'swap' moves centroids out of bad local optima after Lloyd "
+        "converges (swap trials, each kept only if the inertia falls), then runs Lloyd again",
+    )
+    group.add_argument(
+        "--refine-budget",
+        type=refine_budget,
+        metavar="N|Ns",
+        help=f"with --refine swap: N swap trials (default {BASE_TRIALS} + "
+        f"{TRIALS_PER_CLUSTER} x k), or seconds such as 10s (then results depend on speed)",
     )
 
     output = _Parser(add_help=False)
@@ -255,6 +276,17 @@ def _float(text: str) -> float:
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a finite number, not {text}")
     return value
+
+
+def refine_budget(text: str) -> int | str:
+    """A number of swap trials, or seconds such as '10s' (kept as text for the engine)."""
+    try:
+        budget = parse_refine_budget(text, k=1)
+    except KMeansInputError:
+        raise argparse.ArgumentTypeError(
+            f"must be a number of swap trials such as 500 or seconds such as 10s, not '{text}'"
+        ) from None
+    return budget.trials if budget.trials is not None else f"{budget.seconds:g}s"
 
 
 def init_method(text: str) -> str:

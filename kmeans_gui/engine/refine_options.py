@@ -1,0 +1,86 @@
+"""The refinement's options as plain data: what front ends offer and how a budget is read.
+
+Free of TensorFlow (and NumPy), so the command line and the window can build their menus and
+check a budget before the engine loads. ``refine.py`` runs what these describe.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from dataclasses import dataclass
+
+from .errors import KMeansInputError
+
+#: "none": Lloyd's result as it converged; "swap": swap trials, then Lloyd to convergence.
+REFINE_CHOICES = ("none", "swap")
+REFINE_TITLES = {
+    "none": "None",
+    "swap": "Swap centroids (escape local optima)",
+}
+#: Algorithms the refinement works on (it is built from Lloyd's passes).
+REFINE_ALGORITHMS = ("lloyd",)
+#: The default trial budget is this many trials plus ``TRIALS_PER_CLUSTER`` x k.
+BASE_TRIALS = 50
+TRIALS_PER_CLUSTER = 3
+
+_SECONDS = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*s\s*$")
+
+
+@dataclass(frozen=True)
+class RefineBudget:
+    """How long the swap trials may go on: a number of trials, or seconds of wall time."""
+
+    trials: int | None = None
+    seconds: float | None = None
+
+    def describe(self) -> str:
+        if self.seconds is not None:
+            return f"{self.seconds:g} s"
+        return f"{self.trials} trials"
+
+
+def default_trials(k: int) -> int:
+    """Trials when no budget is given: enough, measured on Fränti's sets (k up to 100), to
+    reach their ground truth from k-means++ with a wide margin; grows with k, since larger k
+    hides more misplaced centroids."""
+    return BASE_TRIALS + TRIALS_PER_CLUSTER * int(k)
+
+
+def parse_refine_budget(value: object, k: int) -> RefineBudget:
+    """A budget from ``refine_budget``: None (the default for k), a whole number of trials
+    (an int, or a string such as "500"), or seconds as a string such as "2.5s"."""
+    if value is None:
+        return RefineBudget(trials=default_trials(k))
+    if isinstance(value, str):
+        text = value.strip()
+        seconds = _SECONDS.match(text)
+        if seconds:
+            amount = float(seconds.group(1))
+            if not (math.isfinite(amount) and amount > 0):
+                raise KMeansInputError(f"refine_budget of {value!r} is not a positive time")
+            return RefineBudget(seconds=amount)
+        if text.isdigit():
+            value = int(text)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise KMeansInputError(
+            "refine_budget must be a number of swap trials (a whole number of at least 1) or "
+            f"seconds such as '2.5s', not {value!r}"
+        )
+    return RefineBudget(trials=int(value))
+
+
+def check_refine(refine: object, algorithm: str) -> str | None:
+    """``refine`` as the runner takes it: None for no refinement, else its name."""
+    if refine is None or refine == "none":
+        return None
+    if refine not in REFINE_CHOICES:
+        raise KMeansInputError(
+            f"unknown refine {refine!r}: choose {', '.join(REFINE_CHOICES)} (or None)"
+        )
+    if algorithm not in REFINE_ALGORITHMS:
+        raise KMeansInputError(
+            f"refine={refine!r} refines the 'lloyd' algorithm's result, not {algorithm!r}'s"
+        )
+    return str(refine)
