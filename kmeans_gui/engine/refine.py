@@ -37,9 +37,11 @@ def refined(
     metric: str,
     final_only: bool,
     cancelled: Callable[[], bool] | None = None,
+    choice: str = "smart",
 ) -> Iterator[IterationState]:
     """The states of one restart refined by swap trials (``lloyd`` is that restart's stream:
-    every state with ``final_only=False``, else just the final one)."""
+    every state with ``final_only=False``, else just the final one). ``choice="random"``
+    makes the trials plain random swap (``benchmarks/quality.py`` compares the two)."""
     start = None
     for state in lloyd:
         if state.final:
@@ -57,6 +59,7 @@ def refined(
         seed,
         metric=metric,
         each=not final_only,
+        choice=choice,
         cancelled=cancelled,
     )
     previous, iteration, found = start, start.iteration, None

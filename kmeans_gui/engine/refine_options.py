@@ -21,6 +21,8 @@ REFINE_TITLES = {
 }
 #: Algorithms the refinement works on (it is built from Lloyd's passes).
 REFINE_ALGORITHMS = ("lloyd",)
+#: The keyword arguments of ``KMeans``/``iterate`` that ask for it.
+REFINE_PARAMETERS = ("refine", "refine_budget")
 #: The default trial budget is this many trials plus ``TRIALS_PER_CLUSTER`` x k.
 BASE_TRIALS = 50
 TRIALS_PER_CLUSTER = 3
