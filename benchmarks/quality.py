@@ -46,7 +46,7 @@ from kmeans_gui.engine.init import initial_centroids
 from kmeans_gui.engine.lloyd_loop import lloyd_result
 from kmeans_gui.engine.prepare import prepare_input
 from kmeans_gui.engine.refine import refined
-from kmeans_gui.engine.refine_options import RefineBudget, default_trials
+from kmeans_gui.engine.refine_options import default_budget
 
 SETS = ["a1", "a2", "a3", "s1", "s2", "s3", "s4", "unbalance", "birch1", "birch2"]
 MAX_SSE_RATIO = 1.001
@@ -81,54 +81,63 @@ def sse(X: np.ndarray, centres: np.ndarray) -> float:
     return float(total)
 
 
-def plain_random_swap(X: np.ndarray, k: int, seed: int, trials: int) -> np.ndarray:
-    """``refine="swap"`` with Fränti's uniform choices (a random centroid, a random row)."""
+def plain_random_swap(X: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, int]:
+    """``refine="swap"`` with Fränti's uniform choices (a random centroid, a random row) and
+    the same default budget; the centres and the trials run."""
     data, k = prepare_input(X, k, None, "auto")
     rng = restart_generators(seed, 1)[0]
     lloyd = lloyd_result(data, initial_centroids(data, k, "k-means++", rng), tol=1e-4, max_iter=300)
     states = refined(
-        lloyd, data, budget=RefineBudget(trials=trials), seed=rng.integers(0, 2**62, size=2),
+        lloyd, data, budget=default_budget(k), seed=rng.integers(0, 2**62, size=2),
         tol=1e-4, max_iter=300, metric="euclidean", final_only=True, choice="random",
     )  # fmt: skip
-    return list(states)[-1].centroids
+    final = list(states)[-1]
+    return final.centroids, final.n_trials
 
 
 @dataclass
 class Method:
     name: str
-    fit: Callable[[int], tuple[float, np.ndarray]]  # seed -> (seconds, centres)
+    fit: Callable[[int], tuple[float, np.ndarray, int]]  # seed -> (seconds, centres, trials)
     best: dict[int, float] = field(default_factory=dict)
     centres: dict[int, np.ndarray] = field(default_factory=dict)
+    trials: dict[int, int] = field(default_factory=dict)
 
     def run(self, seed: int) -> None:
         settle()
-        seconds, centres = self.fit(seed)
+        seconds, centres, trials = self.fit(seed)
         self.best[seed] = min(self.best.get(seed, np.inf), seconds)
         self.centres.setdefault(seed, centres)
+        self.trials.setdefault(seed, trials)
 
     def total(self) -> float:
         return float(sum(self.best.values()))
 
 
-def timed(fit: Callable[[], np.ndarray]) -> tuple[float, np.ndarray]:
+def timed(fit: Callable[[], tuple[np.ndarray, int]]) -> tuple[float, np.ndarray, int]:
     start = time.perf_counter()
-    centres = fit()
-    return time.perf_counter() - start, centres
+    centres, trials = fit()
+    return time.perf_counter() - start, centres, trials
 
 
 def engine_method(name: str, X: np.ndarray, k: int, **kwargs: object) -> Method:
-    return Method(
-        name, lambda s: timed(lambda: KMeans(k, seed=s, **kwargs).fit(X).cluster_centers_)
-    )
+    def fit(seed: int) -> tuple[float, np.ndarray, int]:
+        def run() -> tuple[np.ndarray, int]:
+            model = KMeans(k, seed=seed, **kwargs).fit(X)
+            return model.cluster_centers_, model.n_trials_
+
+        return timed(run)
+
+    return Method(name, fit)
 
 
 def child_method(child: SklearnChild, path: Path, k: int) -> Method:
-    def fit(seed: int) -> tuple[float, np.ndarray]:
+    def fit(seed: int) -> tuple[float, np.ndarray, int]:
         job = dict(init="k-means++", k=k, n_init=10, tol=1e-4, max_iter=300, seed=seed)
         out = child.fit(X=str(path), **job)
-        return out["s"], np.asarray(out["centers"])
+        return out["s"], np.asarray(out["centers"]), 0
 
-    return Method(f"scikit-learn k-means++ x10, OpenBLAS vars {child.label}", fit)
+    return Method(f"scikit-learn k-means++ x10, OpenBLAS {child.label}", fit)
 
 
 def one_set(name: str, children: list[SklearnChild], args: argparse.Namespace, tmp: Path) -> bool:
@@ -138,19 +147,18 @@ def one_set(name: str, children: list[SklearnChild], args: argparse.Namespace, t
     k = len(truth)
     path = tmp / f"{name}.npy"
     np.save(path, X)
-    trials = default_trials(k)
-    swap = engine_method(f"refine='swap' ({trials} trials), n_init=1", X, k, refine="swap")
+    swap = engine_method("refine='swap' (default budget), n_init=1", X, k, refine="swap")
     skl = [child_method(child, path, k) for child in children]
     methods = [engine_method("engine k-means++ x10", X, k, n_init=10), *skl, swap]
     if args.plain:
         plain = Method(
-            f"plain random swap ({trials} trials)",
-            lambda s: timed(lambda: plain_random_swap(X, k, s, trials)),
+            "plain random swap (same budget rule)",
+            lambda s: timed(lambda: plain_random_swap(X, k, s)),
         )
         methods.append(plain)
     first = {}
     for method in methods:  # warm-up: tracing, compilation, thread pools (not timed)
-        first[method.name], _ = method.fit(1000)
+        first[method.name], *_ = method.fit(1000)
     seeds = range(args.seeds)
     for _ in range(args.repeats):
         for seed in seeds:
@@ -159,13 +167,19 @@ def one_set(name: str, children: list[SklearnChild], args: argparse.Namespace, t
     reference = min(skl, key=Method.total)
     load = os.getloadavg()[0]
     print(f"\n{name}: n = {len(X):,}, k = {k}, ground-truth SSE {truth_sse:.5g}; load {load:.1f}")
-    print(f"  {'method':<52} {'SSE/GT max':>10} {'mean':>7} {'CI>0':>5} {'CI max':>6} {'s':>8}")
+    print(
+        f"  {'method':<44} {'SSE/GT max':>10} {'mean':>7} {'CI>0':>5} {'CI max':>6} "
+        f"{'trials':>11} {'s':>8}"
+    )
     for method in methods:
         ratios = [sse(X, method.centres[s]) / truth_sse for s in seeds]
         ci = [centroid_index(method.centres[s], truth) for s in seeds]
+        trials = [method.trials[s] for s in seeds]
+        spread = f"{min(trials)}-{max(trials)}" if max(trials) else "-"
         print(
-            f"  {method.name:<52} {max(ratios):>10.4f} {np.mean(ratios):>7.4f} "
-            f"{sum(c > 0 for c in ci):>2}/{len(ci):<2} {max(ci):>6} {method.total():>8.3f}"
+            f"  {method.name:<44} {max(ratios):>10.4f} {np.mean(ratios):>7.4f} "
+            f"{sum(c > 0 for c in ci):>2}/{len(ci):<2} {max(ci):>6} {spread:>11} "
+            f"{method.total():>8.3f}"
         )
         if method is swap:
             swap_ratios, swap_ci = ratios, ci

@@ -1,4 +1,5 @@
-"""Algorithm panel: k, algorithm and its parameters, initialiser, stop rule, restarts, device.
+"""Algorithm panel: k, algorithm and its parameters, initialiser, stop rule, restarts, the
+refinement (swap trials after Lloyd), device.
 
 What it offers comes from the engine's own lists (``kmeans_gui.engine.choices``); what it
 shows is one :class:`~kmeans_gui.app.preferences.AlgorithmChoices` record (``choices()`` /
@@ -31,6 +32,12 @@ from kmeans_gui.engine.choices import (
     INIT_CHOICES,
     METRICS,
     OPTIMIZERS,
+)
+from kmeans_gui.engine.refine_options import (
+    BASE_PATIENCE,
+    REFINE_ALGORITHMS,
+    REFINE_CHOICES,
+    REFINE_TITLES,
 )
 
 from .preferences import AlgorithmChoices, from_dict
@@ -84,6 +91,20 @@ class AlgorithmPanel(QWidget):
         self.n_init_spin.setToolTip(
             "Restarts with different seeds; the one with the lowest inertia wins."
         )
+        self.refine_combo = self._combo(
+            {name: REFINE_TITLES[name] for name in REFINE_CHOICES},
+            "Lloyd stops in a local optimum: two centroids may share one group of points while "
+            "another sits between two groups. Swap trials move a centroid elsewhere, run two "
+            "Lloyd passes and keep the move if the inertia fell; each kept swap is a frame.",
+        )
+        self.refine_budget_spin = QSpinBox(minimum=0, maximum=100_000, value=0, singleStep=50)
+        self.refine_budget_spin.setSpecialValueText(
+            f"auto (until {BASE_PATIENCE} + k fail in a row)"
+        )
+        self.refine_budget_spin.setToolTip(
+            "Swap trials to run after Lloyd converges (most are rejected and not shown); auto "
+            "stops once 20 + k trials in a row have not lowered the inertia"
+        )
         self.device_combo = self._combo(
             {name: DEVICE_TITLES[name] for name in DEVICE_CHOICES},
             "Loading TensorFlow to see which devices exist…",
@@ -130,6 +151,8 @@ class AlgorithmPanel(QWidget):
         form.addRow("Max iterations", self.max_iter_spin)
         form.addRow("Seed", self.seed_spin)
         form.addRow("Restarts", self.n_init_spin)
+        form.addRow("Refine", self.refine_combo)
+        form.addRow("Swap trials", self.refine_budget_spin)
         form.addRow("Weights", self.weight_combo)
         form.addRow("Device", self.device_combo)
         self._form = form
@@ -153,6 +176,7 @@ class AlgorithmPanel(QWidget):
             lambda _: self.weightChanged.emit(self.weight_column())
         )
         self.tol_edit.textChanged.connect(self._check_tol)
+        self.refine_combo.currentIndexChanged.connect(lambda _: self._show_refine_rows())
         for signal in (
             self.k_spin.valueChanged,
             self.metric_combo.currentIndexChanged,
@@ -167,6 +191,8 @@ class AlgorithmPanel(QWidget):
             self.optimizer_combo.currentIndexChanged,
             self.batch_spin.valueChanged,
             self.candidates_spin.valueChanged,
+            self.refine_combo.currentIndexChanged,
+            self.refine_budget_spin.valueChanged,
         ):
             signal.connect(self.parametersChanged)
         self._on_algorithm_changed()
@@ -219,6 +245,8 @@ class AlgorithmPanel(QWidget):
             optimizer=self.optimizer_combo.currentData(),
             batch_size=self.batch_spin.value(),
             max_candidates=self.candidates_spin.value(),
+            refine=self.refine_combo.currentData(),
+            refine_budget=self.refine_budget_spin.value(),
         )
 
     def parameters(self) -> RunParameters:
@@ -245,6 +273,8 @@ class AlgorithmPanel(QWidget):
             device=c.device,
             weight_column=self.weight_column(),
             algorithm_params=params,
+            refine=c.refine if c.algorithm in REFINE_ALGORITHMS else "none",
+            refine_budget=c.refine_budget or None,
         )
 
     # -- filling in ------------------------------------------------------------------------
@@ -266,6 +296,8 @@ class AlgorithmPanel(QWidget):
             pick(self.init_combo, choices.init)
         pick(self.optimizer_combo, choices.optimizer)
         pick(self.device_combo, choices.device)
+        pick(self.refine_combo, choices.refine)
+        self.refine_budget_spin.setValue(choices.refine_budget)
         self.k_spin.setValue(choices.k)
         self.max_iter_spin.setValue(choices.max_iter)
         self.seed_spin.setValue(SEED_RANDOM if choices.seed is None else choices.seed)
@@ -326,6 +358,7 @@ class AlgorithmPanel(QWidget):
         self._form.setRowVisible(self.optimizer_combo, algorithm == "gradient")
         self._form.setRowVisible(self.batch_spin, algorithm == "minibatch")
         self._form.setRowVisible(self.candidates_spin, algorithm == "kmedoids")
+        self._show_refine_rows()
         previous = self.metric_combo.currentData()
         self.metric_combo.blockSignals(True)
         self.metric_combo.clear()
@@ -335,6 +368,12 @@ class AlgorithmPanel(QWidget):
         self.metric_combo.setCurrentIndex(max(index, 0))
         self.metric_combo.blockSignals(False)
         self.parametersChanged.emit()
+
+    def _show_refine_rows(self) -> None:
+        refinable = self.algorithm_combo.currentData() in REFINE_ALGORITHMS
+        self._form.setRowVisible(self.refine_combo, refinable)
+        swapping = refinable and self.refine_combo.currentData() == "swap"
+        self._form.setRowVisible(self.refine_budget_spin, swapping)
 
     @staticmethod
     def _tol_problem(text: str) -> str | None:

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from .plot_space import PlotSpace
 from .run_session import RunSession
+from .swap_marks import SwapMarks, swap_status
 
 SIDE_VIEW_INTERVAL_MS = 120
 MAX_TRAIL = 400  # iterations of centroid trail drawn
@@ -50,6 +51,7 @@ class FramePainter(QObject):
         self._side_timer.timeout.connect(self._update_side_views)
         for key, tip in STATUS_TIPS.items():
             views.status_fields[key].setToolTip(tip)
+        self.swap_marks = SwapMarks(views.inertia_view)
 
     def redraw(self) -> None:
         """The frame shown again (after a change of plot, trails or regions)."""
@@ -92,6 +94,7 @@ class FramePainter(QObject):
         views.sizes_view.set_sizes(None)
         views.inertia_view.set_curve(np.empty(0), np.empty(0), "this run")
         views.inertia_view.set_current(None, None)
+        self.swap_marks.show([])
         views.controls.set_restarts({}, None)
         views.controls.set_history(0, -1, -1, "no run yet")
         for key in ("iteration", "inertia", "shift", "changed", "ms"):
@@ -134,6 +137,7 @@ class FramePainter(QObject):
             np.array([f.iteration for f in shown]), np.array([f.inertia for f in shown]), name
         )
         views.inertia_view.set_current(frame.iteration, frame.inertia)
+        self.swap_marks.show(shown)
         self._update_status(frame, shown)
         self.update_history_controls()
 
@@ -141,11 +145,15 @@ class FramePainter(QObject):
         fields = self.views.status_fields
         restart = f" ({frame.restart + 1}/{frame.n_restarts})" if frame.n_restarts > 1 else ""
         state = " ✓" if frame.converged else ""
-        fields["iteration"].setText(f"iteration {frame.iteration}{restart}{state}")
+        fields["iteration"].setText(
+            f"iteration {frame.iteration}{restart}{state}{swap_status(frame)}"
+        )
         fields["inertia"].setText(f"inertia {frame.inertia:.6g}")
         fields["shift"].setText(f"shift {frame.shift:.3g}")
         fields["changed"].setText(f"changed {frame.n_changed:,}")
-        updates = [f.seconds for f in shown if f.iteration > 0 and not f.final]
+        updates = [
+            f.seconds for f in shown if f.iteration > 0 and not f.final and f.phase == "lloyd"
+        ]
         seconds = float(np.median(updates)) if updates else frame.seconds
         fields["ms"].setText(f"engine {seconds * 1000:.1f} ms/iter")
         fields["device"].setText(frame.device)

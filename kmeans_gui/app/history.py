@@ -40,6 +40,9 @@ class Frame:
     restart: int
     n_restarts: int
     n_iter: int = 0  # centroid updates so far (scikit-learn's n_iter_ on a final frame)
+    phase: str = "lloyd"  # "swap": an accepted swap trial of the refinement
+    n_swaps: int = 0  # swaps accepted so far in this restart
+    n_trials: int = 0  # swap trials run so far in this restart
 
     @classmethod
     def from_state(cls, state: IterationState) -> Frame:
@@ -59,6 +62,9 @@ class Frame:
             restart=int(state.restart),
             n_restarts=int(state.n_restarts),
             n_iter=int(state.n_iter),
+            phase=str(state.phase),
+            n_swaps=int(state.n_swaps),
+            n_trials=int(state.n_trials),
         )
 
 

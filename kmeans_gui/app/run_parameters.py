@@ -26,6 +26,8 @@ class RunParameters:
     device: str
     weight_column: str | None = None
     algorithm_params: dict[str, Any] = field(default_factory=dict)
+    refine: str = "none"  # "swap": swap trials after Lloyd (engine ``refine``)
+    refine_budget: int | None = None  # swap trials; None: the engine's default for k
 
     def engine_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
@@ -40,6 +42,10 @@ class RunParameters:
         if self.init != PLACE:
             kwargs["init"] = self.init
         kwargs.update(self.algorithm_params)
+        if self.refine != "none":
+            kwargs["refine"] = self.refine
+            if self.refine_budget is not None:
+                kwargs["refine_budget"] = self.refine_budget
         return kwargs
 
     def label(self) -> str:
@@ -48,6 +54,8 @@ class RunParameters:
         parts = [ALGORITHM_TITLES[self.algorithm].short, self.init, f"k = {self.k}"]
         if self.metric != "euclidean":
             parts.append(self.metric)
+        if self.refine != "none":
+            parts.append(f"{self.refine} refined")
         if self.n_init > 1:
             parts.append(f"{self.n_init} restarts")
         if self.seed is not None:

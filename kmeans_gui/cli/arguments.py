@@ -21,9 +21,8 @@ from kmeans_gui.engine.choices import (  # plain data: importing it does not loa
 )
 from kmeans_gui.engine.errors import KMeansInputError
 from kmeans_gui.engine.refine_options import (
-    BASE_TRIALS,
+    BASE_PATIENCE,
     REFINE_CHOICES,
-    TRIALS_PER_CLUSTER,
     parse_refine_budget,
 )
 
@@ -146,8 +145,8 @@ def build_command_parser() -> argparse.ArgumentParser:
         "--refine-budget",
         type=refine_budget,
         metavar="N|Ns",
-        help=f"with --refine swap: N swap trials (default {BASE_TRIALS} + "
-        f"{TRIALS_PER_CLUSTER} x k), or seconds such as 10s (then results depend on speed)",
+        help="with --refine swap: N swap trials, or seconds such as 10s (then results depend "
+        f"on speed); default: until {BASE_PATIENCE} + k trials in a row fail",
     )
 
     output = _Parser(add_help=False)

@@ -191,8 +191,9 @@ class KMeans:
         drawn by squared distance, two Lloyd passes follow, the trial is kept if the inertia
         fell; ``engine/swap.py``), then Lloyd runs to convergence again. Every restart is
         refined; the result never has a higher inertia than the restart's Lloyd result.
-    refine_budget : how long the trials go on: a number of trials (default 50 + 3 k), or
-        seconds as a string such as "2.5s" (then how far a run gets depends on the machine).
+    refine_budget : how long the trials go on: a number of trials, or seconds as a string
+        such as "2.5s" (then how far a run gets depends on the machine). By default until
+        20 + k trials in a row have failed (at most ten times that many in all).
     algorithm, metric, **params : see :func:`iterate` and ``engine.algorithms``.
 
     Attributes after ``fit``: ``cluster_centers_`` (k, D), ``labels_`` (N,), ``inertia_``

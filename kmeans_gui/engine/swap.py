@@ -76,15 +76,17 @@ def _update(sums, wsum, current, cosine: bool):
 
 
 def _make_trials(columns: bool, on_gpu: bool, cosine: bool, choice: str) -> Traced:
-    def trials(blocks, rows, weights, seed, trial, stop, exit_on_accept, *position):
-        """Trials ``trial`` .. ``stop - 1`` (or up to the first accepted one with
-        ``exit_on_accept``); returns the trial reached, the number accepted and the position."""
+    def trials(blocks, rows, weights, seed, trial, stop, patience, quiet, exit_early, *position):
+        """Trials ``trial`` .. ``stop - 1``, or until ``patience`` trials in a row (``quiet``
+        so far) have failed, or (with ``exit_early``) up to the first accepted one.
+        Returns the trial reached, the failed trials in a row, the number accepted and the
+        position."""
         k = tf.shape(position[0])[0]
         cheapest = tf.minimum(k, CHEAPEST)
         b = tf.shape(weights)[1]
         flat_w = tf.reshape(tf.cast(weights, tf.float64), [-1])
 
-        def one(trial, accepted, centroids, labels, dist, removal, cost, count):
+        def one(trial, quiet, accepted, centroids, labels, dist, removal, cost, count):
             key = tf.stack([seed[0], seed[1] + tf.cast(trial, tf.int64)])
             u = tf.random.stateless_uniform([3], key, dtype=tf.float64)
             anyone = tf.cast(u[0] * tf.cast(k, tf.float64), tf.int32)
@@ -117,14 +119,15 @@ def _make_trials(columns: bool, on_gpu: bool, cosine: bool, choice: str) -> Trac
                     strict=True,
                 )
             )
-            return (trial + 1, accepted + tf.cast(better, tf.int32), *kept)
+            quiet = tf.where(better, 0, quiet + 1)
+            return (trial + 1, quiet, accepted + tf.cast(better, tf.int32), *kept)
 
-        def more(trial, accepted, *_):
-            return (trial < stop) & ~(exit_on_accept & (accepted > 0))
+        def more(trial, quiet, accepted, *_):
+            return (trial < stop) & (quiet < patience) & ~(exit_early & (accepted > 0))
 
-        return tf.while_loop(more, one, (trial, tf.constant(0), *position))
+        return tf.while_loop(more, one, (trial, quiet, tf.constant(0), *position))
 
-    return Traced(trials, {7: (0,), 10: (0,), 12: (0,)})
+    return Traced(trials, {9: (0,), 12: (0,), 14: (0,)})
 
 
 _TRIALS: dict[tuple[bool, bool, bool, str], Traced] = {}
@@ -194,24 +197,28 @@ class SwapTrials:
         if not float(position.cost) > 0:  # every row on a centroid: nothing to gain
             return
         seed = tf.constant(np.asarray(self.seed, dtype=np.int64))
-        limit = budget.trials if budget.trials is not None else np.iinfo(np.int32).max
+        never = np.iinfo(np.int32).max
+        limit = never if budget.trials is None else budget.trials
+        patience = tf.constant(never if budget.patience is None else budget.patience)
 
-        def call(done: int, stop: int) -> tuple[Any, ...]:
+        def call(done: int, stop: int, quiet: int) -> tuple[Any, ...]:
             return loop(
                 blocks, data.blocks, data.weights, seed, tf.constant(done), tf.constant(stop),
-                tf.constant(self.each), *(getattr(position, f) for f in _FIELDS),
+                patience, tf.constant(quiet), tf.constant(self.each),
+                *(getattr(position, f) for f in _FIELDS),
             )  # fmt: skip
 
-        call(0, 0)  # traces the loop (once per data layout) before a time budget starts
+        call(0, 0, 0)  # traces the loop (once per data layout) before a time budget starts
         started = last = time.perf_counter()
-        done, swaps, chunk, best = 0, 0, 1, None
-        while done < limit:
+        done, quiet, swaps, chunk, best = 0, 0, 0, 1, None
+        while done < limit and quiet < int(patience):
             if budget.seconds is not None and time.perf_counter() - started >= budget.seconds:
                 break
             if self.cancelled is not None and self.cancelled():
                 break
             call_start = time.perf_counter()
-            trial, accepted, *out = call(done, min(limit, done + chunk))
+            trial, quiet_t, accepted, *out = call(done, min(limit, done + chunk), quiet)
+            quiet = int(quiet_t)
             ran = int(trial) - done
             done = self.trials_run = int(trial)
             if int(accepted):

@@ -171,6 +171,8 @@ def test_centroids_file_feeds_back_as_init(iris, tmp_path, capsys) -> None:
         # DeviceError on a machine without a GPU, in the command line's words
         (["--device", "gpu"], "--device gpu was requested"),
         (["--batch-size", "10"], "--batch-size is for --algorithm minibatch, not lloyd"),
+        (["--refine-budget", "10"], "--refine-budget is for --refine swap"),
+        (["--refine", "swap", "--algorithm", "kmedoids"], "is for --algorithm lloyd, not kmedoids"),
     ],
 )
 def test_engine_errors_are_one_line_exit_2(iris, tmp_path, capsys, extra, message) -> None:
@@ -221,6 +223,24 @@ def test_sweep_prints_a_table_or_json(iris, capsys) -> None:
     lines = stdout.splitlines()
     assert lines[0].split() == ["k", "inertia", "silhouette", "sample", "iters", "s"]
     assert [line.split()[0] for line in lines[1:]] == ["2", "3"]
+
+
+def test_refine_swap_reports_the_swaps_it_kept(tmp_path, capsys) -> None:
+    rng = np.random.default_rng(7)
+    centres = np.array([(i * 10.0, j * 10.0) for i in range(6) for j in range(5)])
+    xy = np.concatenate([c + rng.normal(scale=1.2, size=(50, 2)) for c in centres])
+    path = tmp_path / "grid.csv"
+    pd.DataFrame(xy, columns=["x", "y"]).to_csv(path, index=False)
+    argv = ["cluster", path, "-k", 30, "--init", "random", "--seed", 0, "--json"]
+    code, stdout, err = run([*argv, "--refine", "swap", "--refine-budget", 60], capsys)
+    assert code == 0, err
+    refined = json.loads(stdout)
+    _, stdout, _ = run(argv, capsys)
+    plain = json.loads(stdout)
+    assert refined["refine"] == "swap" and refined["n_trials"] == 60
+    assert refined["n_swaps"] >= 2 and refined["inertia"] < 0.5 * plain["inertia"]
+    code, stdout, _ = run([*argv[:-1], "--refine", "swap", "--refine-budget", "0.2s"], capsys)
+    assert code == 0 and " kept of " in stdout.splitlines()[1]
 
 
 def test_sweep_k_beyond_the_rows_is_refused(iris, capsys) -> None:

@@ -11,7 +11,7 @@ from sklearn.datasets import make_blobs
 from kmeans_gui.engine import KMeans, KMeansInputError, iterate
 from kmeans_gui.engine.lloyd import pass_layout
 from kmeans_gui.engine.prepare import prepare_input
-from kmeans_gui.engine.refine_options import default_trials
+from kmeans_gui.engine.refine_options import default_patience
 from kmeans_gui.engine.swap import _EVALUATE
 
 
@@ -89,7 +89,7 @@ def test_a_seed_reproduces_the_refinement() -> None:
     np.testing.assert_array_equal(runs[0].labels_, runs[1].labels_)
     np.testing.assert_array_equal(runs[0].cluster_centers_, runs[1].cluster_centers_)
     assert runs[0].n_swaps_ == runs[1].n_swaps_ > 0
-    assert runs[0].n_trials_ == default_trials(20)
+    assert runs[0].n_trials_ >= default_patience(20)  # the default stops after that many fail
 
 
 CASES = {
