@@ -165,6 +165,8 @@ def _runs(
                 cancelled=cancelled,
             )
         yield from states
+        if cancelled is not None and cancelled():
+            return  # no further restarts once the consumer has cancelled
 
 
 class KMeans:

@@ -68,6 +68,8 @@ def refined(
         if not final_only:
             previous = _swap_state(found, data, previous, start, iteration, metric)
             yield previous
+    if cancelled is not None and cancelled():
+        return  # the consumer has gone: no closing run
     counts = {"n_trials": trials.trials_run}
     if found is None:
         yield dataclasses.replace(start, iteration=iteration, **counts)

@@ -5,17 +5,18 @@ one centroid by a data point, run two Lloyd iterations, keep the result if the c
 Lloyd alone cannot leave an optimum where two centroids share one true cluster while another
 centroid sits between two clusters; a swap moves the spare centroid across in one step.
 
-Plain random swap picks the centroid and the point uniformly, so on k = 100 about one trial
-in k^2 / (spare centroids) succeeds. The trials here pick smarter, as the literature does
+Plain random swap picks the centroid and the point uniformly, so at k = 100 only about one
+trial in k^2 / (spare centroids) can succeed. The trials here pick smarter, as the literature does
 (and as ``benchmarks/quality.py`` measures against the plain choice):
 
 - the centroid to remove is one of the ``CHEAPEST`` whose removal costs least (Ismkhan's
   I-k-means-+ and Fritzke's k-means-u* remove the centroid of least utility): the removal
   cost of centroid j is what its rows would add moving to their second nearest centroid,
-  summed in the same pass that labels them (``kernels.pass_totals(removal=True)``);
+  summed in the same pass that labels them (``kernels.pass_totals(removal=True)``). In a
+  share ``ANY_CENTROID`` of the trials it is any centroid, so that none is out of reach;
 - the point that replaces it is drawn with probability proportional to weight x squared
-  distance to its nearest centroid (the k-means++ rule): it falls where the cost is, in the
-  clusters that share a centroid.
+  distance to its nearest centroid (the k-means++ rule): it falls where the cost is, most
+  often where one centroid serves two clusters.
 
 Each trial is ``STEPS`` Lloyd passes plus one pass that prices the result (cost, labels,
 removal costs for the next trial), all inside one ``tf.while_loop``: no host round trip
@@ -36,7 +37,7 @@ import tensorflow as tf
 
 from .kernels import Traced, pass_totals
 from .lloyd import pass_layout
-from .lloyd_loop import _unit
+from .lloyd_loop import unit_centroids
 from .prepare import PreparedData
 from .refine_options import RefineBudget
 
@@ -72,7 +73,7 @@ def _update(sums, wsum, current, cosine: bool):
     filled = wsum > 0
     means = sums / tf.where(filled, wsum, 1.0)[:, tf.newaxis]
     updated = tf.where(filled[:, tf.newaxis], tf.cast(means, tf.float32), current)
-    return _unit(updated, current) if cosine else updated
+    return unit_centroids(updated, current) if cosine else updated
 
 
 def _make_trials(columns: bool, on_gpu: bool, cosine: bool, choice: str) -> Traced:
@@ -181,6 +182,8 @@ class SwapTrials:
         self.data, self.centroids, self.budget, self.seed = data, centroids, budget, seed
         self.metric, self.each, self.choice, self.cancelled = metric, each, choice, cancelled
         self.trials_run = 0
+        if choice not in TRIAL_CHOICES:
+            raise ValueError(f"choice must be one of {TRIAL_CHOICES}, not {choice!r}")
 
     def __iter__(self) -> Iterator[Accepted]:
         data, budget = self.data, self.budget

@@ -144,8 +144,12 @@ def test_cancelled_ends_the_stream_during_the_trials() -> None:
         asked.append(True)
         return True
 
-    states = list(iterate(X, 20, seed=0, refine="swap", refine_budget=10_000, cancelled=cancelled))
+    states = list(
+        iterate(X, 20, seed=0, n_init=3, refine="swap", refine_budget=10_000, cancelled=cancelled)
+    )
     assert asked and states[-1].n_trials < 10_000
+    assert {s.restart for s in states} == {0}  # no closing run, no further restarts
+    assert not any(s.final for s in states)
 
 
 @pytest.mark.parametrize(
