@@ -12,7 +12,6 @@ from typing import Any
 
 import pyqtgraph as pg
 
-from .inertia_view import InertiaView
 from .palette import OKABE_ITO
 
 LEGEND = "kept swap"
@@ -21,7 +20,8 @@ LEGEND = "kept swap"
 class SwapMarks:
     """A star on the inertia curve at every swap frame of the frames shown."""
 
-    def __init__(self, view: InertiaView) -> None:
+    def __init__(self, view: Any) -> None:
+        """``view``: the inertia view, or one side of the compare pane's curves."""
         self.view = view
         self.item = pg.ScatterPlotItem(
             symbol="star", size=15, pen=pg.mkPen("k", width=1), brush=pg.mkBrush(OKABE_ITO[3])
@@ -29,13 +29,15 @@ class SwapMarks:
         self.item.setZValue(5)  # above the curve, below the current-frame marker
         view.plotItem.addItem(self.item)
         self._in_legend = False
+        letter = getattr(view, "letter", None)  # one of two runs side by side
+        self.legend_text = LEGEND if letter is None else f"{letter}: {LEGEND}"
 
     def show(self, frames: Sequence[Any]) -> None:
         swaps = [f for f in frames if f.phase == "swap"]
         self.item.setData([f.iteration for f in swaps], [f.inertia for f in swaps])
         if bool(swaps) != self._in_legend:  # the legend names the stars only when there are some
             if swaps:
-                self.view.legend.addItem(self.item, LEGEND)
+                self.view.legend.addItem(self.item, self.legend_text)
             else:
                 self.view.legend.removeItem(self.item)
             self._in_legend = bool(swaps)

@@ -4,6 +4,9 @@ Rows with a missing or non-finite value in a chosen column (empty cell, NaN, ±i
 of the fit and counted, or filled with the column mean on request; they are never silently
 dropped from the table, and exports give them an empty label. Scaling (z-score or min-max) is
 applied for the fit and undone by :meth:`FeatureMatrix.to_user_units` for reporting centroids.
+By default every numeric column is a feature except those that look like years, dates or
+identifiers (``feature_choice.py``); category columns can be added one-hot encoded
+(``one_hot.py``), one 0/1 feature ``column=value`` per category.
 """
 
 from __future__ import annotations
@@ -11,12 +14,16 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from . import feature_choice
 from .errors import DataError
+from .one_hot import encode as one_hot_encode
+from .one_hot import indicator
 
 MISSING_POLICIES = ("drop", "mean")
 """drop: leave rows with a missing feature value out of the fit; mean: fill with the column mean."""
@@ -48,6 +55,17 @@ def numeric_columns(frame: pd.DataFrame) -> list[str]:
         if np.isfinite(values).any():
             names.append(str(name))
     return names
+
+
+def default_features(
+    frame: pd.DataFrame, skip: Sequence[str | None] = ()
+) -> tuple[list[str], dict[str, str]]:
+    """The columns chosen when none are named: every numeric column not in ``skip`` (the weight
+    column, the one-hot ones) that does not look like a year, a date or an identifier; and
+    those left out for that, each with what it looks like ('a year')."""
+    candidates = [c for c in numeric_columns(frame) if c not in skip]
+    excluded = feature_choice.default_exclusions(frame, candidates)
+    return [c for c in candidates if c not in excluded], excluded
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,6 +126,10 @@ class FeatureMatrix:
     left_out: dict[str, int] = field(default_factory=dict)
     n_imputed: int = 0
     fill_values: np.ndarray | None = None  # (D,) user units: what missing="mean" fills in
+    #: one-hot features: name ('colour=red') -> (table column, the value it marks)
+    encoded: dict[str, tuple[str, object]] = field(default_factory=dict)
+    #: numeric columns left out of the default choice -> what they look like ('a year')
+    excluded: dict[str, str] = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:
@@ -131,6 +153,29 @@ class FeatureMatrix:
         """The used rows in the user's units (imputed cells hold the column mean)."""
         return self.scaler.to_user_units(self.X)
 
+    def written_values(self, frame: pd.DataFrame, name: str) -> np.ndarray:
+        """Feature ``name`` for every table row as written (a one-hot feature as 0/1), NaN
+        where missing; the ``frame`` is the table the features were prepared from."""
+        if name in self.encoded:
+            column, value = self.encoded[name]
+            return indicator(frame[column], value)
+        return column_as_float(frame, name)
+
+    @property
+    def one_hot_columns(self) -> tuple[str, ...]:
+        """The table columns encoded one-hot, in order."""
+        return tuple(dict.fromkeys(column for column, _ in self.encoded.values()))
+
+    def spread_note(self, advice: str = "") -> str | None:
+        """A warning when the features' spreads differ by more than 10x and scaling is off."""
+        return feature_choice.spread_note(
+            self.columns, self.X.std(axis=0), self.scaler.kind, advice
+        )
+
+    def exclusion_note(self, advice: str = "") -> str | None:
+        """Which numeric columns the default choice left out, and why."""
+        return feature_choice.exclusion_note(self.excluded, advice)
+
     def check_k(self, k: int) -> None:
         """Raise :class:`DataError` unless ``k`` clusters can be formed from the usable rows."""
         if k < 1:
@@ -146,6 +191,20 @@ class FeatureMatrix:
                 f"choose k of at most {self.n_used:,}."
             )
 
+    @cached_property
+    def column_ranges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each column's minimum, maximum and mean (fit units), computed once: every Run and
+        sweep checks them, and the window computes them off its GUI thread when preparing."""
+        X = self.X
+        return X.min(axis=0), X.max(axis=0), X.mean(axis=0)  # no N x D temporary
+
+    def user_columns(self, columns: Sequence[int]) -> np.ndarray:
+        """Some columns of the used rows in the user's units, (n_used, len(columns)): what a
+        plot of two features needs, without converting every column."""
+        index = list(columns)
+        scaler = self.scaler
+        return self.X[:, index] * scaler.scale[index] + scaler.offset[index]
+
     def check_float32_range(self, metric: str = "euclidean", advice: str = "") -> None:
         """Raise :class:`DataError` naming the columns too large for the engine's float32.
 
@@ -155,13 +214,11 @@ class FeatureMatrix:
         advice, instead of a NumPy overflow warning and an engine message about "X".
         ``advice`` ends the sentence, e.g. "rerun with --scale standard".
         """
-        X = self.X
-        high, low = X.max(axis=0), X.min(axis=0)  # no N x D temporary: extremes suffice
+        low, high, mean = self.column_ranges
         too_big = np.maximum(high, -low) >= FLOAT32_VALUE_LIMIT
         if metric != "cosine":  # cosine rows are scaled to unit length first
-            mean = X.mean(axis=0)
             extent = np.maximum(high - mean, mean - low)
-            too_big |= extent * np.sqrt(X.shape[1]) >= FLOAT32_EXTENT_LIMIT
+            too_big |= extent * np.sqrt(self.X.shape[1]) >= FLOAT32_EXTENT_LIMIT
         if not too_big.any():
             return
         names = [self.columns[j] for j in np.flatnonzero(too_big)]
@@ -201,11 +258,15 @@ def prepare_features(
     missing: str = "drop",
     scale: str = "none",
     weight_column: str | None = None,
+    one_hot: Sequence[str] = (),
 ) -> FeatureMatrix:
-    """The matrix to cluster from ``columns`` of ``frame`` (default: every numeric column).
+    """The matrix to cluster from ``columns`` of ``frame`` plus the ``one_hot`` columns encoded.
 
-    Raises :class:`DataError` for an unknown or repeated column, a text or date column, a
-    column with no numbers at all, negative weights, or when no row is usable.
+    ``columns`` defaults to every numeric column that does not look like a year, a date or an
+    identifier (see ``feature_choice.py``; the ones skipped are in ``excluded``). Raises
+    :class:`DataError` for an unknown or repeated column, a text or date column, a column with
+    no numbers at all, a one-hot column of too many values, negative weights, or when no row is
+    usable.
     """
     if missing not in MISSING_POLICIES:
         raise DataError(f"Unknown missing-value policy '{missing}'; choose drop or mean.")
@@ -214,9 +275,22 @@ def prepare_features(
     available = [str(c) for c in frame.columns]
     if weight_column is not None:
         _check_known(weight_column, available, role="weight column")
+    encode = [str(c) for c in one_hot]
+    for name in encode:
+        _check_known(name, available, role="column")
+    if len(set(encode)) != len(encode):
+        raise DataError(f"Column '{_first_repeat(encode)}' is one-hot encoded more than once.")
+    if weight_column in encode:
+        raise DataError(f"The weight column '{weight_column}' cannot also be a feature.")
+    excluded: dict[str, str] = {}
     if columns is None:
-        chosen = [c for c in numeric_columns(frame) if c != weight_column]
-        if not chosen:
+        chosen, excluded = default_features(frame, skip=[weight_column, *encode])
+        if not chosen and not encode:
+            if excluded:
+                raise DataError(
+                    f"{feature_choice.exclusion_note(excluded)[:-1]}, and there is no other "
+                    "numeric column; choose the feature columns by name."
+                )
             raise DataError(
                 f"The table has no numeric column to cluster (columns: {_listing(available)})."
             )
@@ -231,15 +305,31 @@ def prepare_features(
             raise DataError(f"Column '{repeated[0]}' is chosen more than once.")
         if weight_column in chosen:
             raise DataError(f"The weight column '{weight_column}' cannot also be a feature.")
+        both = [c for c in encode if c in chosen]
+        if both:
+            raise DataError(
+                f"Column '{both[0]}' is both a feature and one-hot encoded; choose one of the two."
+            )
 
     n = len(frame)
-    values = np.empty((n, len(chosen)), dtype=np.float64)
-    for j, name in enumerate(chosen):
-        values[:, j] = column_as_float(frame, name)
+    blocks = [np.column_stack([column_as_float(frame, name) for name in chosen])] if chosen else []
+    encoded: dict[str, tuple[str, object]] = {}
+    for name in encode:
+        names, categories, indicators = one_hot_encode(frame, name)
+        clash = [c for c in names if c in available or c in chosen]
+        if clash:
+            raise DataError(
+                f"One-hot encoding '{name}' would make a column '{clash[0]}', which the table "
+                "already has; rename that column first."
+            )
+        encoded.update(zip(names, ((name, v) for v in categories), strict=True))
+        blocks.append(indicators)
+    chosen = [*chosen, *encoded]
+    values = np.column_stack(blocks) if blocks else np.empty((n, 0))
     finite = np.isfinite(values)
     missing_counts = {name: int(n - finite[:, j].sum()) for j, name in enumerate(chosen)}
     for j, name in enumerate(chosen):
-        if not finite[:, j].any():
+        if name not in encoded and not finite[:, j].any():
             raise DataError(
                 f"Column '{name}' has no usable numbers (every cell is empty, NaN or ±inf)."
             )
@@ -313,6 +403,8 @@ def prepare_features(
         left_out=left_out,
         n_imputed=n_imputed,
         fill_values=fill_values,
+        encoded=encoded,
+        excluded=excluded,
     )
 
 
@@ -351,6 +443,15 @@ def _check_known(name: str, available: list[str], role: str) -> None:
     listing = _listing(available)
     hint = f" (did you mean '{close[0]}'?)" if close else f"; the columns are: {listing}"
     raise DataError(f"There is no {role} named '{name}'{hint}.")
+
+
+def check_column(frame: pd.DataFrame, name: str, role: str = "column") -> None:
+    """Raise :class:`DataError` naming ``name`` (and the closest column) if the table lacks it."""
+    _check_known(name, [str(c) for c in frame.columns], role)
+
+
+def _first_repeat(names: Sequence[str]) -> str:
+    return next(n for i, n in enumerate(names) if n in names[:i])
 
 
 def _listing(names: Sequence[str], limit: int = 12) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from PySide6.QtCore import Qt
 
 from kmeans_gui.app.palette import cluster_colours
 
@@ -81,3 +82,25 @@ def test_each_kept_swap_is_a_frame_of_the_animation(qtbot, window, dialogs, tmp_
         window.start_run()
     assert window.painter.swap_marks.points() == []
     assert all(f.phase == "lloyd" for f in window.session.playback.history.frames)
+
+
+def test_side_by_side_a_refined_run_stars_its_own_curve(qtbot, window, tmp_path):
+    load(qtbot, window, _grid_csv(tmp_path))
+    set_params(window, k=30, seed=0, init="random", max_iter=100)
+    compare = window.compare
+    compare.action.setChecked(True)
+    panel = compare.panel  # run B: the same run, refined
+    panel.apply(window.algorithm_panel.choices())
+    panel.refine_combo.setCurrentIndex(panel.refine_combo.findData("swap"))
+    panel.refine_budget_spin.setValue(60)
+    pane = compare.pane
+    with qtbot.waitSignal(pane.finished, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(pane.controls.run_button, Qt.MouseButton.LeftButton)
+    a, b = pane.pair.sessions
+    assert all(f.phase == "lloyd" for f in a.history.frames)
+    swaps = [f for f in b.history.frames if f.phase == "swap"]
+    marks_a, marks_b = (painter.swap_marks for painter in pane.frame_painters)
+    assert marks_a.points() == [] and len(marks_b.points()) == len(swaps) >= 2
+    labels = [label.text for _, label in pane.curves.legend.items]
+    assert "B: kept swap" in labels and "A: kept swap" not in labels
+    assert b.history.frames[-1].inertia < a.history.frames[-1].inertia
