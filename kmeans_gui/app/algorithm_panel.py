@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QSpinBox,
@@ -41,7 +42,7 @@ from kmeans_gui.engine.refine_options import (
 )
 
 from .preferences import AlgorithmChoices, from_dict
-from .run_parameters import PLACE, RunParameters
+from .run_parameters import PLACE, REFINE_BUDGET_UNITS, RunParameters, refine_budget
 
 INIT_TITLES = {
     "k-means++": "k-means++",
@@ -98,13 +99,21 @@ class AlgorithmPanel(QWidget):
             "Lloyd passes and keep the move if the inertia fell; each kept swap is a frame.",
         )
         self.refine_budget_spin = QSpinBox(minimum=0, maximum=100_000, value=0, singleStep=50)
-        self.refine_budget_spin.setSpecialValueText(
-            f"auto (until {BASE_PATIENCE} + k fail in a row)"
-        )
+        self.refine_budget_spin.setSpecialValueText(f"auto ({BASE_PATIENCE} + k fail in a row)")
         self.refine_budget_spin.setToolTip(
-            "Swap trials to run after Lloyd converges (most are rejected and not shown); auto "
-            "stops once 20 + k trials in a row have not lowered the inertia"
+            "How long swap trials go on after Lloyd converges (most are rejected and not "
+            f"shown): a number of trials or of seconds; auto stops once {BASE_PATIENCE} + k "
+            "trials in a row have not lowered the inertia"
         )
+        self.refine_unit_combo = self._combo(
+            {unit: unit for unit in REFINE_BUDGET_UNITS},
+            "Trials repeat exactly with the seed; seconds depend on the machine",
+        )
+        self.refine_budget_row = QWidget()
+        budget_layout = QHBoxLayout(self.refine_budget_row)
+        budget_layout.setContentsMargins(0, 0, 0, 0)
+        budget_layout.addWidget(self.refine_budget_spin, 1)
+        budget_layout.addWidget(self.refine_unit_combo)
         self.device_combo = self._combo(
             {name: DEVICE_TITLES[name] for name in DEVICE_CHOICES},
             "Loading TensorFlow to see which devices exist…",
@@ -152,7 +161,7 @@ class AlgorithmPanel(QWidget):
         form.addRow("Seed", self.seed_spin)
         form.addRow("Restarts", self.n_init_spin)
         form.addRow("Refine", self.refine_combo)
-        form.addRow("Swap trials", self.refine_budget_spin)
+        form.addRow("Swap budget", self.refine_budget_row)
         form.addRow("Weights", self.weight_combo)
         form.addRow("Device", self.device_combo)
         self._form = form
@@ -193,6 +202,7 @@ class AlgorithmPanel(QWidget):
             self.candidates_spin.valueChanged,
             self.refine_combo.currentIndexChanged,
             self.refine_budget_spin.valueChanged,
+            self.refine_unit_combo.currentIndexChanged,
         ):
             signal.connect(self.parametersChanged)
         self._on_algorithm_changed()
@@ -247,6 +257,7 @@ class AlgorithmPanel(QWidget):
             max_candidates=self.candidates_spin.value(),
             refine=self.refine_combo.currentData(),
             refine_budget=self.refine_budget_spin.value(),
+            refine_budget_unit=self.refine_unit_combo.currentData(),
         )
 
     def parameters(self) -> RunParameters:
@@ -274,7 +285,7 @@ class AlgorithmPanel(QWidget):
             weight_column=self.weight_column(),
             algorithm_params=params,
             refine=c.refine if c.algorithm in REFINE_ALGORITHMS else "none",
-            refine_budget=c.refine_budget or None,
+            refine_budget=refine_budget(c.refine_budget, c.refine_budget_unit),
         )
 
     # -- filling in ------------------------------------------------------------------------
@@ -298,6 +309,7 @@ class AlgorithmPanel(QWidget):
         pick(self.device_combo, choices.device)
         pick(self.refine_combo, choices.refine)
         self.refine_budget_spin.setValue(choices.refine_budget)
+        pick(self.refine_unit_combo, choices.refine_budget_unit)
         self.k_spin.setValue(choices.k)
         self.max_iter_spin.setValue(choices.max_iter)
         self.seed_spin.setValue(SEED_RANDOM if choices.seed is None else choices.seed)
@@ -383,7 +395,7 @@ class AlgorithmPanel(QWidget):
         refinable = self.algorithm_combo.currentData() in REFINE_ALGORITHMS
         self._form.setRowVisible(self.refine_combo, refinable)
         swapping = refinable and self.refine_combo.currentData() == "swap"
-        self._form.setRowVisible(self.refine_budget_spin, swapping)
+        self._form.setRowVisible(self.refine_budget_row, swapping)
 
     @staticmethod
     def _tol_problem(text: str) -> str | None:

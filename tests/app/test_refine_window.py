@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from PySide6.QtCore import Qt
 
 from kmeans_gui.app.palette import cluster_colours
+from kmeans_gui.app.run_parameters import refine_choices
 
 from .conftest import RUN_TIMEOUT_MS, load
 from .test_window import click_run, set_params
@@ -27,18 +29,22 @@ def _ask_for_swaps(window, trials: int) -> None:
     panel = window.algorithm_panel
     panel.refine_combo.setCurrentIndex(panel.refine_combo.findData("swap"))
     panel.refine_budget_spin.setValue(trials)
+    panel.refine_unit_combo.setCurrentIndex(panel.refine_unit_combo.findData("trials"))
 
 
 def test_refine_rows_belong_to_lloyd_and_reach_the_engine(window):
     panel = window.algorithm_panel
     form = panel._form
-    assert form.isRowVisible(panel.refine_combo) and not form.isRowVisible(panel.refine_budget_spin)
+    assert form.isRowVisible(panel.refine_combo) and not form.isRowVisible(panel.refine_budget_row)
     _ask_for_swaps(window, 0)
-    assert form.isRowVisible(panel.refine_budget_spin)
+    assert form.isRowVisible(panel.refine_budget_row)
     kwargs = panel.parameters().engine_kwargs()
     assert kwargs["refine"] == "swap" and "refine_budget" not in kwargs  # 0 shows "auto"
     panel.refine_budget_spin.setValue(80)
     assert panel.parameters().engine_kwargs()["refine_budget"] == 80
+    panel.refine_unit_combo.setCurrentIndex(panel.refine_unit_combo.findData("seconds"))
+    assert panel.parameters().engine_kwargs()["refine_budget"] == "80s"
+    assert panel.choices().refine_budget_unit == "seconds"
     assert "swap refined" in panel.parameters().label()
     set_params(window, algorithm="minibatch")
     assert not form.isRowVisible(panel.refine_combo)
@@ -93,6 +99,7 @@ def test_side_by_side_a_refined_run_stars_its_own_curve(qtbot, window, tmp_path)
     panel.apply(window.algorithm_panel.choices())
     panel.refine_combo.setCurrentIndex(panel.refine_combo.findData("swap"))
     panel.refine_budget_spin.setValue(60)
+    panel.refine_unit_combo.setCurrentIndex(panel.refine_unit_combo.findData("trials"))
     pane = compare.pane
     with qtbot.waitSignal(pane.finished, timeout=RUN_TIMEOUT_MS):
         qtbot.mouseClick(pane.controls.run_button, Qt.MouseButton.LeftButton)
@@ -104,3 +111,23 @@ def test_side_by_side_a_refined_run_stars_its_own_curve(qtbot, window, tmp_path)
     labels = [label.text for _, label in pane.curves.legend.items]
     assert "B: kept swap" in labels and "A: kept swap" not in labels
     assert b.history.frames[-1].inertia < a.history.frames[-1].inertia
+
+
+@pytest.mark.parametrize(
+    ("params", "shown"),
+    [
+        ({}, ("none", 0, "trials")),
+        ({"refine": "swap"}, ("swap", 0, "trials")),
+        ({"refine": "swap", "refine_budget": 300}, ("swap", 300, "trials")),
+        ({"refine": "swap", "refine_budget": "2.5s"}, ("swap", 2, "seconds")),
+        ({"refine": "swap", "refine_budget": "10s"}, ("swap", 10, "seconds")),
+    ],
+    ids=["no refinement", "auto", "trials", "fractional seconds", "seconds"],
+)
+def test_an_opened_runs_refinement_replaces_the_panels(window, params, shown):
+    """A session's run without a budget means the default, not what the panel showed."""
+    panel = window.algorithm_panel
+    _ask_for_swaps(window, 80)
+    panel.apply(refine_choices(params))
+    c = panel.choices()
+    assert (c.refine, c.refine_budget, c.refine_budget_unit) == shown
