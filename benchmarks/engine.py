@@ -90,7 +90,8 @@ def sklearn_child() -> None:
         start = time.perf_counter()
         model.fit(X)
         seconds = time.perf_counter() - start
-        print(json.dumps({"s": seconds, "inertia": model.inertia_, "n_iter": model.n_iter_}))
+        out = {"s": seconds, "inertia": model.inertia_, "n_iter": model.n_iter_}
+        print(json.dumps({**out, "centers": model.cluster_centers_.tolist()}))
         sys.stdout.flush()
 
 

@@ -1,4 +1,5 @@
-"""Algorithm panel: k, algorithm and its parameters, initialiser, stop rule, restarts, device.
+"""Algorithm panel: k, algorithm and its parameters, initialiser, stop rule, restarts, the
+refinement (swap trials after Lloyd), device.
 
 What it offers comes from the engine's own lists (``kmeans_gui.engine.choices``); what it
 shows is one :class:`~kmeans_gui.app.preferences.AlgorithmChoices` record (``choices()`` /
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QSpinBox,
@@ -32,9 +34,15 @@ from kmeans_gui.engine.choices import (
     METRICS,
     OPTIMIZERS,
 )
+from kmeans_gui.engine.refine_options import (
+    BASE_PATIENCE,
+    REFINE_ALGORITHMS,
+    REFINE_CHOICES,
+    REFINE_TITLES,
+)
 
 from .preferences import AlgorithmChoices, from_dict
-from .run_parameters import PLACE, RunParameters
+from .run_parameters import PLACE, REFINE_BUDGET_UNITS, RunParameters, refine_budget
 
 INIT_TITLES = {
     "k-means++": "k-means++",
@@ -84,6 +92,28 @@ class AlgorithmPanel(QWidget):
         self.n_init_spin.setToolTip(
             "Restarts with different seeds; the one with the lowest inertia wins."
         )
+        self.refine_combo = self._combo(
+            {name: REFINE_TITLES[name] for name in REFINE_CHOICES},
+            "Lloyd stops in a local optimum: two centroids may share one group of points while "
+            "another sits between two groups. Swap trials move a centroid elsewhere, run two "
+            "Lloyd passes and keep the move if the inertia fell; each kept swap is a frame.",
+        )
+        self.refine_budget_spin = QSpinBox(minimum=0, maximum=100_000, value=0, singleStep=50)
+        self.refine_budget_spin.setSpecialValueText(f"auto ({BASE_PATIENCE} + k fail in a row)")
+        self.refine_budget_spin.setToolTip(
+            "How long swap trials go on after Lloyd converges (most are rejected and not "
+            f"shown): a number of trials or of seconds; auto stops once {BASE_PATIENCE} + k "
+            "trials in a row have not lowered the inertia"
+        )
+        self.refine_unit_combo = self._combo(
+            {unit: unit for unit in REFINE_BUDGET_UNITS},
+            "Trials repeat exactly with the seed; seconds depend on the machine",
+        )
+        self.refine_budget_row = QWidget()
+        budget_layout = QHBoxLayout(self.refine_budget_row)
+        budget_layout.setContentsMargins(0, 0, 0, 0)
+        budget_layout.addWidget(self.refine_budget_spin, 1)
+        budget_layout.addWidget(self.refine_unit_combo)
         self.device_combo = self._combo(
             {name: DEVICE_TITLES[name] for name in DEVICE_CHOICES},
             "Loading TensorFlow to see which devices exist…",
@@ -130,6 +160,8 @@ class AlgorithmPanel(QWidget):
         form.addRow("Max iterations", self.max_iter_spin)
         form.addRow("Seed", self.seed_spin)
         form.addRow("Restarts", self.n_init_spin)
+        form.addRow("Refine", self.refine_combo)
+        form.addRow("Swap budget", self.refine_budget_row)
         form.addRow("Weights", self.weight_combo)
         form.addRow("Device", self.device_combo)
         self._form = form
@@ -153,6 +185,7 @@ class AlgorithmPanel(QWidget):
             lambda _: self.weightChanged.emit(self.weight_column())
         )
         self.tol_edit.textChanged.connect(self._check_tol)
+        self.refine_combo.currentIndexChanged.connect(lambda _: self._show_refine_rows())
         for signal in (
             self.k_spin.valueChanged,
             self.metric_combo.currentIndexChanged,
@@ -167,6 +200,9 @@ class AlgorithmPanel(QWidget):
             self.optimizer_combo.currentIndexChanged,
             self.batch_spin.valueChanged,
             self.candidates_spin.valueChanged,
+            self.refine_combo.currentIndexChanged,
+            self.refine_budget_spin.valueChanged,
+            self.refine_unit_combo.currentIndexChanged,
         ):
             signal.connect(self.parametersChanged)
         self._on_algorithm_changed()
@@ -219,6 +255,9 @@ class AlgorithmPanel(QWidget):
             optimizer=self.optimizer_combo.currentData(),
             batch_size=self.batch_spin.value(),
             max_candidates=self.candidates_spin.value(),
+            refine=self.refine_combo.currentData(),
+            refine_budget=self.refine_budget_spin.value(),
+            refine_budget_unit=self.refine_unit_combo.currentData(),
         )
 
     def parameters(self) -> RunParameters:
@@ -245,6 +284,8 @@ class AlgorithmPanel(QWidget):
             device=c.device,
             weight_column=self.weight_column(),
             algorithm_params=params,
+            refine=c.refine if c.algorithm in REFINE_ALGORITHMS else "none",
+            refine_budget=refine_budget(c.refine_budget, c.refine_budget_unit),
         )
 
     # -- filling in ------------------------------------------------------------------------
@@ -266,6 +307,9 @@ class AlgorithmPanel(QWidget):
             pick(self.init_combo, choices.init)
         pick(self.optimizer_combo, choices.optimizer)
         pick(self.device_combo, choices.device)
+        pick(self.refine_combo, choices.refine)
+        self.refine_budget_spin.setValue(choices.refine_budget)
+        pick(self.refine_unit_combo, choices.refine_budget_unit)
         self.k_spin.setValue(choices.k)
         self.max_iter_spin.setValue(choices.max_iter)
         self.seed_spin.setValue(SEED_RANDOM if choices.seed is None else choices.seed)
@@ -336,6 +380,7 @@ class AlgorithmPanel(QWidget):
         self._form.setRowVisible(self.optimizer_combo, algorithm == "gradient")
         self._form.setRowVisible(self.batch_spin, algorithm == "minibatch")
         self._form.setRowVisible(self.candidates_spin, algorithm == "kmedoids")
+        self._show_refine_rows()
         previous = self.metric_combo.currentData()
         self.metric_combo.blockSignals(True)
         self.metric_combo.clear()
@@ -345,6 +390,12 @@ class AlgorithmPanel(QWidget):
         self.metric_combo.setCurrentIndex(max(index, 0))
         self.metric_combo.blockSignals(False)
         self.parametersChanged.emit()
+
+    def _show_refine_rows(self) -> None:
+        refinable = self.algorithm_combo.currentData() in REFINE_ALGORITHMS
+        self._form.setRowVisible(self.refine_combo, refinable)
+        swapping = refinable and self.refine_combo.currentData() == "swap"
+        self._form.setRowVisible(self.refine_budget_row, swapping)
 
     @staticmethod
     def _tol_problem(text: str) -> str | None:

@@ -63,8 +63,8 @@ class ComparedCurves(InertiaView):
         b_marker.setZValue(10)
         self.plotItem.addItem(b_marker)
         self.sides = (
-            _CurveSide(self.legend, self.curve, self.marker, "A"),
-            _CurveSide(self.legend, b_curve, b_marker, "B"),
+            _CurveSide(self.plotItem, self.legend, self.curve, self.marker, "A"),
+            _CurveSide(self.plotItem, self.legend, b_curve, b_marker, "B"),
         )
 
     def side(self, index: int) -> _CurveSide:
@@ -74,8 +74,11 @@ class ComparedCurves(InertiaView):
 class _CurveSide:
     """The InertiaView calls a FramePainter makes, onto one curve of :class:`ComparedCurves`."""
 
-    def __init__(self, legend: Any, curve: Any, marker: pg.ScatterPlotItem, letter: str) -> None:
+    def __init__(
+        self, plot: pg.PlotItem, legend: Any, curve: Any, marker: pg.ScatterPlotItem, letter: str
+    ) -> None:
         self.legend, self.curve, self.marker, self.letter = legend, curve, marker, letter
+        self.plotItem = plot  # the shared plot, for marks drawn on a side's curve (swaps)
         self.iterations = np.empty(0)
         self.inertias = np.empty(0)
 

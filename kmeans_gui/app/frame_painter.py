@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QTimer
 from .picture import ASSIGNMENT, EDITED, EDITING, UPDATE, Picture, trail
 from .plot_space import PlotSpace
 from .run_session import RunSession
+from .swap_marks import SwapMarks, swap_status
 
 SIDE_VIEW_INTERVAL_MS = 120
 MAX_TRAIL = 400  # iterations of centroid trail drawn
@@ -61,6 +62,7 @@ class FramePainter(QObject):
         self._side_timer.timeout.connect(self._update_side_views)
         for key, tip in STATUS_TIPS.items():
             views.status_fields[key].setToolTip(tip)
+        self.swap_marks = SwapMarks(views.inertia_view)
 
     def redraw(self) -> None:
         """The frame shown again (after a change of plot, trails, regions or the edit)."""
@@ -109,6 +111,7 @@ class FramePainter(QObject):
         views.sizes_view.set_sizes(None)
         views.inertia_view.set_curve(np.empty(0), np.empty(0), "this run")
         views.inertia_view.set_current(None, None)
+        self.swap_marks.show([])
         views.controls.set_restarts({}, None)
         views.controls.set_history(0, -1, -1, "no run yet")
         views.controls.set_marks([])
@@ -166,6 +169,7 @@ class FramePainter(QObject):
         x = frame.iteration + 0.5 if picture.between else frame.iteration
         views.inertia_view.set_current(None if cost is None else x, cost)
         views.inertia_view.set_edits([f.iteration - 0.5 for f in shown if f.edit is not None])
+        self.swap_marks.show(shown)
         self._update_status(picture, cost, shown)
         self.update_history_controls()
 
@@ -176,12 +180,16 @@ class FramePainter(QObject):
         restart = f" ({frame.restart + 1}/{frame.n_restarts})" if frame.n_restarts > 1 else ""
         state = " ✓" if frame.converged and not picture.between else ""
         step = STEP_NAMES.get(picture.kind, "")
-        fields["iteration"].setText(f"iteration {picture.iteration}{restart}{state}{step}")
+        fields["iteration"].setText(
+            f"iteration {picture.iteration}{restart}{state}{step}{swap_status(frame)}"
+        )
         fields["inertia"].setText("inertia –" if cost is None else f"inertia {cost:.6g}")
         fields["shift"].setText("" if picture.kind == EDITING else f"shift {moved.shift:.3g}")
         changed = 0 if picture.between else frame.n_changed
         fields["changed"].setText(f"changed {changed:,}")
-        updates = [f.seconds for f in shown if f.iteration > 0 and not f.final]
+        updates = [
+            f.seconds for f in shown if f.iteration > 0 and not f.final and f.phase == "lloyd"
+        ]
         seconds = float(np.median(updates)) if updates else frame.seconds
         fields["ms"].setText(f"engine {seconds * 1000:.1f} ms/iter")
         fields["device"].setText(frame.device)

@@ -46,6 +46,9 @@ class Frame:
     restart: int
     n_restarts: int
     n_iter: int = 0  # centroid updates so far (scikit-learn's n_iter_ on a final frame)
+    phase: str = "lloyd"  # "swap": an accepted swap trial of the refinement
+    n_swaps: int = 0  # swaps accepted so far in this restart
+    n_trials: int = 0  # swap trials run so far in this restart
     # The first frame after the user edited the centroids: for each of its centroids, the
     # previous frame's centroid it was moved from (None: added). None for the engine's own.
     edit: tuple[int | None, ...] | None = None
@@ -70,6 +73,9 @@ class Frame:
             restart=int(state.restart),
             n_restarts=int(state.n_restarts),
             n_iter=int(state.n_iter) + iteration_offset,
+            phase=str(state.phase),
+            n_swaps=int(state.n_swaps),
+            n_trials=int(state.n_trials),
             edit=edit,
         )
 

@@ -79,6 +79,8 @@ class Picture:
         """What this picture is, for the history line and the status bar."""
         kmedoids = self.frame.algorithm == "kmedoids"
         if self.kind == UPDATE:
+            if self.next_frame is not None and self.next_frame.phase == "swap":
+                return "swap: a centroid jumps to a point, two Lloyd steps follow"
             if kmedoids:
                 return "update: each medoid moves to its cluster's most central point"
             return "update: each centroid moves to the mean of its points"

@@ -41,6 +41,9 @@ class AlgorithmChoices:
     optimizer: str = "sgd"
     batch_size: int = DEFAULT_BATCH_SIZE
     max_candidates: int = DEFAULT_MAX_CANDIDATES
+    refine: str = "none"  # "swap": swap trials after Lloyd
+    refine_budget: int = 0  # swap trials or seconds; 0: the engine's default for k
+    refine_budget_unit: str = "trials"  # or "seconds"
 
 
 @dataclass

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from . import jobs
 from .data_panel import PLOT_FEATURES
 from .preferences import AlgorithmChoices
-from .run_parameters import PLACE
+from .run_parameters import PLACE, refine_choices
 
 SESSION_FILTER = "kmeans-gui sessions (*.session.json *.json)"
 MODEL_FILTER = "kmeans-gui models (*.model.json *.json)"
@@ -230,6 +230,7 @@ class SessionFiles:
         choices.update(
             {key: params[key] for key in params if key in AlgorithmChoices.__dataclass_fields__}
         )
+        choices.update(refine_choices(params))
         window.algorithm_panel.apply(choices)
         view = session.view or {}
         if view.get("plot") == PLOT_FEATURES and view.get("x") and view.get("y"):

@@ -23,6 +23,12 @@ from kmeans_gui.engine.choices import (  # plain data: importing it does not loa
     OPTIMIZERS,
     SILHOUETTE_EXACT_ROWS,
 )
+from kmeans_gui.engine.errors import KMeansInputError
+from kmeans_gui.engine.refine_options import (
+    BASE_PATIENCE,
+    REFINE_CHOICES,
+    parse_refine_budget,
+)
 
 from .predict import add_predict_parser
 
@@ -142,6 +148,20 @@ def build_command_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="kmedoids only: a cluster with more members tries a seeded sample of N of them "
         f"as its medoid instead of all (default {DEFAULT_MAX_CANDIDATES})",
+    )
+    group.add_argument(
+        "--refine",
+        choices=REFINE_CHOICES,
+        default="none",
+        help="lloyd only: 'swap' moves centroids out of bad local optima after Lloyd "
+        "converges (swap trials, each kept only if the inertia falls), then runs Lloyd again",
+    )
+    group.add_argument(
+        "--refine-budget",
+        type=refine_budget,
+        metavar="N|Ns",
+        help="with --refine swap: N swap trials, or seconds such as 10s (then results depend "
+        f"on speed); default: until {BASE_PATIENCE} + k trials in a row fail",
     )
 
     output = _Parser(add_help=False)
@@ -302,6 +322,17 @@ def _float(text: str) -> float:
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a finite number, not {text}")
     return value
+
+
+def refine_budget(text: str) -> int | str:
+    """A number of swap trials, or seconds such as '10s' (kept as text for the engine)."""
+    try:
+        budget = parse_refine_budget(text, k=1)
+    except KMeansInputError:
+        raise argparse.ArgumentTypeError(
+            f"must be a number of swap trials such as 500 or seconds such as 10s, not '{text}'"
+        ) from None
+    return budget.trials if budget.trials is not None else f"{budget.seconds:g}s"
 
 
 def init_method(text: str) -> str:

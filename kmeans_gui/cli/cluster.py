@@ -52,7 +52,7 @@ OUTPUT_FLAGS = {"out": "--out", "centroids_out": "--centroids-out", "profile_out
 
 def run_cluster(args: argparse.Namespace) -> int:
     check_init_choice(args.init)  # a near miss of an initialiser, not a missing centroids file
-    check_distribute(args.distribute, args.algorithm)
+    check_distribute(args.distribute, args.algorithm, args.refine)
     reporter = Progress(enabled=not args.quiet)
     table, features, notes = load_features(args, reporter)
     features.check_k(args.k)
@@ -156,6 +156,9 @@ def run_cluster(args: argparse.Namespace) -> int:
             "metric": args.metric,
             "n_init": args.n_init,
             "seed": args.seed,
+            "refine": args.refine,
+            "n_swaps": result.n_swaps,
+            "n_trials": result.n_trials,
             "n_iter": result.n_iter,
             "converged": result.converged,
             "inertia": result.inertia,
@@ -181,10 +184,13 @@ def run_cluster(args: argparse.Namespace) -> int:
     state = "converged" if result.converged else "did NOT converge"
     restarts = f", best of {args.n_init} restarts" if args.n_init > 1 else ""
     units = f" (in {args.scale}-scaled units)" if args.scale != "none" else ""
+    refined = ""
+    if args.refine != "none":
+        refined = f", {counted(result.n_swaps, 'swap')} kept of {result.n_trials:,} trials"
     lines = [
         f"{table.path.name}: {used}; {counted(len(features.columns), 'feature')} "
         f"({', '.join(features.columns)}); k = {k}",
-        f"{state} after {counted(result.n_iter, 'iteration')}{restarts}; "
+        f"{state} after {counted(result.n_iter, 'iteration')}{restarts}{refined}; "
         f"inertia {result.inertia:.10g}{units}",
         f"device {result.device}, {result.seconds:.2f} s",
         f"cluster sizes: {', '.join(f'{int(s):,}' for s in sizes)}",

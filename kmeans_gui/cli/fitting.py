@@ -22,6 +22,7 @@ from kmeans_gui.data import (
     prepare_features,
 )
 from kmeans_gui.engine.choices import PARAMETERS
+from kmeans_gui.engine.refine_options import REFINE_ALGORITHMS
 from kmeans_gui.tf_startup import import_engine, native_stderr_filtered, quiet_requested
 
 from .arguments import UsageError
@@ -93,13 +94,25 @@ def engine_options(args: argparse.Namespace) -> dict[str, Any]:
                     f"not {args.algorithm}"
                 )
             options[name] = getattr(args, name)
+    if args.refine != "none":
+        if args.algorithm not in REFINE_ALGORITHMS:
+            raise UsageError(
+                f"--refine {args.refine} is for --algorithm lloyd, not {args.algorithm}"
+            )
+        options["refine"] = args.refine
+        if args.refine_budget is not None:
+            options["refine_budget"] = args.refine_budget
+    elif args.refine_budget is not None:
+        raise UsageError("--refine-budget is for --refine swap")
     return options
 
 
-def check_distribute(kind: str, algorithm: str = "lloyd") -> None:
+def check_distribute(kind: str, algorithm: str = "lloyd", refine: str = "none") -> None:
     """Refuse, before loading any file, what ``--distribute`` cannot do."""
     if kind != "none" and algorithm != "lloyd":
         raise UsageError(f"--distribute is for --algorithm lloyd, not {algorithm}")
+    if kind != "none" and refine != "none":
+        raise UsageError(f"--refine {refine} runs on one device; leave out --distribute")
     if kind == "multi-worker" and not os.environ.get("TF_CONFIG"):
         raise DataError(
             "--distribute multi-worker needs TF_CONFIG in the environment (the workers' "
@@ -146,15 +159,18 @@ class Fit:
     n_relocated: int
     restart_inertias: list[float]
     seconds: float
+    n_swaps: int = 0  # swaps the refinement kept (--refine swap), in the restart kept
+    n_trials: int = 0  # swap trials it ran
 
 
 def progress_line(state: Any) -> str:
     """What the progress line says of an engine state."""
     restart = f" (restart {state.restart + 1}/{state.n_restarts})" if state.n_restarts > 1 else ""
-    return (
-        f"iteration {state.iteration}{restart}: inertia {state.inertia:.6g}, "
-        f"{state.n_changed:,} labels changed"
-    )
+    if state.phase == "swap":
+        step = f"swap {state.n_swaps} kept (trial {state.n_trials})"
+    else:
+        step = f"iteration {state.iteration}"
+    return f"{step}{restart}: inertia {state.inertia:.6g}, {state.n_changed:,} labels changed"
 
 
 def fit(
@@ -187,6 +203,8 @@ def fit(
         n_relocated=relocated.get(int(np.argmin(inertias)), 0),  # the restart fit() kept
         restart_inertias=inertias,
         seconds=time.perf_counter() - started,
+        n_swaps=int(getattr(model, "n_swaps_", 0)),
+        n_trials=int(getattr(model, "n_trials_", 0)),
     )
 
 

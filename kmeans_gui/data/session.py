@@ -26,6 +26,7 @@ from kmeans_gui.engine.choices import (
     METRICS,
     PARAMETERS,
 )
+from kmeans_gui.engine.refine_options import REFINE_ALGORITHMS, REFINE_PARAMETERS
 
 from .features import MISSING_POLICIES, SCALINGS, FeatureMatrix
 from .model_file import MODEL_FORMAT, SESSION_FORMAT
@@ -75,7 +76,8 @@ class RunSpec:
 
     ``init`` is an initialiser's name or (k, D) initial centroids in the data's own units
     (e.g. points placed by hand); ``params`` holds the algorithm's own parameters
-    (``engine.choices.PARAMETERS``: batch_size, learning_rate, optimizer, ...).
+    (``engine.choices.PARAMETERS``: batch_size, learning_rate, optimizer, ...) and, for Lloyd,
+    the refinement's (``refine``, ``refine_budget``).
     """
 
     k: int
@@ -307,7 +309,8 @@ def _read_run(read: RecordReader, run: Mapping[str, Any], d: int | None) -> RunS
     else:
         init = read.matrix(run, "init", "run", k, _width(run, "init", d))
     params = read.section(run, "params", "run", optional=True) or {}
-    unknown = sorted(set(params) - set(PARAMETERS[algorithm]))
+    refining = REFINE_PARAMETERS if algorithm in REFINE_ALGORITHMS else ()
+    unknown = sorted(set(params) - set(PARAMETERS[algorithm]) - set(refining))
     if unknown:
         read.fail(f"run.params.{unknown[0]}", f"is not a parameter of the {algorithm} algorithm")
     return RunSpec(

@@ -22,6 +22,8 @@ from .errors import KMeansInputError
 from .init import initial_centroids
 from .kernels import assign_pass
 from .prepare import check_data, prepare, prepare_input, unit_length
+from .refine import refined
+from .refine_options import check_refine, parse_refine_budget
 from .state import IterationState
 
 
@@ -57,12 +59,18 @@ def iterate(
     sample_weight: Any = None,
     metric: str = "euclidean",
     strategy: tf.distribute.Strategy | None = None,
+    refine: str | None = None,
+    refine_budget: int | str | None = None,
+    cancelled: Callable[[], bool] | None = None,
     **params: Any,
 ) -> Iterator[IterationState]:
     """Stream the states of a clustering run, one per iteration, restart after restart.
 
     Parameters mirror :class:`KMeans`. Validation errors surface on the first ``next()``.
-    Abandoning the generator between states cancels the run.
+    Abandoning the generator between states cancels the run. With ``refine="swap"`` each
+    accepted swap is a state of its own (``phase="swap"``); rejected trials yield nothing, so
+    ``cancelled``, a callable polled between batches of trials (about 0.1 s each), lets a
+    consumer that blocks inside ``next()`` stop them: the stream then ends.
     """
     return _runs(
         X,
@@ -77,6 +85,9 @@ def iterate(
         sample_weight=sample_weight,
         metric=metric,
         strategy=strategy,
+        refine=refine,
+        refine_budget=refine_budget,
+        cancelled=cancelled,
         final_only=False,
         params=params,
     )
@@ -96,12 +107,22 @@ def _runs(
     sample_weight: Any,
     metric: str,
     strategy: tf.distribute.Strategy | None,
+    refine: str | None,
+    refine_budget: int | str | None,
     final_only: bool,
     params: dict[str, Any],
+    cancelled: Callable[[], bool] | None = None,
 ) -> Iterator[IterationState]:
     """``iterate``; with ``final_only`` a runner may yield only each restart's final state
     (Lloyd's then runs its iterations in one compiled loop)."""
     runner = get_runner(algorithm, metric)
+    refine = check_refine(refine, algorithm)
+    if refine is None and refine_budget is not None:
+        raise KMeansInputError("refine_budget is for refine='swap'; give refine as well")
+    if refine is not None and strategy is not None:
+        raise KMeansInputError(
+            "refine='swap' runs on one device, not over a tf.distribute strategy"
+        )
     if strategy is not None:
         check_strategy(strategy)
         if algorithm != "lloyd":
@@ -117,10 +138,11 @@ def _runs(
             "explicit initial centroids given: running one restart, not n_init", stacklevel=2
         )
         n_init = 1
+    budget = None if refine is None else parse_refine_budget(refine_budget, n_clusters)
     data, k = prepare_input(X, n_clusters, sample_weight, device, metric=metric, strategy=strategy)
     for restart, rng in enumerate(restart_generators(seed, n_init)):
         centroids = initial_centroids(data, k, init, rng)
-        yield from runner(
+        states = runner(
             data,
             centroids,
             tol=tol,
@@ -130,6 +152,21 @@ def _runs(
             n_restarts=n_init,
             **params,
         )
+        if budget is not None:
+            states = refined(
+                states,
+                data,
+                budget=budget,
+                seed=rng.integers(0, 2**62, size=2),
+                tol=tol,
+                max_iter=max_iter,
+                metric=metric,
+                final_only=final_only,
+                cancelled=cancelled,
+            )
+        yield from states
+        if cancelled is not None and cancelled():
+            return  # no further restarts once the consumer has cancelled
 
 
 class KMeans:
@@ -151,11 +188,20 @@ class KMeans:
     strategy : a ``tf.distribute.Strategy`` (``MirroredStrategy`` over the GPUs of one machine,
         ``MultiWorkerMirroredStrategy`` over machines) to spread Lloyd's passes over its
         replicas; ``device`` is then ignored.
+    refine : None (or "none"), or "swap": after Lloyd converges, swap trials move centroids
+        out of a bad local optimum (a centroid of least removal cost is replaced by a point
+        drawn by squared distance, two Lloyd passes follow, the trial is kept if the inertia
+        fell; ``engine/swap.py``), then Lloyd runs to convergence again. Every restart is
+        refined; the result never has a higher inertia than the restart's Lloyd result.
+    refine_budget : how long the trials go on: a number of trials, or seconds as a string
+        such as "2.5s" (then how far a run gets depends on the machine). By default until
+        20 + k trials in a row have failed (at most ten times that many in all).
     algorithm, metric, **params : see :func:`iterate` and ``engine.algorithms``.
 
     Attributes after ``fit``: ``cluster_centers_`` (k, D), ``labels_`` (N,), ``inertia_``
     (weighted sum of squared distances), ``n_iter_``, ``converged_``, ``device_``,
-    ``restart_inertias_``.
+    ``restart_inertias_``; with ``refine``, ``n_swaps_`` and ``n_trials_`` (swaps accepted
+    and trials run in the kept restart).
     """
 
     def __init__(
@@ -171,6 +217,8 @@ class KMeans:
         algorithm: str = "lloyd",
         metric: str = "euclidean",
         strategy: tf.distribute.Strategy | None = None,
+        refine: str | None = None,
+        refine_budget: int | str | None = None,
         **params: Any,
     ) -> None:
         self.n_clusters = n_clusters
@@ -183,6 +231,8 @@ class KMeans:
         self.algorithm = algorithm
         self.metric = metric
         self.strategy = strategy
+        self.refine = refine
+        self.refine_budget = refine_budget
         self.params = params
 
     def fit(
@@ -211,6 +261,8 @@ class KMeans:
             sample_weight=sample_weight,
             metric=self.metric,
             strategy=self.strategy,
+            refine=self.refine,
+            refine_budget=self.refine_budget,
             final_only=on_state is None,
             params=self.params,
         ):
@@ -228,6 +280,8 @@ class KMeans:
         self.converged_ = best.converged
         self.device_ = best.device
         self.n_relocated_ = best.n_relocated
+        self.n_swaps_ = best.n_swaps
+        self.n_trials_ = best.n_trials
         self.restart_inertias_ = inertias
         return self
 

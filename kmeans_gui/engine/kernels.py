@@ -75,15 +75,18 @@ def padded(centroids: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     return rows, extra
 
 
-def _direct_nearest(xt: tf.Tensor, c: tf.Tensor, extra: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+def _direct_nearest(
+    xt: tf.Tensor, c: tf.Tensor, extra: tf.Tensor, second: bool = False
+) -> tuple[tf.Tensor, ...]:
     """Nearest of padded centroids ``c`` (Kp, D) for the rows of ``xt`` (D, B): label (lowest
-    index on ties) and exact squared distance, by a select chain unrolled over each group."""
+    index on ties) and exact squared distance, by a select chain unrolled over each group.
+    With ``second``, also the squared distance to the second nearest (+inf when k is 1)."""
     d = xt.shape[0]
     groups = tf.reshape(c, (-1, GROUP, d))
     extras = tf.reshape(extra, (-1, GROUP))
     b = tf.shape(xt)[1]
 
-    def group(g, best, label):
+    def group(g, best, label, runner_up):
         cg, eg = groups[g], extras[g]
         for j in range(GROUP):
             dist = tf.square(xt[0] - cg[j, 0])
@@ -91,26 +94,36 @@ def _direct_nearest(xt: tf.Tensor, c: tf.Tensor, extra: tf.Tensor) -> tuple[tf.T
                 dist += tf.square(xt[f] - cg[j, f])
             dist += eg[j]
             closer = dist < best
+            if second:
+                runner_up = tf.where(closer, best, tf.minimum(runner_up, dist))
             best = tf.where(closer, dist, best)
             label = tf.where(closer, g * GROUP + j, label)
-        return g + 1, best, label
+        return g + 1, best, label, runner_up
 
-    start = (0, tf.fill([b], tf.constant(_INF, xt.dtype)), tf.zeros([b], tf.int32))
-    _, best, label = tf.while_loop(
+    inf = tf.fill([b], tf.constant(_INF, xt.dtype))
+    start = (0, inf, tf.zeros([b], tf.int32), inf)
+    _, best, label, runner_up = tf.while_loop(
         lambda g, *_: g < tf.shape(groups)[0], group, start, maximum_iterations=None
     )
-    return label, best
+    return (label, best, runner_up) if second else (label, best)
 
 
-def _gemm_labels(x: tf.Tensor, c: tf.Tensor, extra: tf.Tensor) -> tf.Tensor:
+def _gemm_labels(
+    x: tf.Tensor, c: tf.Tensor, extra: tf.Tensor, second: bool = False
+) -> tf.Tensor | tuple[tf.Tensor, tf.Tensor]:
     """Nearest of padded centroids ``c`` (Kp, D) for the rows of ``x`` (B, D) by the GEMM
-    expansion, in the (Kp, B) layout; lowest index on ties."""
+    expansion, in the (Kp, B) layout; lowest index on ties. With ``second``, also how much
+    farther the second nearest is (a difference of scores: |x|^2 cancels; +inf when k is 1)."""
     csq = tf.reduce_sum(tf.square(c), axis=1) + extra
     scores = csq[:, tf.newaxis] - 2.0 * tf.matmul(c, x, transpose_b=True)
     best = tf.reduce_min(scores, axis=0)
     kp = tf.shape(c)[0]
     order = tf.range(kp, dtype=tf.int32)[:, tf.newaxis]
-    return tf.reduce_min(tf.where(scores <= best[tf.newaxis], order, kp), axis=0)
+    labels = tf.reduce_min(tf.where(scores <= best[tf.newaxis], order, kp), axis=0)
+    if not second:
+        return labels
+    others = tf.where(order == labels[tf.newaxis], _INF, scores)
+    return labels, tf.maximum(tf.reduce_min(others, axis=0) - best, 0.0)
 
 
 def nearest(x: tf.Tensor, centroids: tf.Tensor, csq: tf.Tensor | None = None):
@@ -141,20 +154,28 @@ def _sums(x, w, labels, kp, on_gpu):
     )
 
 
-def _make_block(direct: bool, on_gpu: bool, with_sums: bool) -> Callable[..., Any]:
+def _make_block(
+    direct: bool, on_gpu: bool, with_sums: bool, removal: bool = False
+) -> Callable[..., Any]:
     def block(x, w, previous, c, extra):
         """One block of a pass; ``x`` is (D, B) when direct, else (B, D).
 
         Returns labels (-2 on padding rows), exact squared distances and, with sums, the
         block's weighted sums and weight per cluster, rows per cluster, changed rows and
-        weighted cost.
+        weighted cost; with ``removal`` also what removing each centroid would add to the
+        cost (each of its rows moved to its second nearest), (Kp,).
         """
         kp = tf.shape(c)[0]
+        farther = None  # per row: second nearest squared distance minus nearest
         if direct:
-            labels, dist = _direct_nearest(x, c, extra)
+            found = _direct_nearest(x, c, extra, second=removal)
+            labels, dist = found[0], found[1]
+            if removal:
+                farther = found[2] - dist
             x = tf.transpose(x)
         else:
-            labels = _gemm_labels(x, c, extra)
+            found = _gemm_labels(x, c, extra, second=removal)
+            labels, farther = found if removal else (found, None)
             dist = tf.reduce_sum(tf.square(x - tf.gather(c, labels)), axis=1)
         valid = previous != -2  # padding rows carry -2 from pass to pass
         marked = tf.where(valid, labels, -2)
@@ -163,7 +184,11 @@ def _make_block(direct: bool, on_gpu: bool, with_sums: bool) -> Callable[..., An
         sums, wsum = _sums(x, w, labels, kp, on_gpu)
         count = tf.math.unsorted_segment_sum(tf.cast(valid, tf.int32), labels, kp)
         changed = tf.reduce_sum(tf.cast((labels != previous) & valid, tf.int32))
-        return marked, dist, sums, wsum, count, changed, tf.reduce_sum(w * dist)
+        out = (marked, dist, sums, wsum, count, changed, tf.reduce_sum(w * dist))
+        if removal:  # padding rows weigh 0; with k = 1 the only centroid cannot go (+inf)
+            cost = tf.where(w > 0, w * farther, 0.0)
+            out += (tf.math.unsorted_segment_sum(cost, labels, kp),)
+        return out
 
     return tf.function(block, jit_compile=True)
 
@@ -173,6 +198,12 @@ _BLOCKS = {
     for direct in (False, True)
     for gpu in (False, True)
     for sums in (False, True)
+}
+#: Blocks of a pass that also prices removing each centroid (``swap.py``), by (direct, gpu).
+REMOVAL_BLOCKS = {
+    (direct, gpu): _make_block(direct, gpu, True, removal=True)
+    for direct in (False, True)
+    for gpu in (False, True)
 }
 
 
@@ -190,7 +221,9 @@ def over_blocks(fn, arrays: tuple[tf.Tensor, ...], signature: tuple[tf.DType, ..
     return tf.map_fn(lambda a: fn(*a), arrays, fn_output_signature=signature, parallel_iterations=4)
 
 
-def pass_totals(blocks, weights, previous, centroids, *, columns: bool, on_gpu: bool):
+def pass_totals(
+    blocks, weights, previous, centroids, *, columns: bool, on_gpu: bool, removal: bool = False
+):
     """One assignment pass over all blocks plus the sums the centroid update needs (in a graph).
 
     ``blocks`` float32, (M, D, B) with ``columns`` (``PreparedData.columns``), else (M, B, D);
@@ -198,19 +231,21 @@ def pass_totals(blocks, weights, previous, centroids, *, columns: bool, on_gpu: 
     rows); ``centroids`` (K, D). Returns labels (M, B) int32 (-2 on padding), each row's exact
     squared distance to its centroid (M, B), weighted sums (K, D) and weight per cluster (K,)
     in float64, rows per cluster (K,) int32, rows whose label changed () int32 and the
-    weighted cost () float64.
+    weighted cost () float64; with ``removal`` also (K,) float64 what removing each centroid
+    would add to the cost, its rows moved to their second nearest (+inf when k is 1).
     """
     k = tf.shape(centroids)[0]
     c, extra = padded(centroids)
     direct = is_direct(centroids.shape[1])
-    block = _BLOCKS[direct, on_gpu, True]
+    block = REMOVAL_BLOCKS[direct, on_gpu] if removal else _BLOCKS[direct, on_gpu, True]
     f32, f64 = tf.float32, tf.float64
-    labels, dist, sums, wsum, count, changed, cost = over_blocks(
+    outs = over_blocks(
         lambda x, w, p: block(_layout(x, direct, columns), w, p, c, extra),
         (blocks, weights, previous),
-        (tf.int32, f32, f32, f32, tf.int32, tf.int32, f32),
+        (tf.int32, f32, f32, f32, tf.int32, tf.int32, f32) + ((f32,) if removal else ()),
     )
-    return (
+    labels, dist, sums, wsum, count, changed, cost = outs[:7]
+    totals = (
         labels,
         dist,
         tf.reduce_sum(tf.cast(sums, f64), axis=0)[:k],
@@ -219,6 +254,9 @@ def pass_totals(blocks, weights, previous, centroids, *, columns: bool, on_gpu: 
         tf.reduce_sum(changed),
         tf.reduce_sum(tf.cast(cost, f64)),
     )
+    if removal:
+        totals += (tf.reduce_sum(tf.cast(outs[7], f64), axis=0)[:k],)
+    return totals
 
 
 def _layout(x: tf.Tensor, direct: bool, columns: bool) -> tf.Tensor:

@@ -28,7 +28,7 @@ from .state import IterationState
 _TINY = float(np.finfo(np.float32).tiny)
 
 
-def _unit(centroids: tf.Tensor, fallback: tf.Tensor) -> tf.Tensor:
+def unit_centroids(centroids: tf.Tensor, fallback: tf.Tensor) -> tf.Tensor:
     """``metric.unit_rows`` in the graph: unit rows, a zero row keeps its fallback."""
     norms = tf.norm(centroids, axis=1, keepdims=True)
     zero = norms <= _TINY
@@ -54,7 +54,7 @@ def _make_loop(columns: bool, on_gpu: bool, cosine: bool) -> Traced:
             def advance():
                 updated = sums / wsum[:, tf.newaxis]
                 if cosine:
-                    updated = _unit(updated, current)
+                    updated = unit_centroids(updated, current)
                 moved = tf.reduce_sum(tf.square(updated - current))
                 return it + 1, updated, current, labels, moved, moved <= tol_abs
 

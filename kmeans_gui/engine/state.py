@@ -16,7 +16,10 @@ class IterationState:
     squared distances of that pairing, so a view can draw any state on its own. Centroids are in
     the caller's units (the engine's internal centring is undone). ``shift`` is the summed squared
     centroid movement since the previous state, ``n_changed`` the rows whose label changed,
-    ``n_relocated`` the empty clusters repaired on the way to this state.
+    ``n_relocated`` the empty clusters repaired on the way to this state. ``phase`` is "swap"
+    on a state that a swap trial of the refinement produced (``refine="swap"``: a centroid
+    moved elsewhere and two Lloyd passes followed), "lloyd" otherwise; ``n_swaps`` and
+    ``n_trials`` count the swaps accepted and the trials run so far in this restart.
     """
 
     iteration: int
@@ -35,6 +38,9 @@ class IterationState:
     restart: int = 0  # which of the n_init runs this state belongs to
     n_restarts: int = 1
     n_iter: int = 0  # centroid updates so far; on a final state, scikit-learn's ``n_iter_``
+    phase: str = "lloyd"  # "swap": produced by an accepted swap trial of the refinement
+    n_swaps: int = 0  # swaps accepted so far in this restart
+    n_trials: int = 0  # swap trials run so far in this restart
 
 
 @dataclass(frozen=True)

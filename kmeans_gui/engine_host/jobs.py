@@ -32,9 +32,12 @@ def compact_labels(labels: np.ndarray, k: int) -> np.ndarray:
     return np.asarray(labels).astype(dtype, copy=False)
 
 
-def run(X: np.ndarray, n_clusters: int, **kwargs: Any) -> Iterator[Any]:
-    """``engine.iterate``: one IterationState per iteration, with compact labels."""
-    stream = import_engine().iterate(X, n_clusters, **kwargs)
+def run(
+    X: np.ndarray, n_clusters: int, cancelled: Callable[[], bool] | None = None, **kwargs: Any
+) -> Iterator[Any]:
+    """``engine.iterate``: one IterationState per iteration, with compact labels;
+    ``cancelled`` is polled between batches of swap trials (``refine="swap"``)."""
+    stream = import_engine().iterate(X, n_clusters, cancelled=cancelled, **kwargs)
     try:
         for state in stream:
             k = len(state.centroids)
@@ -121,7 +124,7 @@ def silhouettes(
 #: name -> (function, takes the shared matrix, takes ``cancelled``)
 JOBS: dict[str, tuple[Callable[..., Any], bool, bool]] = {
     "engine_info": (engine_info, False, False),
-    "run": (run, True, False),
+    "run": (run, True, True),
     "sweep": (sweep, True, True),
     "projection": (projection, True, False),
     "scores": (scores, True, False),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
 import numpy as np
@@ -216,3 +217,14 @@ def test_an_edited_request_runs_one_restart():
     features = SimpleNamespace(X=np.zeros((N, 2)), weights=None)
     edited = RunRequest(params, features, np.zeros((2, 2)), edited=True)
     assert edited.engine_kwargs()["n_init"] == 1
+
+
+def test_the_half_step_before_a_kept_swap_is_named_a_swap():
+    history = RunHistory()
+    history.append(state(0))
+    history.append(dataclasses.replace(state(1), phase="swap", n_swaps=1, n_trials=7))
+    history.append(state(2))
+    before_swap = picture_at(history, 0, half=True, half_steps=True)
+    assert before_swap.kind == UPDATE and before_swap.step_text().startswith("swap: a centroid")
+    after_swap = picture_at(history, 1, half=True, half_steps=True)
+    assert after_swap.step_text() == "update: each centroid moves to the mean of its points"

@@ -70,6 +70,8 @@ def test_cluster_help_lists_every_option(capsys) -> None:
         "--optimizer",
         "--max-candidates",
         "--missing",
+        "--refine",
+        "--refine-budget",
     ):
         assert option in out
 
@@ -94,6 +96,11 @@ def test_version(capsys) -> None:
         (["sweep", "t.csv", "--k", "5:2"], "error: argument -k/--k: '5:2' is not a range of k"),
         (["sweep", "t.csv", "--k", "0:3"], "error: argument -k/--k: every k must be at least 1"),
         (["-k", "-3"], "error: argument -k/--k: must be a whole number of at least 1, not -3"),
+        (
+            ["cluster", "t.csv", "-k", "2", "--refine-budget", "3x"],
+            "error: argument --refine-budget: must be a number of swap trials such as 500",
+        ),
+        (["cluster", "t.csv", "-k", "2", "--refine", "on"], "error: argument --refine: invalid"),
         (
             ["sweep", "t.csv", "--k", "2:3", "--init", "kmeans++"],
             "error: argument --init: 'kmeans++' is not an initialiser; did you mean 'k-means++'?",

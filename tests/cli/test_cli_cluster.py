@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from sklearn.datasets import load_iris
 
 from kmeans_gui import cli
 from kmeans_gui.cli import progress
+from kmeans_gui.cli.fitting import progress_line
 
 REPO = Path(__file__).resolve().parents[2]
 COMMAND = [sys.executable, "-m", "kmeans_gui"]  # what the kmeans-gui console script runs
@@ -171,6 +173,8 @@ def test_centroids_file_feeds_back_as_init(iris, tmp_path, capsys) -> None:
         # DeviceError on a machine without a GPU, in the command line's words
         (["--device", "gpu"], "--device gpu was requested"),
         (["--batch-size", "10"], "--batch-size is for --algorithm minibatch, not lloyd"),
+        (["--refine-budget", "10"], "--refine-budget is for --refine swap"),
+        (["--refine", "swap", "--algorithm", "kmedoids"], "is for --algorithm lloyd, not kmedoids"),
     ],
 )
 def test_engine_errors_are_one_line_exit_2(iris, tmp_path, capsys, extra, message) -> None:
@@ -232,6 +236,42 @@ def test_sweep_prints_a_table_or_json(iris, capsys) -> None:
     ]  # fmt: skip
     assert [line.split()[0] for line in lines[2:4]] == ["2", "3"]
     assert lines[4].startswith("suggested k: ")
+
+
+def test_refine_swap_reports_the_swaps_it_kept(tmp_path, capsys) -> None:
+    rng = np.random.default_rng(7)
+    centres = np.array([(i * 10.0, j * 10.0) for i in range(6) for j in range(5)])
+    xy = np.concatenate([c + rng.normal(scale=1.2, size=(50, 2)) for c in centres])
+    path = tmp_path / "grid.csv"
+    pd.DataFrame(xy, columns=["x", "y"]).to_csv(path, index=False)
+    argv = ["cluster", path, "-k", 30, "--init", "random", "--seed", 0, "--json"]
+    code, stdout, err = run([*argv, "--refine", "swap", "--refine-budget", 60], capsys)
+    assert code == 0, err
+    refined = json.loads(stdout)
+    _, stdout, _ = run(argv, capsys)
+    plain = json.loads(stdout)
+    assert refined["refine"] == "swap" and refined["n_trials"] == 60
+    assert refined["n_swaps"] >= 2 and refined["inertia"] < 0.5 * plain["inertia"]
+    code, stdout, _ = run([*argv[:-1], "--refine", "swap", "--refine-budget", "0.2s"], capsys)
+    assert code == 0 and " kept of " in stdout.splitlines()[1]
+
+    sweep = ["sweep", path, "--k", "29,30", "--init", "random", "--seed", 0, "--json"]
+    code, stdout, err = run([*sweep, "--refine", "swap", "--refine-budget", 40], capsys)
+    assert code == 0, err
+    refined = [p["inertia"] for p in json.loads(stdout)["results"]]
+    _, stdout, _ = run(sweep, capsys)
+    plain = [p["inertia"] for p in json.loads(stdout)["results"]]
+    assert all(r <= p for r, p in zip(refined, plain, strict=True)) and refined != plain
+
+
+def test_the_progress_line_names_a_kept_swap() -> None:
+    state = SimpleNamespace(
+        phase="swap", n_swaps=2, n_trials=17, iteration=9, restart=0, n_restarts=1,
+        inertia=12.5, n_changed=40,
+    )  # fmt: skip
+    assert progress_line(state) == "swap 2 kept (trial 17): inertia 12.5, 40 labels changed"
+    lloyd = SimpleNamespace(**{**vars(state), "phase": "lloyd", "restart": 1, "n_restarts": 3})
+    assert progress_line(lloyd).startswith("iteration 9 (restart 2/3): inertia 12.5")
 
 
 def test_sweep_k_beyond_the_rows_is_refused(iris, capsys) -> None:
