@@ -15,12 +15,14 @@ import numpy as np
 import tensorflow as tf
 
 from .algorithms import check_params, get_runner
+from .choices import DEFAULT_INIT_ROUNDS, DEFAULT_OVERSAMPLING
 from .devices import resolve_device
 from .distances import distance_blocks, nearest
 from .distributed import check_strategy
 from .errors import KMeansInputError
 from .init import initial_centroids
 from .kernels import assign_pass
+from .kmeans_parallel import check_init_params
 from .prepare import check_data, prepare, prepare_input, unit_length
 from .state import IterationState
 
@@ -57,6 +59,8 @@ def iterate(
     sample_weight: Any = None,
     metric: str = "euclidean",
     strategy: tf.distribute.Strategy | None = None,
+    oversampling: float = DEFAULT_OVERSAMPLING,
+    init_rounds: int = DEFAULT_INIT_ROUNDS,
     **params: Any,
 ) -> Iterator[IterationState]:
     """Stream the states of a clustering run, one per iteration, restart after restart.
@@ -77,6 +81,8 @@ def iterate(
         sample_weight=sample_weight,
         metric=metric,
         strategy=strategy,
+        oversampling=oversampling,
+        init_rounds=init_rounds,
         final_only=False,
         params=params,
     )
@@ -98,6 +104,8 @@ def _runs(
     strategy: tf.distribute.Strategy | None,
     final_only: bool,
     params: dict[str, Any],
+    oversampling: float = DEFAULT_OVERSAMPLING,
+    init_rounds: int = DEFAULT_INIT_ROUNDS,
 ) -> Iterator[IterationState]:
     """``iterate``; with ``final_only`` a runner may yield only each restart's final state
     (Lloyd's then runs its iterations in one compiled loop)."""
@@ -112,6 +120,7 @@ def _runs(
     if final_only and algorithm == "lloyd":
         params = {**params, "final_only": True}
     tol, max_iter, n_init = _check_run_params(tol, max_iter, n_init)
+    check_init_params(oversampling, init_rounds)
     if not isinstance(init, str) and n_init > 1:
         warnings.warn(
             "explicit initial centroids given: running one restart, not n_init", stacklevel=2
@@ -119,7 +128,9 @@ def _runs(
         n_init = 1
     data, k = prepare_input(X, n_clusters, sample_weight, device, metric=metric, strategy=strategy)
     for restart, rng in enumerate(restart_generators(seed, n_init)):
-        centroids = initial_centroids(data, k, init, rng)
+        centroids = initial_centroids(
+            data, k, init, rng, oversampling=oversampling, rounds=init_rounds
+        )
         yield from runner(
             data,
             centroids,
@@ -138,8 +149,9 @@ class KMeans:
     Parameters
     ----------
     n_clusters : number of clusters k.
-    init : "k-means++" (greedy, 2 + ln k trials), "random" (k distinct rows), "uniform"
-        (uniform in the bounding box) or a (k, D) array in the data's units.
+    init : "k-means++" (greedy, 2 + ln k trials), "k-means||" (Bahmani et al.'s few-pass
+        k-means++, as Spark and cuML start; see ``oversampling``), "random" (k distinct rows),
+        "uniform" (uniform in the bounding box) or a (k, D) array in the data's units.
     n_init : restarts with independent seeds; the lowest inertia wins.
     tol : convergence when the summed squared centroid shift is at most
         ``tol`` x mean per-feature variance of X (scale-free), or when no label changes.
@@ -151,6 +163,8 @@ class KMeans:
     strategy : a ``tf.distribute.Strategy`` (``MirroredStrategy`` over the GPUs of one machine,
         ``MultiWorkerMirroredStrategy`` over machines) to spread Lloyd's passes over its
         replicas; ``device`` is then ignored.
+    oversampling, init_rounds : k-means||' candidates per round, l = ``oversampling`` x k
+        (default 2), and its rounds (default 5), then weighted k-means++ on the candidates.
     algorithm, metric, **params : see :func:`iterate` and ``engine.algorithms``.
 
     Attributes after ``fit``: ``cluster_centers_`` (k, D), ``labels_`` (N,), ``inertia_``
@@ -171,9 +185,13 @@ class KMeans:
         algorithm: str = "lloyd",
         metric: str = "euclidean",
         strategy: tf.distribute.Strategy | None = None,
+        oversampling: float = DEFAULT_OVERSAMPLING,
+        init_rounds: int = DEFAULT_INIT_ROUNDS,
         **params: Any,
     ) -> None:
         self.n_clusters = n_clusters
+        self.oversampling = oversampling
+        self.init_rounds = init_rounds
         self.init = init
         self.n_init = n_init
         self.tol = tol
@@ -213,6 +231,8 @@ class KMeans:
             strategy=self.strategy,
             final_only=on_state is None,
             params=self.params,
+            oversampling=self.oversampling,
+            init_rounds=self.init_rounds,
         ):
             if on_state is not None:
                 on_state(state)

@@ -36,12 +36,16 @@ class Shards:
 
     @property
     def description(self) -> str:
-        """What the states report as their device: the strategy, its replica count and the
-        devices of this machine, e.g. "MirroredStrategy, 2 replicas (here: CPU:0, CPU:1)"."""
-        here = ", ".join(d.split("/device:")[-1] for d in local_devices(self.strategy))
-        replicas = self.strategy.num_replicas_in_sync
-        plural = "" if replicas == 1 else "s"
-        return f"{type(self.strategy).__name__}, {replicas} replica{plural} (here: {here})"
+        return strategy_description(self.strategy)
+
+
+def strategy_description(strategy: tf.distribute.Strategy) -> str:
+    """What the states report as their device: the strategy, its replica count and the
+    devices of this machine, e.g. "MirroredStrategy, 2 replicas (here: CPU:0, CPU:1)"."""
+    here = ", ".join(d.split("/device:")[-1] for d in local_devices(strategy))
+    replicas = strategy.num_replicas_in_sync
+    plural = "" if replicas == 1 else "s"
+    return f"{type(strategy).__name__}, {replicas} replica{plural} (here: {here})"
 
 
 def local_devices(strategy: tf.distribute.Strategy) -> list[str]:
