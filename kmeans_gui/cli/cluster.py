@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +18,6 @@ from kmeans_gui.data import (
     plan_write,
     write_all,
 )
-from kmeans_gui.data.errors import counted
 from kmeans_gui.data.export import StagedWrite
 from kmeans_gui.engine.choices import INIT_CHOICES
 from kmeans_gui.report import centroids_and_distances
@@ -39,15 +37,16 @@ from .fitting import (
     read_init,
 )
 from .model_out import check_model_out, fitted_model
-from .output import json_ready, warn
+from .output import warn
 from .progress import Progress, WarningsToStderr
-
-CENTROID_TABLE_LIMIT = 20  # print the centroids when k is at most this
+from .streamed import choose_streaming, run_streamed
+from .summary import print_report
 
 
 def run_cluster(args: argparse.Namespace) -> int:
     typo = (  # a near miss of an initialiser, not a missing centroids file
-        args.init not in INIT_CHOICES
+        args.init is not None
+        and args.init not in INIT_CHOICES
         and not Path(args.init).expanduser().exists()
         and init_match(args.init) is not None
     )
@@ -56,6 +55,10 @@ def run_cluster(args: argparse.Namespace) -> int:
             f"argument --init: '{args.init}' is neither an initialiser nor a file"
             f"{init_hint(args.init)}"
         )
+    streamed, note = choose_streaming(args)
+    if streamed:
+        return run_streamed(args, note)
+    args.init = args.init or "k-means++"
     check_distribute(args.distribute, args.algorithm)
     reporter = Progress(enabled=not args.quiet)
     table, features, notes = load_features(args, reporter)
@@ -117,64 +120,7 @@ def run_cluster(args: argparse.Namespace) -> int:
     )
     sizes = np.bincount(result.labels, minlength=k)
     written = write_outputs(args, table, features, result, centroids, distances, sizes)
-    if args.json:
-        report = {
-            "file": str(table.path),
-            "format": table.format,
-            "rows": features.n_rows,
-            "rows_used": features.n_used,
-            "rows_left_out": features.n_left_out,
-            "left_out_reasons": features.left_out,
-            "cells_imputed": features.n_imputed,
-            "columns": list(features.columns),
-            "weight_column": features.weight_column,
-            "k": k,
-            "k_requested": args.k,
-            "scale": args.scale,
-            "missing": args.missing,
-            "init": args.init,
-            "algorithm": args.algorithm,
-            "metric": args.metric,
-            "n_init": args.n_init,
-            "seed": args.seed,
-            "n_iter": result.n_iter,
-            "converged": result.converged,
-            "inertia": result.inertia,
-            "restart_inertias": result.restart_inertias,
-            "n_relocated": result.n_relocated,
-            "device": result.device,
-            "seconds": result.seconds,
-            "load_seconds": table.seconds,
-            "centroids": centroids,
-            "sizes": sizes,
-            "outputs": written,
-            "warnings": notes,
-        }
-        print(json.dumps(json_ready(report), allow_nan=False))
-        return EXIT_OK
-
-    used = f"{features.n_used:,} of {features.n_rows:,} rows used"
-    if features.n_left_out:
-        used += f", {features.n_left_out:,} left out"
-    state = "converged" if result.converged else "did NOT converge"
-    restarts = f", best of {args.n_init} restarts" if args.n_init > 1 else ""
-    units = f" (in {args.scale}-scaled units)" if args.scale != "none" else ""
-    lines = [
-        f"{table.path.name}: {used}; {counted(len(features.columns), 'feature')} "
-        f"({', '.join(features.columns)}); k = {k}",
-        f"{state} after {counted(result.n_iter, 'iteration')}{restarts}; "
-        f"inertia {result.inertia:.10g}{units}",
-        f"device {result.device}, {result.seconds:.2f} s",
-        f"cluster sizes: {', '.join(f'{int(s):,}' for s in sizes)}",
-    ]
-    if k <= CENTROID_TABLE_LIMIT:
-        frame = centroid_frame(features, centroids, sizes, user_units=True)
-        # 10 significant digits: GPS coordinates to the centimetre
-        lines += ["centroids:", frame.to_string(index=False, float_format=lambda v: f"{v:.10g}")]
-    for kind, path_text in written.items():
-        lines.append(f"wrote {kind} to {path_text}")
-    print("\n".join(lines))
-    return EXIT_OK
+    return print_report(args, table, features, k, result, centroids, sizes, written, notes)
 
 
 def write_outputs(

@@ -62,6 +62,11 @@ def engine_options(args: argparse.Namespace) -> dict[str, Any]:
         "seed": args.seed,
         "device": args.device,
     }
+    for name in ("oversampling", "init_rounds"):
+        if getattr(args, name, None) is not None:
+            if args.init != "k-means||":
+                raise UsageError(f"--{name.replace('_', '-')} is for --init k-means||")
+            options[name] = getattr(args, name)
     for name in ("batch_size", "learning_rate", "optimizer", "max_candidates"):
         if getattr(args, name) is not None:
             if name not in PARAMETERS[args.algorithm]:
