@@ -235,10 +235,11 @@ def prepare_features(
         frame, chosen, weight_column, fitted.first_row if fitted is not None else 0
     )
     finite = np.isfinite(values)
-    missing_counts = {name: int(n - finite[:, j].sum()) for j, name in enumerate(chosen)}
+    finite_counts = finite.sum(axis=0)
+    missing_counts = {name: int(n - c) for name, c in zip(chosen, finite_counts, strict=True)}
     if fitted is None:
-        for j, name in enumerate(chosen):
-            if not finite[:, j].any():
+        for name, count in zip(chosen, finite_counts, strict=True):
+            if not count:
                 raise DataError(no_usable_numbers(name))
 
     n_imputed = 0
@@ -267,7 +268,7 @@ def prepare_features(
         left_out[REASON_WEIGHT] = no_weight
     if fitted is None and not row_mask.any():
         raise DataError(no_usable_row(n, chosen, weight_column))
-    used = values[row_mask]
+    used = values if row_mask.all() else values[row_mask]
     weights = None
     if weights_all is not None:
         weights = np.ascontiguousarray(weights_all[row_mask])
@@ -343,9 +344,10 @@ def raw_values(
     """(the chosen columns as an (n, D) float64 array with NaN for missing cells, the weights
     or None); a negative weight is an error naming its row (the frame's first being the
     table's ``first_row``)."""
-    values = np.empty((len(frame), len(chosen)), dtype=np.float64)
+    columns = np.empty((len(chosen), len(frame)), dtype=np.float64)  # rows of columns: contiguous
     for j, name in enumerate(chosen):
-        values[:, j] = column_as_float(frame, name)
+        columns[j] = column_as_float(frame, name)
+    values = np.ascontiguousarray(columns.T)  # one blocked transpose beats strided columns
     if weight_column is None:
         return values, None
     weights = column_as_float(frame, weight_column, role="weight column")

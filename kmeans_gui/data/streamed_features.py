@@ -80,26 +80,40 @@ class FeatureStats:
         frame = piece.frame
         values, weights = raw_values(frame, self.columns, self.weight_column, piece.start)
         finite = np.isfinite(values)
+        whole = bool(finite.all())  # usually: no gap, one vectorised pass per figure
         n = len(frame)
+        counts = np.full(len(self.columns), n) if whole else finite.sum(axis=0)
         self.n_rows += n
-        self.finite_all += finite.sum(axis=0)
-        self.sum_all += np.where(finite, values, 0.0).sum(axis=0)
-        self.missing_counts += n - finite.sum(axis=0)
-        features_ok = finite.all(axis=1) if self.missing == "drop" else np.ones(n, bool)
-        weight_ok = np.ones(n, bool) if weights is None else np.isfinite(weights)
-        used = features_ok & weight_ok
-        self.dropped += int(n - features_ok.sum())
-        self.no_weight += int((features_ok & ~weight_ok).sum())
-        self.n_used += int(used.sum())
-        self.unit_used[piece.unit] += int(used.sum())
+        self.finite_all += counts
+        self.sum_all += values.sum(axis=0) if whole else np.where(finite, values, 0.0).sum(axis=0)
+        self.missing_counts += n - counts
+        features_ok = finite.all(axis=1) if self.missing == "drop" and not whole else None
+        weight_ok = None if weights is None else np.isfinite(weights)
+        used = _both(features_ok, weight_ok, n)
+        n_ok = n if features_ok is None else int(features_ok.sum())
+        n_used = int(used.sum())
+        self.dropped += n - n_ok
+        self.no_weight += n_ok - n_used
+        self.n_used += n_used
+        self.unit_used[piece.unit] += n_used
         if weights is not None and (weights[used] > 0).any():
             self.positive = True
+        if not n_used:
+            return
+        block = values if n_used == n else values[used]
+        if whole or self.missing == "drop":  # every used cell is a number
+            mean = block.mean(axis=0)
+            m2 = ((block - mean) ** 2).sum(axis=0)
+            for j in range(len(self.columns)):
+                self._merge_column(j, n_used, mean[j], m2[j])
+            self.low = np.minimum(self.low, block.min(axis=0))
+            self.high = np.maximum(self.high, block.max(axis=0))
+            return
         for j in range(len(self.columns)):
-            column = values[used & finite[:, j], j]
+            column = block[:, j][np.isfinite(block[:, j])]
             if column.size:
-                self._merge_column(
-                    j, column.size, column.mean(), ((column - column.mean()) ** 2).sum()
-                )
+                mean = column.mean()
+                self._merge_column(j, column.size, mean, ((column - mean) ** 2).sum())
                 self.low[j] = min(self.low[j], column.min())
                 self.high[j] = max(self.high[j], column.max())
 
@@ -278,6 +292,15 @@ def start_stats(
         ]
     chosen = choose_columns(sample, columns, weight_column, numeric)
     return FeatureStats(chosen, columns is not None, missing, weight_column, table.n_units)
+
+
+def _both(a: np.ndarray | None, b: np.ndarray | None, n: int) -> np.ndarray:
+    """The rows both masks keep (None keeps every row)."""
+    if a is None and b is None:
+        return np.ones(n, bool)
+    if a is None or b is None:
+        return a if b is None else b  # type: ignore[return-value]
+    return a & b
 
 
 def _is_number(series: pd.Series) -> bool:

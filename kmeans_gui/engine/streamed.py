@@ -34,7 +34,7 @@ from .lloyd import lloyd_pass_states
 from .row_keys import new_key
 from .scratch import Scratch, ScratchColumn
 from .state import IterationState
-from .streamed_data import BATCH_ROWS, ChunkedRows, ProgressCallback, StreamedData
+from .streamed_data import BATCH_ROWS, ChunkedRows, ProgressCallback, StreamedData, as_tensor
 from .streamed_lloyd import StreamedPasses
 
 STREAMED_INITS = ("k-means||", "random", "uniform")
@@ -254,7 +254,6 @@ def _pieces(data: StreamedData, round_number: int) -> Iterator[Piece]:
     """k-means||' passes over streamed batches."""
     data.phase = f"k-means|| pass {round_number}"
     for batch in data.batches():
-        with tf.device(data.device):
-            blocks = tf.constant(batch.blocks)
+        blocks = as_tensor(batch.blocks, data.device)
         weights = batch.weights.reshape(-1)[: batch.count].astype(np.float64)
         yield Piece(blocks, weights, batch.rows(), batch.start, batch.count, batch.direct)

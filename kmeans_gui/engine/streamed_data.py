@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
+import tensorflow as tf
 
 from .devices import is_gpu
 from .distributed import Collective
@@ -43,6 +44,34 @@ from .scratch import MemoryScratch, Scratch, ScratchColumn, read_exactly
 BATCH_ROWS = 1 << 20
 _LIMIT = float(np.finfo(np.float32).max) / 4
 ProgressCallback = Callable[[str, int, int], None]
+
+
+#: TensorFlow's CPU kernels assume Eigen's alignment: a tensor on unaligned memory aborts.
+ALIGN = 64
+
+
+def aligned_empty(shape: tuple[int, ...], dtype: np.dtype | type) -> np.ndarray:
+    """An uninitialised C-contiguous array whose data start on an ``ALIGN``-byte boundary."""
+    dtype = np.dtype(dtype)
+    size = int(np.prod(shape)) * dtype.itemsize
+    raw = np.empty(size + ALIGN, np.uint8)
+    start = -raw.ctypes.data % ALIGN
+    return raw[start : start + size].view(dtype).reshape(shape)
+
+
+def as_tensor(array: np.ndarray, device: str) -> tf.Tensor:
+    """``array`` as a tensor on ``device``: on the CPU the very memory (DLPack, no copy) when it
+    is contiguous and aligned, else a copy. Per batch the copy would cost about 40% of a
+    pass's kernel time; the caller must not overwrite ``array`` while the tensor is in use."""
+    if (
+        array.flags.c_contiguous
+        and array.ctypes.data % ALIGN == 0
+        and array.size
+        and ":CPU:" in device.upper()
+    ):
+        return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
+    with tf.device(device):
+        return tf.constant(array)
 
 
 @dataclass(frozen=True)
@@ -561,13 +590,19 @@ class StreamedData:
     def _layout(self, rows: np.ndarray, weights: np.ndarray, m: int, start: int, count: int):
         blocks = rows.reshape(m, self.block, self.d)
         if self.direct:
-            blocks = np.ascontiguousarray(blocks.transpose(0, 2, 1))
+            shape = (m, self.d, self.block)
+            if self._columns is None or self._columns.shape != shape:
+                self._columns = aligned_empty(shape, np.float32)
+            np.copyto(self._columns, blocks.transpose(0, 2, 1))
+            blocks = self._columns
         return Batch(blocks, weights.reshape(m, self.block), start, count, self.direct)
+
+    _columns: np.ndarray | None = None  # the direct layout's buffer, reused batch to batch
 
     def _source_batches(self, writing: bool) -> Iterator[Batch]:
         m, b, d = self.batch_blocks, self.block, self.d
         size = m * b
-        rows, weights = np.zeros((size, d), np.float32), np.zeros(size, np.float32)
+        rows, weights = aligned_empty((size, d), np.float32), aligned_empty((size,), np.float32)
         if self._distinct is None:
             self._distinct = set()
         filled = start = 0
@@ -639,23 +674,29 @@ class StreamedData:
         full = self.n_local // (m * b)
         start = 0
         shape = (m, d, b) if self.direct else (m, b, d)
-        ones = np.ones((m, b), np.float32)
+        blocks_buffer = aligned_empty(shape, np.float32)  # reused: no fresh pages per batch
+        weights_buffer = aligned_empty((m, b), np.float32)
+        if weights_reader is None:
+            weights_buffer[:] = 1.0
         for _ in range(full):
-            blocks = read_exactly(reader, np.empty(shape, np.float32))
-            weights = ones
+            blocks = read_exactly(reader, blocks_buffer)
+            weights = weights_buffer
             if weights_reader is not None:
-                weights = read_exactly(weights_reader, np.empty((m, b), np.float32))
+                weights = read_exactly(weights_reader, weights_buffer)
             yield Batch(blocks, weights, start, m * b, self.direct)
             start += m * b
             self._report(start)
         shape = (1, d, b) if self.direct else (1, b, d)
+        blocks_buffer = aligned_empty(shape, np.float32)
+        weights_buffer = aligned_empty((1, b), np.float32)
         while start < self.n_local:
             count = min(b, self.n_local - start)
-            blocks = read_exactly(reader, np.empty(shape, np.float32))
+            blocks = read_exactly(reader, blocks_buffer)
+            weights = weights_buffer
             if weights_reader is not None:
-                weights = read_exactly(weights_reader, np.empty((1, b), np.float32))
+                weights = read_exactly(weights_reader, weights_buffer)
             else:
-                weights = np.zeros((1, b), np.float32)
+                weights[:] = 0.0
                 weights[0, :count] = 1.0
             yield Batch(blocks, weights, start, count, self.direct)
             start += count

@@ -25,7 +25,7 @@ from .kernels import lloyd_pass
 from .lloyd import PassResult, apply_relocation, plan_relocation
 from .metric import project
 from .scratch import ScratchColumn, read_exactly
-from .streamed_data import Batch, StreamedData
+from .streamed_data import Batch, StreamedData, aligned_empty, as_tensor
 
 
 def label_dtype(k: int) -> np.dtype:
@@ -74,12 +74,23 @@ class StreamedPasses:
         return self.data.tolerance(tol)
 
     def _tensors(self, batch: Batch, previous: np.ndarray) -> tuple[tf.Tensor, ...]:
-        with tf.device(self.data.device):
-            return (
-                tf.constant(batch.blocks),
-                tf.constant(batch.weights),
-                tf.constant(previous.reshape(batch.weights.shape)),
-            )
+        device = self.data.device
+        return (
+            as_tensor(batch.blocks, device),
+            as_tensor(batch.weights, device),
+            as_tensor(previous.reshape(batch.weights.shape), device),
+        )
+
+    def _previous(self, batch: Batch) -> np.ndarray:
+        """The batch's buffer of previous labels (aligned, reused), padding rows -2."""
+        size = batch.weights.size
+        if self._labels_buffer is None or self._labels_buffer.size != size:
+            self._labels_buffer = aligned_empty((size,), np.int32)
+        previous = self._labels_buffer
+        previous[batch.count :] = -2
+        return previous
+
+    _labels_buffer: np.ndarray | None = None
 
     def run(self, centroids: np.ndarray) -> PassResult:
         data, k = self.data, self.k
@@ -93,12 +104,15 @@ class StreamedPasses:
         count = np.zeros(k, np.int64)
         changed, cost = 0, 0.0
         tracked = np.full(self.track.size, -1, np.int32)
+        stored = None
         for batch in data.batches():
-            previous = np.full(batch.weights.size, -2, np.int32)
+            previous = self._previous(batch)
             if reader is None:
                 previous[: batch.count] = -1
             else:
-                previous[: batch.count] = read_exactly(reader, np.empty(batch.count, new.dtype))
+                if stored is None or stored.size != batch.count:
+                    stored = np.empty(batch.count, new.dtype)
+                previous[: batch.count] = read_exactly(reader, stored)
             blocks, weights, prev = self._tensors(batch, previous)
             out = lloyd_pass(blocks, weights, prev, used, data.on_gpu, batch.direct)
             labels = out[0].numpy().reshape(-1)[: batch.count]
@@ -177,7 +191,7 @@ class StreamedPasses:
         used = tf.constant(self.centroids, tf.float32)
         kept: list[np.ndarray] = []
         for batch in data.batches():
-            previous = np.full(batch.weights.size, -2, np.int32)
+            previous = self._previous(batch)
             previous[: batch.count] = -1
             blocks, weights, prev = self._tensors(batch, previous)
             out = lloyd_pass(blocks, weights, prev, used, data.on_gpu, batch.direct)
