@@ -38,6 +38,7 @@ from .run_parameters import PLACE, RunParameters
 
 INIT_TITLES = {
     "k-means++": "k-means++",
+    "k-means||": "k-means|| (few passes)",
     "random": "Random rows",
     "uniform": "Uniform in the bounding box",
     PLACE: "Click to place on the plot",

@@ -49,6 +49,7 @@ from kmeans_gui.engine_host.protocol import error_text
 from . import jobs
 from .algorithm_panel import AlgorithmPanel
 from .background import BackgroundJobs
+from .big_table import BigTableMode
 from .data_panel import PLOT_FEATURES, DataPanel
 from .engine_link import EngineLink
 from .exporter import Exporter
@@ -182,6 +183,7 @@ class MainWindow(QMainWindow):
             self.session, self, lambda: self.plot, self.trails_action.isChecked, self
         )
         self.exporter = Exporter(self)
+        self.big_table = BigTableMode(self)
         self.session_files = SessionFiles(self)
         self._connect()
         self._keys_filter = KeysForFocusedFields(self)
@@ -577,6 +579,7 @@ class MainWindow(QMainWindow):
         self.sweep.clear()
         self.sweep_view.reset()
         self.table, self.table_path = table, path
+        self.big_table.show(table)
         self.prepared, self.plot = None, None
         self.sample = sample_for(path)
         frame = table.frame

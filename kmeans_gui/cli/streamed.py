@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from kmeans_gui.data import DataError, check_export_path, labelled_frame, plan_write, write_all
-from kmeans_gui.data.centroids import residual_sums, settled
+from kmeans_gui.data import DataError, check_export_path, plan_write, write_all
 from kmeans_gui.data.export import centroid_frame
 from kmeans_gui.data.export_stream import labelled_columns, plan_streamed_write
 from kmeans_gui.data.scratch_files import DiskScratch
@@ -36,7 +35,7 @@ from kmeans_gui.data.table_stream import (
     open_table_stream,
 )
 from kmeans_gui.engine.choices import INIT_CHOICES
-from kmeans_gui.engine.distances import assigned_distances
+from kmeans_gui.streamed_output import labelled_frames, labels_by_unit, settled_centroids
 
 from .arguments import UsageError
 from .exit_codes import EXIT_OK
@@ -185,8 +184,10 @@ def run_streamed(args: argparse.Namespace, note: str | None) -> int:
         notes += engine_warnings
         centroids = features.to_user_units(np.asarray(model.cluster_centers_, np.float64))
         if args.metric == "euclidean":  # as final_centroids: means as the values are written
-            centroids = _settled(table, features, model, centroids, units, collective)
-        labels = _labels_by_unit(model, features, collective, chief)
+            centroids = settled_centroids(
+                table, features, model.labels_, centroids, units, collective
+            )
+        labels = labels_by_unit(model.labels_, features, collective, chief)
         if not chief:
             if args.out:
                 for _ in labels:  # the chief gathers the labels of this worker's units
@@ -216,65 +217,6 @@ def run_streamed(args: argparse.Namespace, note: str | None) -> int:
     return print_report(args, source, features, k, result, centroids, sizes, written, notes, extra)
 
 
-def _settled(
-    table: StreamedTable,
-    features: StreamedFeatures,
-    model: Any,
-    centroids: np.ndarray,
-    units: Callable[[int], bool] | None,
-    collective: Any,
-) -> np.ndarray:
-    """``final_centroids``' settled means for a streamed run: one pass over this worker's
-    pieces with their labels, the residual sums added up over the workers."""
-    k, d = centroids.shape
-    sums, total = np.zeros((k, d)), np.zeros(k)
-    reader = model.labels_.reader()
-    needed = [*features.columns, *([features.weight_column] if features.weight_column else [])]
-    for piece in table.pieces(needed, units):
-        matrix = features.piece(piece)
-        if not matrix.n_used:
-            continue
-        labels = np.empty(matrix.n_used, model.labels_.dtype)
-        reader.read_into(labels)
-        s, t = residual_sums(matrix, piece.frame, labels.astype(np.intp), centroids)
-        sums += s
-        total += t
-    packed = collective.sum(np.concatenate([sums.reshape(-1), total]))
-    return settled(
-        centroids, packed[: k * d].reshape(k, d), packed[k * d :], features.low, features.high
-    )
-
-
-def _labels_by_unit(
-    model: Any, features: StreamedFeatures, collective: Any, chief: bool
-) -> Iterator[tuple[int, np.ndarray]]:
-    """(unit, its rows' labels) for every unit with used rows, in the table's order.
-
-    One worker's labels are its own scratch column, read in order; in a sharded run the chief
-    (who writes) receives each other worker's units through the collective, a unit at a time,
-    while that worker sends them: every worker runs this same sequence of exchanges.
-    """
-    reader = model.labels_.reader()
-    dtype = model.labels_.dtype
-    count = collective.count
-    chief_index = 0
-    if count > 1:
-        flags = collective.gather(np.array([1.0 if chief else 0.0]))
-        chief_index = int(np.argmax([f[0] for f in flags]))
-    for unit, used in enumerate(features.unit_used.tolist()):
-        if not used:
-            continue
-        owner = unit % count
-        mine = owner == collective.index
-        own = np.empty(used, dtype)
-        if mine and reader.read_into(own) != used:
-            raise RuntimeError(f"the labels of unit {unit} are incomplete")
-        if count == 1 or owner == chief_index:
-            yield unit, own.astype(np.int64)
-            continue
-        yield unit, collective.sum(own if mine else np.zeros(used, dtype)).astype(np.int64)
-
-
 def _write(
     args: argparse.Namespace,
     table: StreamedTable,
@@ -290,7 +232,7 @@ def _write(
     if args.out:
         fit_centroids = features.to_fit_units(centroids)
         planned["labelled"] = plan_streamed_write(
-            _labelled_frames(table, features, labels, fit_centroids, args.metric),
+            labelled_frames(table, features, labels, fit_centroids, args.metric),
             labelled_columns(table.columns),
             args.out,
             source=source,
@@ -316,29 +258,3 @@ def _write(
         )
     paths = write_all(list(planned.values()))
     return {kind: str(path) for kind, path in zip(planned, paths, strict=True)}
-
-
-def _labelled_frames(
-    table: StreamedTable,
-    features: StreamedFeatures,
-    labels: Iterator[tuple[int, np.ndarray]],
-    centroids: np.ndarray,
-    metric: str,
-) -> Callable[[], Iterator[Any]]:
-    """The pass ``plan_streamed_write`` writes: every piece with its labels and distances."""
-
-    def frames() -> Iterator[Any]:
-        unit, pending, taken = -1, np.empty(0, np.int64), 0
-        for piece in table.pieces():
-            matrix = features.piece(piece)
-            if matrix.n_used and piece.unit != unit:
-                unit, pending = next(labels)
-                taken = 0
-                if unit != piece.unit:
-                    raise RuntimeError(f"labels of unit {unit} arrived for unit {piece.unit}")
-            mine = pending[taken : taken + matrix.n_used]
-            taken += matrix.n_used
-            distances = assigned_distances(matrix.X, centroids, mine, metric)
-            yield labelled_frame(piece.frame, matrix, mine, distances)
-
-    return frames

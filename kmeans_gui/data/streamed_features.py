@@ -64,6 +64,8 @@ class FeatureStats:
     low: np.ndarray = None  # type: ignore[assignment]  # their extremes
     high: np.ndarray = None  # type: ignore[assignment]
     unit_used: np.ndarray = None  # type: ignore[assignment]  # (units,) used rows per unit
+    positions: np.ndarray | None = None  # sorted table rows to ``locate`` among the used ones
+    located: np.ndarray | None = None  # their index among the used rows, -1 if not used
 
     def __post_init__(self) -> None:
         d = len(self.columns)
@@ -74,6 +76,8 @@ class FeatureStats:
             self.low, self.high = np.full(d, np.inf), np.full(d, -np.inf)
         if self.unit_used is None:
             self.unit_used = np.zeros(self.n_units, np.int64)
+        if self.positions is not None and self.located is None:
+            self.located = np.full(len(self.positions), -1, np.int64)
 
     def add(self, piece: TablePiece) -> None:
         """One piece's rows."""
@@ -92,6 +96,11 @@ class FeatureStats:
         used = _both(features_ok, weight_ok, n)
         n_ok = n if features_ok is None else int(features_ok.sum())
         n_used = int(used.sum())
+        if self.positions is not None:  # single process: used rows so far = their index
+            lo, hi = np.searchsorted(self.positions, [piece.start, piece.start + n])
+            local = self.positions[lo:hi] - piece.start
+            index = self.n_used + np.cumsum(used) - 1
+            self.located[lo:hi] = np.where(used[local], index[local], -1)
         self.dropped += n - n_ok
         self.no_weight += n_ok - n_used
         self.n_used += n_used
@@ -320,9 +329,14 @@ def feature_stats(
     scale: str = "none",
     weight_column: str | None = None,
     units=None,
+    locate: np.ndarray | None = None,
 ) -> FeatureStats:
-    """One pass over the table's (or, with ``units``, a share of its) feature columns."""
+    """One pass over the table's (or, with ``units``, a share of its) feature columns; with
+    ``locate`` (sorted table rows), ``located`` says where each is among the used rows."""
     stats = start_stats(table, columns, missing=missing, scale=scale, weight_column=weight_column)
+    if locate is not None:
+        stats.positions = np.asarray(locate, np.int64)
+        stats.located = np.full(len(stats.positions), -1, np.int64)
     needed = [*stats.columns, *([weight_column] if weight_column else [])]
     for piece in table.pieces(needed, units):
         stats.add(piece)

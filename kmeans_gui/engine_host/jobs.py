@@ -16,6 +16,8 @@ import numpy as np
 
 from kmeans_gui.tf_startup import import_engine
 
+from .streamed_jobs import export_streamed, run_streamed
+
 
 def engine_info() -> dict[str, Any]:
     """Loads TensorFlow (its start-up lines held back); the devices it found and its version."""
@@ -78,4 +80,6 @@ JOBS: dict[str, tuple[Callable[..., Any], bool, bool]] = {
     "run": (run, True, False),
     "sweep": (sweep, True, True),
     "projection": (projection, True, False),
+    "run_streamed": (run_streamed, False, False),
+    "export_streamed": (export_streamed, False, False),
 }
