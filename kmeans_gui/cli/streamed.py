@@ -94,6 +94,11 @@ def run_streamed(args: argparse.Namespace, note: str | None) -> int:
     if args.algorithm != "lloyd":
         raise UsageError(f"--stream runs --algorithm lloyd, not {args.algorithm}")
     check_distribute(args.distribute)
+    if args.distribute == "mirrored":
+        raise UsageError(
+            "--stream runs on one device per process; spread it over machines with "
+            "--distribute multi-worker"
+        )
     if args.init == "k-means++":
         tell(
             "k-means++ needs every row in memory (one pass per centre); a streamed run starts "

@@ -187,6 +187,7 @@ class StreamedData:
         self._cached = False
         self._distinct: set[bytes] | None = None
         self._segments: list[tuple[int, int, int]] = []  # (local start, table start, rows)
+        self._columns: np.ndarray | None = None  # the direct layout's buffer, reused
 
     # ------------------------------------------------------------------ the first pass
     def open(self, n_clusters: int, first_keys: Iterable[int] = ()) -> StreamedData:
@@ -596,8 +597,6 @@ class StreamedData:
             np.copyto(self._columns, blocks.transpose(0, 2, 1))
             blocks = self._columns
         return Batch(blocks, weights.reshape(m, self.block), start, count, self.direct)
-
-    _columns: np.ndarray | None = None  # the direct layout's buffer, reused batch to batch
 
     def _source_batches(self, writing: bool) -> Iterator[Batch]:
         m, b, d = self.batch_blocks, self.block, self.d

@@ -109,6 +109,7 @@ def test_the_progress_bar_shows_passes_and_rows(capsys, monkeypatch) -> None:
         (["--out", "out.xlsx"], "not Excel"),
         (["--chunk-rows", "0"], "must be a whole number of at least 1"),
         (["--memory-budget", "lots"], "must be a size such as 8G"),
+        (["--distribute", "mirrored"], "spread it over machines with --distribute multi-worker"),
     ],
 )
 def test_misuse_is_one_line_and_writes_nothing(tmp_path, capsys, monkeypatch, extra, message):
