@@ -31,13 +31,13 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
+from memory import PeakMemory  # benchmarks/memory.py, beside this script
 
 SHAPES = [(1_000_000, 2, 8), (200_000, 16, 32), (100_000, 64, 256)]
 SMALL = [("a1", 20), ("a3", 50), ("birch2", 100)]
@@ -48,36 +48,6 @@ SIPU = Path(
 )
 BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 ITERATIONS = 20
-PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def rss() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * PAGE
-
-
-class PeakMemory:
-    """Peak RSS above the level at entry, sampled by a background thread."""
-
-    def __enter__(self) -> PeakMemory:
-        self.base = self.peak = rss()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.001):
-            self.peak = max(self.peak, rss())
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, rss())
-
-    @property
-    def extra_mb(self) -> float:
-        return (self.peak - self.base) / 2**20
 
 
 def blobs(n: int, d: int, k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

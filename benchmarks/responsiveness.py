@@ -147,6 +147,30 @@ class StallSampler:
             print(f"    {count:4d}  {where}")
 
 
+class TimedApplication(QApplication):
+    """With --trace: the GUI thread's CPU time in each outermost event dispatch, which does not
+    grow when other programs load the machine (wall-clock gaps do)."""
+
+    def __init__(self, argv: list[str]) -> None:
+        super().__init__(argv)
+        self.depth = 0
+        self.longest: list[tuple[float, str]] = []
+
+    def notify(self, receiver, event) -> bool:
+        if self.depth:
+            return super().notify(receiver, event)
+        self.depth += 1
+        started = time.thread_time()
+        try:
+            return super().notify(receiver, event)
+        finally:
+            self.depth -= 1
+            spent = 1000 * (time.thread_time() - started)
+            if spent > 20:
+                name = f"{type(receiver).__name__}/{event.type().name}"
+                self.longest = sorted([*self.longest, (spent, name)], reverse=True)[:6]
+
+
 def wait(app: QApplication, signal, timeout_s: float) -> bool:
     loop = QEventLoop()
     fired = {"yes": False}
@@ -275,7 +299,7 @@ def main() -> int:
     parser.add_argument("--trace", action="store_true", help="say where the GUI thread stalls")
     args = parser.parse_args()
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = TimedApplication(sys.argv[:1]) if args.trace else QApplication(sys.argv[:1])
     from kmeans_gui.app.samples import DEFAULT_SAMPLE
     from kmeans_gui.app.window import MainWindow
 
@@ -294,6 +318,10 @@ def main() -> int:
         for name, path in tables:
             result = drive(app, window, path, args.runs, args.seed, args.max_iter, args.trace)
             report(name, result)
+            if args.trace:
+                busy = ", ".join(f"{ms:.0f} ms {what}" for ms, what in app.longest)
+                print(f"  longest event dispatches (GUI thread CPU time): {busy}")
+                app.longest = []
         window.close()
     return 0
 

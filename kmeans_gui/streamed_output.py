@@ -10,7 +10,7 @@ the workers of a sharded run), and the labelled pieces an export writes.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,7 +19,9 @@ from kmeans_gui.data.centroids import residual_sums, settled
 from kmeans_gui.data.streamed_features import StreamedFeatures
 from kmeans_gui.data.table_stream import StreamedTable
 from kmeans_gui.engine.distances import assigned_distances
-from kmeans_gui.engine.distributed import Collective
+
+if TYPE_CHECKING:  # the engine's collective loads TensorFlow: only a streamed run needs it
+    from kmeans_gui.engine.distributed import Collective
 
 
 def settled_centroids(
@@ -32,7 +34,7 @@ def settled_centroids(
 ) -> np.ndarray:
     """``final_centroids``' settled means for a streamed run: one pass over this worker's
     pieces with their labels, the residual sums added up over the workers."""
-    collective = collective or Collective()
+    collective = collective or _single()
     k, d = centroids.shape
     sums, total = np.zeros((k, d)), np.zeros(k)
     reader = labels.reader()
@@ -64,7 +66,7 @@ def labels_by_unit(
     (who writes) receives each other worker's units through the collective, a unit at a time,
     while that worker sends them: every worker runs this same sequence of exchanges.
     """
-    collective = collective or Collective()
+    collective = collective or _single()
     reader = labels.reader()
     dtype = labels.dtype
     count = collective.count
@@ -110,3 +112,10 @@ def labelled_frames(
             yield labelled_frame(piece.frame, matrix, mine, distances)
 
     return frames
+
+
+def _single() -> Collective:
+    """The one-process collective (imported here: it loads TensorFlow)."""
+    from kmeans_gui.engine.distributed import Collective
+
+    return Collective()

@@ -312,6 +312,16 @@ class AlgorithmPanel(QWidget):
         if not allowed and self.place_mode:
             self.init_combo.setCurrentIndex(0)
 
+    def set_weights_shown(self, shown: bool) -> None:
+        """Hide the weight column choice where the weights are another panel's (run B)."""
+        self._form.setRowVisible(self.weight_combo, shown)
+
+    def choose_place(self) -> None:
+        """Show "Click to place" as the initialiser: the user has placed centroids on the plot."""
+        index = self.init_combo.findData(PLACE)
+        if self.init_combo.model().item(index).isEnabled():
+            self.init_combo.setCurrentIndex(index)
+
     def set_place_hint(self, text: str) -> None:
         self.place_hint.setText(text)
         self.place_hint.setVisible(bool(text))

@@ -10,15 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pyqtgraph as pg
-import pyqtgraph.exporters  # makes pg.exporters.ImageExporter available
-from PySide6.QtCore import QRect
-from PySide6.QtGui import QPainter
-from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog
 
 from . import jobs
+from .animation_dialog import AnimationExporter
 from .history import Frame
+from .plot_export import RunTitle, write_plot
 
 
 class Exporter:
@@ -27,6 +24,7 @@ class Exporter:
 
     def __init__(self, window) -> None:
         self.window = window
+        self.animation = AnimationExporter(window, self.on_exported)
 
     # ------------------------------------------------------------------ export
     def _current_result(self) -> tuple[np.ndarray, Frame] | None:
@@ -138,26 +136,32 @@ class Exporter:
         if path:
             self.export_plot(path)
 
-    def export_plot(self, path: str) -> None:
-        """The scatter canvas as PNG (twice the screen resolution) or SVG, by extension.
+    def export_animation_dialog(self) -> None:
+        self.animation.dialog()
 
-        SVG goes through Qt's own QSvgGenerator (pyqtgraph's SVGExporter cannot parse the
-        closing "Z" that Qt 6.12 writes into paths), with the markers drawn as shapes
-        (:meth:`ScatterView.vector_export`).
-        """
+    def plot_title(self) -> str:
+        """The title line of an exported plot: file, k, algorithm, initialiser, iteration,
+        inertia of the frame on screen."""
+        path = self.window.table_path
+        name = Path(path).name if path else "clusters"
+        params = self.window.session.params
+        current = self.window.session.current()
+        if params is None or current is None:
+            return RunTitle(name).line()
+        frame, _ = current
+        title = RunTitle(name, len(frame.centroids), params.algorithm, params.init, params.metric)
+        return title.line(frame.iteration, frame.inertia, restart=(frame.restart, frame.n_restarts))
+
+    def export_plot(self, path: str) -> None:
+        """The scatter with its legend under a title line, as PNG (twice the screen resolution)
+        or SVG, by extension (:func:`~kmeans_gui.app.plot_export.write_plot`)."""
         target = Path(path)
         reason = ""
         if not target.parent.is_dir():
             reason = f"the folder {target.parent} does not exist"
         else:
             try:
-                if path.lower().endswith(".svg"):
-                    self._write_svg(path)
-                else:
-                    plot = self.window.scatter.plotItem
-                    exporter = pg.exporters.ImageExporter(plot)
-                    exporter.parameters()["width"] = int(plot.width() * 2)
-                    exporter.export(path)
+                write_plot(self.window.scatter, self.plot_title(), path)
             except OSError as exc:
                 reason = exc.strerror or str(exc)
         if reason or not target.is_file():
@@ -166,19 +170,3 @@ class Exporter:
             )
             return
         self.on_exported(path)
-
-    def _write_svg(self, path: str) -> None:
-        view = self.window.scatter
-        generator = QSvgGenerator()
-        generator.setFileName(path)
-        generator.setSize(view.size())
-        generator.setViewBox(QRect(0, 0, view.width(), view.height()))
-        generator.setTitle(f"kmeans-gui: {self._stem()}")
-        painter = QPainter()
-        if not painter.begin(generator):
-            raise OSError(0, "the file cannot be opened for writing")
-        try:
-            with view.vector_export():
-                view.render(painter)
-        finally:
-            painter.end()

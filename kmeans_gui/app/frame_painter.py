@@ -3,7 +3,8 @@
 The scatter follows every frame; the side views (sizes, inertia curve, status fields), whose
 repaints cost more than the scatter's, follow at most about eight times a second while the
 animation plays, and always on the frame where it stops. What to draw comes from the
-:class:`~kmeans_gui.app.run_session.RunSession`; where to draw it from the window's
+:class:`~kmeans_gui.app.run_session.RunSession` (its :class:`~kmeans_gui.app.picture.Picture`:
+a state, a half-step or an edit); where to draw it from the window's
 :class:`~kmeans_gui.app.plot_space.PlotSpace`.
 """
 
@@ -15,11 +16,18 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
+from .picture import ASSIGNMENT, EDITED, EDITING, UPDATE, Picture, trail
 from .plot_space import PlotSpace
 from .run_session import RunSession
 
 SIDE_VIEW_INTERVAL_MS = 120
 MAX_TRAIL = 400  # iterations of centroid trail drawn
+STEP_NAMES = {
+    ASSIGNMENT: " · assign",
+    UPDATE: " · update",
+    EDITED: " · your edit",
+    EDITING: " · edited",
+}
 
 STATUS_TIPS = {
     "inertia": "Sum of squared distances of points to their centroid",
@@ -39,47 +47,56 @@ class FramePainter(QObject):
         plot_space: Callable[[], PlotSpace | None],
         trails_on: Callable[[], bool],
         parent: QObject | None = None,
+        playing: Callable[[], bool] | None = None,
     ) -> None:
+        """``playing`` says whether the animation plays (default: the session's playback
+        plays; runs side by side are played by another clock)."""
         super().__init__(parent)
         self.session = session
         self.views = views
         self.plot_space = plot_space
         self.trails_on = trails_on
-        self._side_index = -1
+        self.playing = playing or (lambda: session.playback.playing)
         self._side_timer = QTimer(self, singleShot=True, interval=SIDE_VIEW_INTERVAL_MS)
         self._side_timer.timeout.connect(self._update_side_views)
         for key, tip in STATUS_TIPS.items():
             views.status_fields[key].setToolTip(tip)
 
     def redraw(self) -> None:
-        """The frame shown again (after a change of plot, trails or regions)."""
-        index = self.session.playback.index
-        if 0 <= index < len(self.session.history):
-            self.show(index)
+        """The frame shown again (after a change of plot, trails, regions or the edit)."""
+        self.show(self.session.playback.index)
 
     def show(self, index: int) -> None:
-        history = self.session.history
+        """Draw the session's picture at the cursor (``index``, from ``frameChanged``)."""
+        session = self.session
         space = self.plot_space()
-        if not 0 <= index < len(history) or space is None:
+        if space is None:
             return
-        frame = history.frames[index]
+        picture = session.picture()
+        metric = session.params.metric if session.params else "euclidean"
+        if picture is None:  # before a run: the centroids placed so far, on grey points
+            placed = session.edit.centroids if session.edit is not None else None
+            if placed is None or not len(placed):
+                self.views.scatter.clear_frame()
+                return
+            regions = space.regions(placed, metric)
+            scatter = self.views.scatter
+            scatter.show_frame(None, space.project(placed), k=len(placed), regions=regions)
+            return
+        frame = picture.frame
         trails = None
         if self.trails_on():
-            first, _ = history.restart_range(frame.restart)
-            start = max(first, index - MAX_TRAIL + 1)
-            path = np.stack([history.frames[i].centroids for i in range(start, index + 1)])
+            path = trail(session.history, picture, MAX_TRAIL)
             t, k, d = path.shape
             trails = space.project(path.reshape(t * k, d)).reshape(t, k, 2)
-        metric = self.session.params.metric if self.session.params else "euclidean"
         self.views.scatter.show_frame(
-            history.labels(index),
-            space.project(frame.centroids),
+            picture.labels,
+            space.project(picture.centroids),
             trails,
-            k=len(frame.centroids),
-            regions=space.regions(frame.centroids, metric),
+            k=picture.k,
+            regions=space.regions(picture.centroids, metric),
         )
-        self._side_index = index
-        playing = self.session.playback.playing
+        playing = self.playing()
         if not playing or frame.final or not self._side_timer.isActive():
             self._update_side_views()
             if playing:
@@ -94,6 +111,8 @@ class FramePainter(QObject):
         views.inertia_view.set_current(None, None)
         views.controls.set_restarts({}, None)
         views.controls.set_history(0, -1, -1, "no run yet")
+        views.controls.set_marks([])
+        views.inertia_view.set_edits([])
         for key in ("iteration", "inertia", "shift", "changed", "ms"):
             views.status_fields[key].setText("")
 
@@ -107,44 +126,61 @@ class FramePainter(QObject):
             return
         playback = session.playback
         first, last = history.restart_range(playback.restart)
-        index = playback.index
-        current = history.frames[index].iteration if 0 <= index < len(history) else 0
+        picture = session.picture()
+        current = picture.iteration if picture is not None else 0
         total = history.frames[last].iteration if last >= first else 0
         more = "" if playback.complete else "+"
-        controls.set_history(first, last, index, f"iteration {current} of {total}{more}")
+        text = f"iteration {current} of {total}{more}"
+        if picture is not None and (playback.half_steps or picture.between):
+            text += f" · {picture.step_text()}"
+        controls.set_history(*playback.position_range(), playback.position, text)
+        edits = [i for i in range(first, last + 1) if history.frames[i].edit is not None]
+        controls.set_marks([2 * i - 1 if playback.half_steps else i for i in edits])
         controls.set_restarts(
             history.final_inertias(), playback.restart, history.frames[-1].n_restarts
         )
 
     def _update_side_views(self) -> None:
-        history = self.session.history
-        index = self._side_index
-        if not 0 <= index < len(history):
+        session = self.session
+        history = session.history
+        picture = session.picture()
+        if picture is None:
             return
-        frame = history.frames[index]
+        frame = picture.frame
         views = self.views
-        views.sizes_view.set_sizes(frame.sizes)
+        if picture.kind in (EDITED, EDITING):  # the old colours over the new centroids
+            counts = np.bincount(picture.labels, minlength=picture.k)[: picture.k]
+            views.sizes_view.set_sizes(counts)
+        else:
+            views.sizes_view.set_sizes(frame.sizes)
         first, _ = history.restart_range(frame.restart)
-        shown = history.frames[first : index + 1]
-        params = self.session.params
+        shown = history.frames[first : picture.index + 1]
+        params = session.params
         name = params.label() if params is not None else frame.algorithm
         if frame.n_restarts > 1:
             name += f", restart {frame.restart + 1}"
         views.inertia_view.set_curve(
             np.array([f.iteration for f in shown]), np.array([f.inertia for f in shown]), name
         )
-        views.inertia_view.set_current(frame.iteration, frame.inertia)
-        self._update_status(frame, shown)
+        cost = session.picture_cost(picture)
+        x = frame.iteration + 0.5 if picture.between else frame.iteration
+        views.inertia_view.set_current(None if cost is None else x, cost)
+        views.inertia_view.set_edits([f.iteration - 0.5 for f in shown if f.edit is not None])
+        self._update_status(picture, cost, shown)
         self.update_history_controls()
 
-    def _update_status(self, frame: Any, shown: list[Any]) -> None:
+    def _update_status(self, picture: Picture, cost: float | None, shown: list[Any]) -> None:
         fields = self.views.status_fields
+        frame = picture.frame
+        moved = picture.next_frame if picture.next_frame is not None else frame
         restart = f" ({frame.restart + 1}/{frame.n_restarts})" if frame.n_restarts > 1 else ""
-        state = " ✓" if frame.converged else ""
-        fields["iteration"].setText(f"iteration {frame.iteration}{restart}{state}")
-        fields["inertia"].setText(f"inertia {frame.inertia:.6g}")
-        fields["shift"].setText(f"shift {frame.shift:.3g}")
-        fields["changed"].setText(f"changed {frame.n_changed:,}")
+        state = " ✓" if frame.converged and not picture.between else ""
+        step = STEP_NAMES.get(picture.kind, "")
+        fields["iteration"].setText(f"iteration {picture.iteration}{restart}{state}{step}")
+        fields["inertia"].setText("inertia –" if cost is None else f"inertia {cost:.6g}")
+        fields["shift"].setText("" if picture.kind == EDITING else f"shift {moved.shift:.3g}")
+        changed = 0 if picture.between else frame.n_changed
+        fields["changed"].setText(f"changed {changed:,}")
         updates = [f.seconds for f in shown if f.iteration > 0 and not f.final]
         seconds = float(np.median(updates)) if updates else frame.seconds
         fields["ms"].setText(f"engine {seconds * 1000:.1f} ms/iter")

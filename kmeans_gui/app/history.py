@@ -5,10 +5,16 @@ label array were kept. Labels change little after the first iterations, so they 
 key frames plus deltas (the rows that changed and their new label), in the smallest integer type
 that fits k. Scrubbing rebuilds a frame from the nearest key frame; stepping forward applies one
 delta to a cached copy.
+
+A run the user has edited (centroids moved, added or removed while paused) keeps what came
+before the edit and goes on from it: :meth:`RunHistory.keep_until` keeps the frames up to the
+edited one, and the continuation's states are appended after them with their iterations
+counted on, the first one marked with the edit (:attr:`Frame.edit`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -40,11 +46,16 @@ class Frame:
     restart: int
     n_restarts: int
     n_iter: int = 0  # centroid updates so far (scikit-learn's n_iter_ on a final frame)
+    # The first frame after the user edited the centroids: for each of its centroids, the
+    # previous frame's centroid it was moved from (None: added). None for the engine's own.
+    edit: tuple[int | None, ...] | None = None
 
     @classmethod
-    def from_state(cls, state: IterationState) -> Frame:
+    def from_state(
+        cls, state: IterationState, *, iteration_offset: int = 0, edit: tuple | None = None
+    ) -> Frame:
         return cls(
-            iteration=int(state.iteration),
+            iteration=int(state.iteration) + iteration_offset,
             centroids=np.asarray(state.centroids, dtype=np.float64),
             inertia=float(state.inertia),
             shift=float(state.shift),
@@ -58,7 +69,8 @@ class Frame:
             algorithm=str(state.algorithm),
             restart=int(state.restart),
             n_restarts=int(state.n_restarts),
-            n_iter=int(state.n_iter),
+            n_iter=int(state.n_iter) + iteration_offset,
+            edit=edit,
         )
 
 
@@ -86,8 +98,12 @@ class RunHistory:
     def __len__(self) -> int:
         return len(self.frames)
 
-    def append(self, state: IterationState) -> Frame:
-        frame = Frame.from_state(state)
+    def append(
+        self, state: IterationState, *, iteration_offset: int = 0, edit: tuple | None = None
+    ) -> Frame:
+        """Add the engine's next state; ``iteration_offset`` and ``edit`` for a run that goes
+        on after an edit (see :meth:`keep_until`)."""
+        frame = Frame.from_state(state, iteration_offset=iteration_offset, edit=edit)
         k = len(frame.centroids)
         labels = np.asarray(state.labels).astype(_label_dtype(k), copy=False)
         previous = self._last_labels
@@ -95,6 +111,7 @@ class RunHistory:
         if (
             previous is None
             or first_of_restart
+            or frame.edit is not None  # k may have changed, and with it the label type
             or previous.shape != labels.shape
             or len(self.frames) % KEYFRAME_EVERY == 0
         ):
@@ -133,6 +150,21 @@ class RunHistory:
         out.setflags(write=False)
         self._cache_index, self._cache = index, out
         return out
+
+    def keep_until(self, index: int) -> RunHistory:
+        """A history of the frames of frame ``index``'s restart up to ``index``, as a run of
+        one restart: what an edit at frame ``index`` keeps (the other restarts, and what came
+        after the edited frame, are another story than the one the user goes on with)."""
+        first, _ = self.restart_range(self.frames[index].restart)
+        kept = RunHistory()
+        kept.frames = [
+            dataclasses.replace(f, restart=0, n_restarts=1) for f in self.frames[first : index + 1]
+        ]
+        kept._labels = self._labels[first : index + 1]  # the restart's first entry is a key
+        last = self.labels(index)
+        kept._last_labels = last.copy()
+        kept._cache_index, kept._cache = len(kept.frames) - 1, last
+        return kept
 
     def restart_range(self, restart: int) -> tuple[int, int]:
         """First and last frame index of one restart (empty range -> (0, -1))."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from .axes import IntegerAxisItem
@@ -41,6 +42,19 @@ class InertiaView(pg.PlotWidget):
         self.plotItem.addItem(self.marker)
         self.iterations = np.empty(0)
         self.inertias = np.empty(0)
+        self._edit_lines: list[pg.InfiniteLine] = []
+
+    def set_edits(self, positions: list[float]) -> None:
+        """Dashed lines where the user edited the centroids (between two iterations)."""
+        if [line.value() for line in self._edit_lines] == list(positions):
+            return
+        for line in self._edit_lines:
+            self.plotItem.removeItem(line)
+        pen = pg.mkPen(OKABE_ITO[3], width=1, style=Qt.PenStyle.DashLine)
+        self._edit_lines = [pg.InfiniteLine(x, angle=90, pen=pen) for x in positions]
+        for line in self._edit_lines:
+            line.setToolTip("You edited the centroids here")
+            self.plotItem.addItem(line, ignoreBounds=True)
 
     def set_curve(self, iterations: np.ndarray, inertias: np.ndarray, name: str) -> None:
         self.iterations = np.asarray(iterations, dtype=float)
@@ -79,5 +93,6 @@ class InertiaView(pg.PlotWidget):
         self._ghosts.clear()
         self.set_curve(np.empty(0), np.empty(0), "this run")
         self.set_current(None, None)
+        self.set_edits([])
         self.plotItem.vb.setRange(xRange=(0, 10), yRange=(0, 1), padding=0)  # no stale axes
         self.plotItem.enableAutoRange()

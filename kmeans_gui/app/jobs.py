@@ -59,6 +59,7 @@ def prepare(
         frame, columns, missing=missing, scale=scale, weight_column=weight_column
     )
     left_out = np.flatnonzero(~np.asarray(features.row_mask, dtype=bool)) + 1
+    features.column_ranges  # noqa: B018  (computed here, off the GUI thread: Run checks them)
     return PreparedFeatures(features=features, left_out_rows=left_out)
 
 

@@ -4,6 +4,10 @@ The worker may run far ahead of the animation (a small run finishes in milliseco
 into a :class:`RunHistory` as they arrive and a QTimer moves a cursor through them. The cursor
 stays inside one restart at a time (the one being shown), so the slider's range is that restart's
 iterations.
+
+With half-steps on (:meth:`Playback.set_half_steps`), the cursor stops twice per iteration: on
+a state (``half`` False) and between it and the next, on the update that leads there (``half``
+True; see :mod:`~kmeans_gui.app.picture`). Positions then count half-steps: ``2 * index + half``.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ class Playback(QObject):
         self.index = -1
         self.restart = 0
         self.complete = False  # the worker has delivered its last state
+        self.half = False  # showing the update from frame ``index`` to the next
+        self._half_steps = False
         self._follow_stream = True  # move on to the next restart as it arrives
         self._playing = False
         self._ended_emitted = False
@@ -56,13 +62,28 @@ class Playback(QObject):
         self.index = -1
         self.restart = 0
         self.complete = False
+        self.half = False
         self._follow_stream = True
         self._ended_emitted = False
         self._set_playing(False)
         self.rangeChanged.emit(0, -1)
 
-    def append(self, state: IterationState) -> Frame:
-        frame = self.history.append(state)
+    def adopt(self, history: RunHistory) -> None:
+        """Go on with ``history`` (what an edit kept), shown at its last frame, paused; the
+        stream that continues it is appended next."""
+        self._timer.stop()
+        self.history = history
+        self.restart = 0
+        self.complete = False
+        self._follow_stream = True
+        self._ended_emitted = False
+        self._set_playing(False)
+        self.rangeChanged.emit(*history.restart_range(0))
+        self._show(len(history) - 1)
+
+    def append(self, state: IterationState, **placing: object) -> Frame:
+        """Add a state; ``placing`` goes to :meth:`RunHistory.append` (after an edit)."""
+        frame = self.history.append(state, **placing)
         if frame.restart == self.restart:
             self.rangeChanged.emit(*self.history.restart_range(self.restart))
         if self.index < 0:
@@ -101,16 +122,49 @@ class Playback(QObject):
         self._timer.stop()
 
     def step(self) -> bool:
-        """Show the next frame of the current restart; False when there is none yet."""
+        """Show the next frame (or half-step) of the current restart; False when there is
+        none yet."""
         self.pause()
         return self._advance()
 
-    def seek(self, index: int) -> None:
-        """Show frame ``index`` (clamped to the current restart), e.g. from the slider."""
+    @property
+    def half_steps(self) -> bool:
+        return self._half_steps
+
+    def set_half_steps(self, on: bool) -> None:
+        """Stop on every update between two states too (positions count half-steps)."""
+        on = bool(on)
+        if on == self._half_steps:
+            return
+        self._half_steps = on
+        self.half = False
+        self.rangeChanged.emit(*self.history.restart_range(self.restart))
+        if self.index >= 0:
+            self._show(self.index)
+
+    @property
+    def position(self) -> int:
+        """Where the cursor is, in the slider's units (frames, or half-steps)."""
+        return 2 * self.index + self.half if self._half_steps else self.index
+
+    def position_range(self) -> tuple[int, int]:
+        """First and last position of the shown restart (empty -> (0, -1))."""
         first, last = self.history.restart_range(self.restart)
+        if last < first or not self._half_steps:
+            return first, last
+        return 2 * first, 2 * last  # no update after the last state
+
+    def seek(self, position: int) -> None:
+        """Show the frame (or half-step) at ``position``, clamped to the current restart, e.g.
+        from the slider."""
+        first, last = self.position_range()
         if last < first:
             return
-        self._show(min(max(index, first), last))
+        position = min(max(position, first), last)
+        if self._half_steps:
+            self._show(position // 2, half=bool(position % 2))
+        else:
+            self._show(position)
 
     def show_restart(self, restart: int, *, from_start: bool) -> None:
         """Switch to another restart's frames: replay it, or jump to its final state."""
@@ -127,7 +181,7 @@ class Playback(QObject):
 
     def at_end(self) -> bool:
         first, last = self.history.restart_range(self.restart)
-        return self.complete and last >= first and self.index >= last
+        return self.complete and last >= first and self.index >= last and not self.half
 
     # -- internals -------------------------------------------------------------------------
     def _apply_speed(self) -> None:
@@ -150,6 +204,9 @@ class Playback(QObject):
         nxt = self.index + 1
         if nxt >= len(frames):
             return False
+        if self._half_steps and frames[nxt].restart == self.restart and not self.half:
+            self._show(self.index, half=True)  # the update that leads to the next state
+            return True
         if frames[nxt].restart != self.restart:
             if not self._follow_stream or not frames[self.index].final:
                 return False
@@ -158,8 +215,9 @@ class Playback(QObject):
         self._show(nxt)
         return True
 
-    def _show(self, index: int) -> None:
+    def _show(self, index: int, *, half: bool = False) -> None:
         self.index = index
+        self.half = half
         self.frameChanged.emit(index)
         self._maybe_end()
 

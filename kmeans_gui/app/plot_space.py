@@ -16,6 +16,8 @@ import numpy as np
 
 from kmeans_gui.engine.distances import nearest
 
+from .regions import Regions
+
 
 @dataclass(frozen=True)
 class PlotSpace:
@@ -37,7 +39,7 @@ class PlotSpace:
         columns = list(features.columns)
         return cls(
             features=features,
-            xy=to_user(features.X)[:, [ix, iy]],
+            xy=features.user_columns([ix, iy]),
             project=lambda c: to_user(c)[:, [ix, iy]],
             x_label=columns[ix],
             y_label=columns[iy],
@@ -78,20 +80,26 @@ class PlotSpace:
 
     def to_fit_units(self, points: np.ndarray) -> np.ndarray:
         """Plot points (M, 2) as (M, D) fit-unit centroids; features not plotted sit at their
-        mean over the data."""
+        mean over the data (a new centroid's best guess where the plot says nothing)."""
+        features = self.features
+        mean = features.X.mean(axis=0, keepdims=True)
+        points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        return self.moved_to(np.tile(mean, (len(points), 1)), points)
+
+    def moved_to(self, centroids: np.ndarray, points: np.ndarray) -> np.ndarray:
+        """Fit-unit centroids (M, D) moved to plot points (M, 2): the two plotted features take
+        the points' values, the others keep the centroids' own (a drag moves a centroid in the
+        plane the user sees, nowhere else)."""
         if self.axes is None:
             raise ValueError("principal components cannot be mapped back to feature values")
         features = self.features
-        mean = features.to_user_units(features.X.mean(axis=0, keepdims=True))
-        user = np.tile(mean, (len(points), 1))
+        user = np.array(features.to_user_units(np.asarray(centroids, dtype=np.float64)))
         points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
         user[:, self.axes[0]] = points[:, 0]
         user[:, self.axes[1]] = points[:, 1]
         return features.to_fit_units(user)
 
-    def regions(
-        self, centroids: np.ndarray, metric: str
-    ) -> Callable[[np.ndarray], np.ndarray] | None:
+    def regions(self, centroids: np.ndarray, metric: str) -> Regions | None:
         """Nearest centroid of plot points, computed where the fit works (its units and metric),
         or None where the plot is not the feature space."""
         if not self.is_feature_space:
@@ -104,4 +112,6 @@ class PlotSpace:
             user[:, [ix, iy]] = points
             return nearest(features.to_fit_units(user), centroids, metric)[0]
 
-        return nearest_region
+        # Euclidean and cosine cells are convex in the fit's units, and so in the plot (an
+        # affine image of them); Manhattan cells need not be.
+        return Regions(nearest_region, convex=metric != "manhattan")

@@ -8,7 +8,15 @@ change the picture (the view's :class:`PointStyle`), never the data or the fit.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSlider,
+    QSpinBox,
+    QWidget,
+)
 
 from .scatter_view import PointStyle
 
@@ -38,6 +46,8 @@ class PointControls(QWidget):
             "Spread points that share a value (integer or rounded columns) a little apart, so "
             "ties do not draw as solid bars; the data and the fit are unchanged"
         )
+        self.size_spin.setFixedWidth(self.size_spin.sizeHint().width())
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.addWidget(QLabel("Points"))

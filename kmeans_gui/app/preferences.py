@@ -56,6 +56,9 @@ class DataChoices:
 class ViewChoices:
     voronoi: bool = False
     trails: bool = True
+    legend: bool = True
+    half_steps: bool = False
+    membership_lines: bool = False
     equal_aspect: bool = False
     speed: float = 10.0  # iterations per second; 0 = as fast as frames can be drawn
     point_size: float = 0.0  # pixels; 0: by density

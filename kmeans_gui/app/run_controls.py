@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .marked_slider import MarkedSlider
 from .playback import MAX_SPEED
 
 BUTTON_MIN_WIDTH = 56
@@ -65,10 +66,12 @@ class RunControls(QWidget):
         self.speed_label = QLabel()
         self.speed_label.setMinimumWidth(38)
 
-        self.history_slider = QSlider(Qt.Orientation.Horizontal)
+        self.history_slider = MarkedSlider()
         self.history_slider.setRange(0, 0)
         self.history_slider.setEnabled(False)
-        self.history_slider.setToolTip("Scrub through the iterations of the last run")
+        self.history_slider.setToolTip(
+            "Scrub through the iterations of the last run (a mark: where you edited the centroids)"
+        )
         self.history_label = QLabel("no run yet")
         self.history_label.setMinimumWidth(120)
         self.restart_label = QLabel("Restart")
@@ -163,6 +166,10 @@ class RunControls(QWidget):
         finally:
             self._slider_updating = False
         self.history_label.setText(text)
+
+    def set_marks(self, positions: list[int]) -> None:
+        """Slider positions of the frames that follow an edit of the centroids."""
+        self.history_slider.set_marks(positions)
 
     def set_restarts(
         self, finals: Mapping[int, float], current: int | None, total: int = 1

@@ -6,6 +6,10 @@ a cached brush per cluster. Large sets are rasterised: the points are binned onc
 change into the pixels of the view (each occupied pixel remembers one "winner" point and how
 many points fell in it), and a new frame is a gather of the winners' labels into an RGBA image,
 about a millisecond per hundred thousand occupied pixels, whatever N is.
+
+A label equal to k means "no centroid" (the user removed it; the next assignment gives the
+points another) and is drawn grey. Helpers that draw over the frame (membership lines, the
+centroid handles) follow ``frameDrawn``.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 
+from .legend import ClusterLegend
 from .palette import UNASSIGNED, cluster_colours
+from .regions import region_labels
 
 RASTER_THRESHOLD = 5_000  # more points than this are drawn as an image (per-point brushes
 # in a ScatterPlotItem cost ~3 µs a point per frame: 60 ms at 20,000)
@@ -32,6 +38,11 @@ VORONOI_ALPHA = 64  # faint enough for the points to stay readable; 46 made tint
 def _qcolor(rgba: np.ndarray | tuple[int, ...], alpha: int | None = None) -> QColor:
     r, g, b, a = (int(v) for v in rgba)
     return QColor(r, g, b, a if alpha is None else alpha)
+
+
+def _with_unassigned(k: int) -> np.ndarray:
+    """(k + 1, 4) colours: the k clusters', then grey for label k (no centroid)."""
+    return np.vstack([cluster_colours(k), np.array(UNASSIGNED, np.uint8)])
 
 
 @dataclass(frozen=True)
@@ -129,6 +140,7 @@ class ScatterView(pg.PlotWidget):
     """The main plot. Call :meth:`set_points` once per data set, :meth:`show_frame` per frame."""
 
     placeClicked = Signal(float, float)  # plot coordinates, while place mode is on
+    frameDrawn = Signal()  # after show_frame or set_points: labels, centroids, xy are current
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent, background="w")
@@ -144,7 +156,6 @@ class ScatterView(pg.PlotWidget):
         self._voronoi_on = False
         self._regions: Callable[[np.ndarray], np.ndarray] | None = None
         self._place_mode = False
-        self._placed: list[tuple[float, float]] = []
         self._brush_cache: dict[tuple[int, int], list] = {}
 
         self.voronoi_item = pg.ImageItem(axisOrder="row-major")
@@ -169,10 +180,6 @@ class ScatterView(pg.PlotWidget):
         self.halo_item.setZValue(9)
         self.centroid_item = pg.ScatterPlotItem(size=15, symbol="o", pen=None, antialias=True)
         self.centroid_item.setZValue(10)
-        self.placed_item = pg.ScatterPlotItem(
-            size=18, symbol="x", pen=pg.mkPen("k", width=2), brush=pg.mkBrush(255, 255, 255, 200)
-        )
-        self.placed_item.setZValue(11)
         for item in (
             self.voronoi_item,
             self.raster_item,
@@ -180,10 +187,11 @@ class ScatterView(pg.PlotWidget):
             self.trail_item,
             self.halo_item,
             self.centroid_item,
-            self.placed_item,
         ):
             self.plotItem.addItem(item)
         self._raster = _PointRaster(self.raster_item)
+        self.legend = ClusterLegend(self.plotItem.vb)
+        self._voronoi_grid: tuple[int, int] | None = None  # (columns, rows); None: the screen's
 
         # View changes re-bin the raster once the user has stopped zooming for a moment.
         self._rebin_timer = QTimer(self, singleShot=True, interval=40)
@@ -209,9 +217,11 @@ class ScatterView(pg.PlotWidget):
         self._raster.set_points(self.drawn_xy() if self.rasterised else None)
         self._paint_labels()
         self._paint_centroids()
+        self.legend.show_labels(None, 0)
         if self.xy is None:
             self.plotItem.vb.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.05)
         self.auto_range()
+        self.frameDrawn.emit()
 
     def drawn_xy(self) -> np.ndarray | None:
         """Where the points are drawn: their positions, plus the jitter when it is on."""
@@ -248,6 +258,12 @@ class ScatterView(pg.PlotWidget):
         )
         self._rebin_and_paint()
 
+    def set_view_rect(self, rect: QRectF) -> None:
+        """Show ``rect`` (plot units) without padding, points binned at once (an offscreen
+        copy of another view, e.g. for an animation's frames)."""
+        self.plotItem.vb.setRange(rect=rect, padding=0)
+        self._rebin_and_paint()
+
     def show_frame(
         self,
         labels: np.ndarray | None,
@@ -268,6 +284,8 @@ class ScatterView(pg.PlotWidget):
         self.trails = trails
         self._paint_labels()
         self._paint_centroids()
+        self.legend.show_labels(labels, self.k)
+        self.frameDrawn.emit()
 
     def clear_frame(self) -> None:
         self.show_frame(None, None, None, k=0, regions=None)
@@ -291,6 +309,12 @@ class ScatterView(pg.PlotWidget):
         self._voronoi_on = on
         self._paint_voronoi()
 
+    def set_region_grid(self, grid: tuple[int, int] | None) -> None:
+        """Draw the Voronoi tint with (columns, rows) cells, e.g. an export's own pixels so its
+        edges are not stair-stepped; None goes back to the screen's :data:`VORONOI_GRID`."""
+        self._voronoi_grid = grid
+        self._paint_voronoi()
+
     def set_equal_aspect(self, on: bool) -> None:
         """One unit is as long on the x axis as on the y axis (a map stays a map)."""
         self.plotItem.vb.setAspectLocked(on, ratio=1.0)
@@ -301,26 +325,13 @@ class ScatterView(pg.PlotWidget):
         return bool(self.plotItem.vb.state["aspectLocked"])
 
     def set_place_mode(self, on: bool) -> None:
+        """A click on the plot is a new centroid (``placeClicked``), under a cross cursor."""
         self._place_mode = on
-        self._placed = []
-        self._paint_placed()
         self.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
 
     @property
     def place_mode(self) -> bool:
         return self._place_mode
-
-    def placed_points(self) -> list[tuple[float, float]]:
-        return list(self._placed)
-
-    def clear_placed(self) -> None:
-        """Remove the × markers (place mode stays as it is)."""
-        self._placed = []
-        self._paint_placed()
-
-    def add_placed_point(self, x: float, y: float) -> None:
-        self._placed.append((x, y))
-        self._paint_placed()
 
     @contextmanager
     def vector_export(self) -> Iterator[None]:
@@ -336,7 +347,6 @@ class ScatterView(pg.PlotWidget):
             *self._cluster_items,
             self.halo_item,
             self.centroid_item,
-            self.placed_item,
         ]
         vector_points = None
         if self.rasterised and len(self.xy) <= SVG_VECTOR_POINTS:
@@ -367,10 +377,14 @@ class ScatterView(pg.PlotWidget):
         return list(np.array(self._brushes(max(self.k, 1)), dtype=object)[self.labels])
 
     def _brushes(self, k: int) -> list:
+        """k clusters' brushes, then grey for label k (no centroid)."""
         key = (k, id(cluster_colours(k)))
         if key not in self._brush_cache:
             alpha = round(215 * self.style.opacity)
-            self._brush_cache[key] = [pg.mkBrush(_qcolor(c, alpha)) for c in cluster_colours(k)]
+            self._brush_cache[key] = [
+                *(pg.mkBrush(_qcolor(c, alpha)) for c in cluster_colours(k)),
+                pg.mkBrush(_qcolor(UNASSIGNED, round(180 * self.style.opacity))),
+            ]
         return self._brush_cache[key]
 
     def _paint_labels(self) -> None:
@@ -381,7 +395,7 @@ class ScatterView(pg.PlotWidget):
             return
         k = max(self.k, 1)
         if self.rasterised:
-            self._raster.paint(self.labels, cluster_colours(k))
+            self._raster.paint(self.labels, _with_unassigned(k))
         elif self.labels is None:
             self._paint_clusters(None)
             grey = pg.mkBrush(_qcolor(UNASSIGNED, round(180 * self.style.opacity)))
@@ -392,8 +406,9 @@ class ScatterView(pg.PlotWidget):
         self._paint_voronoi()
 
     def _paint_clusters(self, labels: np.ndarray | None) -> None:
-        """Each cluster's points in its own item (one sort, no per-point brushes)."""
-        k = 0 if labels is None else max(self.k, 1)
+        """Each cluster's points in its own item (one sort, no per-point brushes); the last
+        item holds the points without a centroid (label k)."""
+        k = 0 if labels is None else max(self.k, 1) + 1
         while len(self._cluster_items) < k:
             item = pg.ScatterPlotItem(size=self.style.size or VECTOR_SIZE, pen=None, antialias=True)
             item.setZValue(1)
@@ -402,7 +417,7 @@ class ScatterView(pg.PlotWidget):
         if labels is not None:
             order = np.argsort(labels, kind="stable")
             bounds = np.searchsorted(labels[order], np.arange(k + 1))
-            brushes = self._brushes(k)
+            brushes = self._brushes(k - 1)
             xy = self.drawn_xy()
             for c in range(k):
                 rows = order[bounds[c] : bounds[c + 1]]
@@ -442,21 +457,13 @@ class ScatterView(pg.PlotWidget):
             self.voronoi_item.clear()
             return
         rect = self._view_rect()
-        n = VORONOI_GRID
-        gx = rect.left() + (np.arange(n) + 0.5) * rect.width() / n
-        gy = rect.top() + (np.arange(n) + 0.5) * rect.height() / n
-        grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
-        nearest = self._regions(grid)
+        nx, ny = self._voronoi_grid or (VORONOI_GRID, VORONOI_GRID)
+        box = (rect.left(), rect.top(), rect.width(), rect.height())
+        nearest = region_labels(self._regions, box, nx, ny).reshape(-1)
         colours = cluster_colours(len(centroids))[nearest].copy()
         colours[:, 3] = VORONOI_ALPHA
-        self.voronoi_item.setImage(colours.reshape(n, n, 4), autoLevels=False, levels=None)
+        self.voronoi_item.setImage(colours.reshape(ny, nx, 4), autoLevels=False, levels=None)
         self.voronoi_item.setRect(rect)
-
-    def _paint_placed(self) -> None:
-        if self._placed:
-            self.placed_item.setData(pos=np.array(self._placed))
-        else:
-            self.placed_item.clear()
 
     # -- view events -----------------------------------------------------------------------
     def _view_rect(self) -> QRectF:
@@ -484,6 +491,8 @@ class ScatterView(pg.PlotWidget):
     def _on_scene_clicked(self, event) -> None:
         if not self._place_mode or event.button() != Qt.MouseButton.LeftButton:
             return
+        if event.double():  # its first click has placed the point already
+            return
         vb = self.plotItem.vb
         if not vb.sceneBoundingRect().contains(event.scenePos()):
             return
@@ -501,7 +510,7 @@ class ScatterView(pg.PlotWidget):
                 brushes = self.scatter_item.data["brush"]
                 return np.array([b.color().getRgb() for b in brushes], dtype=np.uint8)
             drawn = np.empty((len(self.xy), 4), np.uint8)
-            for c, item in enumerate(self._cluster_items[: max(self.k, 1)]):
+            for c, item in enumerate(self._cluster_items[: max(self.k, 1) + 1]):
                 if len(item.data):
                     drawn[self.labels == c] = item.opts["brush"].color().getRgb()
             return drawn

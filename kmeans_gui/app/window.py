@@ -50,11 +50,15 @@ from . import jobs
 from .algorithm_panel import AlgorithmPanel
 from .background import BackgroundJobs
 from .big_table import BigTableMode
+from .centroid_editing import CentroidEditor
+from .compare_mode import CompareMode
 from .data_panel import PLOT_FEATURES, DataPanel
 from .engine_link import EngineLink
 from .exporter import Exporter
 from .frame_painter import FramePainter
 from .inertia_view import InertiaView
+from .membership_lines import MAX_LINES, MembershipLines, why_off
+from .picture import HALF_STEPS_OFF, alternates
 from .plot_space import PlotSpace
 from .point_controls import PointControls
 from .preferences import Preferences, PreferencesStore
@@ -170,7 +174,7 @@ class MainWindow(QMainWindow):
         self._numeric: list[str] = []
         self._data_generation = 0  # bumps on every load/prepare: late results are dropped
         self._plot_generation = 0
-        self._placing: list[tuple[float, float]] = []  # clicked initial centroids (plot units)
+        self._syncing_k = False  # the window sets the panel's k to the edited centroids' count
         self._after_plot: Any = None  # one call once the next table's points are drawn
         self._closing = False
         self._layout_restored = False
@@ -184,6 +188,9 @@ class MainWindow(QMainWindow):
         )
         self.exporter = Exporter(self)
         self.big_table = BigTableMode(self)
+        self.editor = CentroidEditor(self, self)
+        self.membership = MembershipLines(self.scatter)
+        self.compare = CompareMode(self)
         self.session_files = SessionFiles(self)
         self._connect()
         self._keys_filter = KeysForFocusedFields(self)
@@ -194,6 +201,7 @@ class MainWindow(QMainWindow):
         ):
             field.installEventFilter(self._keys_filter)
         self._apply_preferences(restore)
+        self.compare.set_active(False)  # a restored layout may show run B's dock
         self._update_plot_options()
         self._update_controls()
         gc.freeze()  # see _freeze_long_lived
@@ -277,7 +285,10 @@ class MainWindow(QMainWindow):
         )
         # The algorithm panel gets the height it needs (it does not grow), the data panel the
         # rest: its feature list and notes are what a tall table needs room for.
-        algorithm = self.algorithm_panel.sizeHint().height() + 30  # + the dock's title bar
+        title = self.algorithm_dock.style().pixelMetric(
+            self.algorithm_dock.style().PixelMetric.PM_TitleBarHeight
+        )
+        algorithm = self.algorithm_panel.sizeHint().height() + title + 28  # + frame, margins
         self.resizeDocks(
             [self.data_dock, self.algorithm_dock],
             [max(self.height() - algorithm, 200), algorithm],
@@ -289,8 +300,8 @@ class MainWindow(QMainWindow):
         if not self._docks_sized:
             self._docks_sized = True
             self._fit_screen()
-            if not self._layout_restored:
-                self._size_docks()
+            if not self._layout_restored:  # once the window has its final size
+                QTimer.singleShot(0, self._size_docks)
 
     def _fit_screen(self) -> None:
         """Never larger than the screen the window opens on (a restored size from a bigger
@@ -343,6 +354,9 @@ class MainWindow(QMainWindow):
             "A short script that reproduces this run with kmeans_gui.data and KMeans, for a "
             "notebook"
         )
+        self.export_animation_action = file_menu.addAction(
+            "Export &animation (GIF/MP4)…", lambda: self.exporter.export_animation_dialog()
+        )
         file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit", self.close)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -357,35 +371,50 @@ class MainWindow(QMainWindow):
         self.stop_action = QAction("Stop", self)
         self.stop_action.triggered.connect(self.stop_run)
         self.reset_action = QAction("Reset", self)
-        self.reset_action.triggered.connect(self.reset_run)
+        self.reset_action.triggered.connect(self._on_reset_asked)
         for action in (self.run_action, self.step_action, self.stop_action, self.reset_action):
             # also from a floating dock (a window of its own)
             action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
             run_menu.addAction(action)
             self.addAction(action)
 
-        view_menu = bar.addMenu("&View")
+        view_menu = self.view_menu = bar.addMenu("&View")
         self.voronoi_action = QAction("Voronoi regions", self, checkable=True)
         self.trails_action = QAction("Centroid trails", self, checkable=True, checked=True)
+        self.legend_action = QAction("Legend", self, checkable=True, checked=True)
         self.zoom_action = QAction("Reset zoom", self)
         self.aspect_action = QAction("Equal aspect", self, checkable=True)
         self.aspect_action.setToolTip(
             "Same scale on both axes, for columns in the same unit (on for the GPS sample)"
         )
-        for action in (self.voronoi_action, self.trails_action, self.aspect_action):
+        self.half_steps_action = QAction("Half-steps (assign, then update)", self, checkable=True)
+        self.half_steps_action.setShortcut(QKeySequence("H"))
+        self.half_steps_action.setIconText("Half-steps")
+        self.membership_action = QAction("Membership lines", self, checkable=True)
+        view_menu.setToolTipsVisible(True)  # disabled entries say why there
+        for action in (
+            self.voronoi_action,
+            self.trails_action,
+            self.half_steps_action,
+            self.membership_action,
+            self.aspect_action,
+        ):
             view_menu.addAction(action)
+        view_menu.addAction(self.legend_action)
         view_menu.addAction(self.zoom_action)
         view_menu.addSeparator()
         for d in (self.data_dock, self.algorithm_dock, self.inertia_dock, self.sizes_dock):
             view_menu.addAction(d.toggleViewAction())
         view_menu.addAction(self.sweep_dock.toggleViewAction())
 
-        toolbar = QToolBar("Plot", self)
+        toolbar = self.plot_toolbar = QToolBar("Plot", self)
         toolbar.setObjectName("plot_toolbar")
         toolbar.setMovable(False)
         for action in (
             self.voronoi_action,
             self.trails_action,
+            self.half_steps_action,
+            self.membership_action,
             self.zoom_action,
             self.export_plot_action,
         ):
@@ -451,10 +480,15 @@ class MainWindow(QMainWindow):
         panel.initModeChanged.connect(self._on_init_mode_changed)
         panel.parametersChanged.connect(self._on_parameters_changed)
         panel.weightChanged.connect(lambda _column: self.prepare_features())
-        self.scatter.placeClicked.connect(self._on_place_click)
+        session.editChanged.connect(self._on_edit_changed)
+        self.editor.edited.connect(self._on_centroids_edited)
+        self.editor.placedBeforeRun.connect(self.algorithm_panel.choose_place)
+        self.half_steps_action.toggled.connect(session.set_half_steps)
+        self.membership_action.toggled.connect(self.membership.set_on)
 
         self.voronoi_action.toggled.connect(self._on_voronoi_toggled)
         self.trails_action.toggled.connect(lambda _: self.painter.redraw())
+        self.legend_action.toggled.connect(self.scatter.legend.set_enabled)
         self.zoom_action.triggered.connect(self.scatter.auto_range)
         self.aspect_action.toggled.connect(self.scatter.set_equal_aspect)
         self.point_controls.styleChanged.connect(self.scatter.set_point_style)
@@ -479,6 +513,9 @@ class MainWindow(QMainWindow):
         self.point_controls.set_style(
             PointStyle(size=p.view.point_size, opacity=p.view.opacity, jitter=p.view.jitter)
         )
+        self.legend_action.setChecked(p.view.legend)
+        self.half_steps_action.setChecked(p.view.half_steps)
+        self.membership_action.setChecked(p.view.membership_lines)
         self.refresh_recent_menu()
 
     def save_preferences(self) -> None:
@@ -490,6 +527,9 @@ class MainWindow(QMainWindow):
         p.view.trails = self.trails_action.isChecked()
         style = self.point_controls.style()
         p.view.point_size, p.view.opacity, p.view.jitter = style.size, style.opacity, style.jitter
+        p.view.legend = self.legend_action.isChecked()
+        p.view.half_steps = self.half_steps_action.isChecked()
+        p.view.membership_lines = self.membership_action.isChecked()
         self.store.save(p)
         self.store.set_layout(self.saveGeometry(), self.saveState())
         self.store.sync()
@@ -673,6 +713,7 @@ class MainWindow(QMainWindow):
         self.plot = None
         self.reset_run()
         self.scatter.set_points(None)
+        self.compare.pane.set_space(None)
         self.inertia_view.clear_all()
         self.sweep_view.reset()
         self.data_panel.set_left_out(0, [], [message])
@@ -728,6 +769,7 @@ class MainWindow(QMainWindow):
     def _set_plot(self, space: PlotSpace) -> None:
         self.plot = space
         self.scatter.set_points(space.xy, space.x_label, space.y_label)
+        self.compare.pane.set_space(space)
         self._update_plot_options()
         self.painter.redraw()
         self.dataReady.emit()
@@ -742,6 +784,7 @@ class MainWindow(QMainWindow):
             "Click to place needs the plot to show two feature columns; principal components "
             "cannot be mapped back to unique feature values.",
         )
+        self._update_teaching_options()
         exact = self.plot is not None and self.plot.is_feature_space
         self.voronoi_action.setEnabled(exact)
         self.voronoi_action.setToolTip(
@@ -751,6 +794,27 @@ class MainWindow(QMainWindow):
         )
         if not exact and self.voronoi_action.isChecked() and self.plot is not None:
             self.voronoi_action.setChecked(False)
+
+    def _update_teaching_options(self) -> None:
+        """Half-steps for algorithms that alternate; membership lines for tables they suit."""
+        params = self.session.params or self.algorithm_panel.parameters()
+        alternating = alternates(params.algorithm)
+        self.half_steps_action.setEnabled(alternating)
+        self.half_steps_action.setToolTip(
+            "Show each iteration as two frames: the points join their nearest centroid, then "
+            "the centroids move to their points' mean (H)"
+            if alternating
+            else HALF_STEPS_OFF
+        )
+        n = len(self.plot.xy) if self.plot is not None else 0
+        lines = self.membership.available()
+        self.membership_action.setEnabled(lines)
+        self.membership_action.setText(
+            "Membership lines" if lines else f"Membership lines (off above {MAX_LINES:,} points)"
+        )
+        self.membership_action.setToolTip(
+            "A line from each point to its centroid" if lines else why_off(n)
+        )
 
     def _on_aspect_chosen(self, on: bool) -> None:
         self.preferences.view.equal_aspect = on  # the user's own choice, kept across tables
@@ -766,36 +830,58 @@ class MainWindow(QMainWindow):
         if self.prepared is None or self.plot is None:
             self.show_error("load a table and choose at least one feature column first")
             return False
-        problem = self.algorithm_panel.problem()
-        if problem:
-            self.show_error(problem)
-            return False
+        session = self.session
+        if init is None and session.edit is not None and session.request is not None:
+            session.resume()  # Run goes on from the edited centroids, as Resume does
+            return True
         params = self.algorithm_panel.parameters()
         if init is None and params.init == PLACE:
-            init = self._placed_init(params.k)
-            if init is None:
-                self._begin_placing(params.k)
+            placed = session.edit
+            if placed is None or not placed.k or self.plot is None or not self.plot.can_place:
+                self._show_place_hint()
+                self.statusBar().showMessage(
+                    "Click on the plot to place the initial centroids, then Run.", 10_000
+                )
                 return False
+            init = placed.centroids
+            self._set_k_quietly(placed.k)
+            params = self.algorithm_panel.parameters()
+        request = self.checked_request(self.algorithm_panel, params, init)
+        if request is None:
+            return False
+        if len(self.session.history) and self.session.params is not None:
+            self.inertia_view.keep_as_ghost(self.session.params.label())
+        self.algorithm_panel.set_run_note("")
+        self.session.start(request, paused=paused)
+        self._update_teaching_options()
+        if self.engine.info is None:
+            self.statusBar().showMessage("Loading TensorFlow, then running…")
+        self._update_stale()
+        return True
+
+    def checked_request(
+        self, panel: AlgorithmPanel, params: Any, init: np.ndarray | None = None
+    ) -> RunRequest | None:
+        """A run of ``params`` on the prepared features, or None once a dialog has said why
+        it cannot be run (a field the panel rejects, k beyond the rows, values beyond float32)."""
+        problem = panel.problem()
+        if problem:
+            self.show_error(problem)
+            return None
         features = self.prepared.features
         try:
             features.check_k(params.k)
             features.check_float32_range(params.metric)
         except ValueError as exc:
             self.show_exception(exc)
-            return False
-        if len(self.session.history) and self.session.params is not None:
-            self.inertia_view.keep_as_ghost(self.session.params.label())
-        self.scatter.clear_placed()  # the clicked points are now the run's first centroids
-        self._placing = []
-        self.algorithm_panel.set_run_note("")
-        self.session.start(RunRequest(params, features, init), paused=paused)
-        if self.engine.info is None:
-            self.statusBar().showMessage("Loading TensorFlow, then running…")
-        self._update_stale()
-        return True
+            return None
+        return RunRequest(params, features, init)
 
     def toggle_run(self) -> None:
         """Space: pause a playing run, resume a paused one, otherwise start a new run."""
+        if self.compare.active:
+            self.compare.pane.toggle()
+            return
         live = self.session.phase in (Phase.RUNNING, Phase.PAUSED, Phase.STARTING)
         if not (live and self.session.toggle()):
             self.start_run()
@@ -805,19 +891,31 @@ class MainWindow(QMainWindow):
 
     def step(self) -> None:
         """Right arrow: one more frame (starting a paused run if there is none)."""
-        if self.session.request is None:
+        if self.compare.active:
+            self.compare.pane.step()
+        elif self.session.request is None:
             self.start_run(paused=True)
         else:
             self.session.step()
 
     def stop_run(self) -> None:
-        self.session.stop()
+        if self.compare.active:
+            self.compare.pane.pair.stop()
+        else:
+            self.session.stop()
+
+    def _on_reset_asked(self) -> None:
+        if self.compare.active:
+            self.compare.pane.reset()
+        else:
+            self.reset_run()
 
     def reset_run(self) -> None:
         """Stop and forget the run: points go back to grey."""
         self.session.reset()
         self.painter.clear()
-        self._forget_placed()
+        self._show_place_hint()
+        self._update_teaching_options()
         self.algorithm_panel.set_run_note("")
         self._update_stale()
 
@@ -842,14 +940,19 @@ class MainWindow(QMainWindow):
         self._on_job_failed(exc)
 
     def _on_parameters_changed(self) -> None:
-        if self.algorithm_panel.place_mode:
-            self._begin_placing(self.algorithm_panel.k())
+        edit = self.session.edit
+        if edit is not None and not self._syncing_k and self.algorithm_panel.k() != edit.k:
+            # k chosen by hand: the edited (or placed) centroids were for another k
+            self.session.set_edit(None)
+            self.statusBar().showMessage("k changed: the edited centroids were dropped.", 8000)
+        self._update_teaching_options()
         self._update_stale()
 
     def _update_stale(self) -> None:
         """Mark the picture when it no longer shows what the panel asks for."""
         params = self.session.params
         shown = params is not None and len(self.session.history) > 0
+        shown = shown and self.session.edit is None  # Resume goes on from the edit: not stale
         reason = ""
         if shown:
             now = self.algorithm_panel.parameters()
@@ -863,52 +966,45 @@ class MainWindow(QMainWindow):
         self.stale_banner.setVisible(bool(reason))
         self.scatter.set_dimmed(bool(reason))
 
-    # ------------------------------------------------------------------ click to place
+    # ------------------------------------------------------------------ centroids by hand
     def _on_init_mode_changed(self, place: bool) -> None:
-        if place:
-            self._begin_placing(self.algorithm_panel.k())
-        else:
-            self.scatter.set_place_mode(False)
+        self.scatter.set_place_mode(place)
+        if not place and self.session.request is None:
+            self.session.set_edit(None)  # placed centroids are only an initialiser's
+        self._show_place_hint()
+
+    def _show_place_hint(self) -> None:
+        """What "Click to place" needs next, under the algorithm settings."""
+        if not self.algorithm_panel.place_mode:
             self.algorithm_panel.set_place_hint("")
-
-    def _begin_placing(self, k: int) -> None:
-        self._placing = []
-        self.scatter.set_place_mode(True)
-        self.algorithm_panel.set_place_hint(
-            f"Click {k} points on the plot for the initial centroids."
-        )
-        self.statusBar().showMessage(f"Click {k} initial centroids on the plot (0 of {k})")
-
-    def _forget_placed(self) -> None:
-        """Clicked centroids belong to one data set and one run: drop them and their markers."""
-        self._placing = []
-        self.scatter.clear_placed()
-        if self.scatter.place_mode:
-            self.algorithm_panel.set_place_hint(
-                f"Click {self.algorithm_panel.k()} points on the plot for the initial centroids."
+            return
+        edit = self.session.edit if self.session.request is None else None
+        if edit is not None and edit.k:
+            text = (
+                f"{edit.k} centroid{'s' if edit.k > 1 else ''} placed: Run uses them (k follows "
+                "their count). Drag to move, right-click to remove, click to add more."
             )
+        else:
+            text = "Click on the plot to place the initial centroids; Run uses them."
+        self.algorithm_panel.set_place_hint(text)
 
-    def _on_place_click(self, x: float, y: float) -> None:
-        k = self.algorithm_panel.k()
-        if len(self._placing) >= k:
-            self._placing = []
-            self.scatter.set_place_mode(True)
-        self._placing.append((x, y))
-        self.scatter.add_placed_point(x, y)
-        self.statusBar().showMessage(
-            f"Click {k} initial centroids on the plot ({len(self._placing)} of {k})"
-        )
-        if len(self._placing) == k:
-            self.algorithm_panel.set_place_hint(
-                f"{k} centroids placed: Run uses them (click again to start over)."
-            )
+    def _on_edit_changed(self) -> None:
+        self.painter.redraw()
+        self.painter.update_history_controls()
+        self._show_place_hint()
+        self._update_controls()
+        self._update_stale()
 
-    def _placed_init(self, k: int) -> np.ndarray | None:
-        """The clicked points as (k, D) initial centroids in the fit's units, if k were placed
-        (features not plotted start at their mean)."""
-        if len(self._placing) != k or self.plot is None or not self.plot.can_place:
-            return None
-        return self.plot.to_fit_units(np.array(self._placing, dtype=np.float64))
+    def _on_centroids_edited(self, k: int) -> None:
+        """The panel's k follows the number of centroids the user has placed or kept."""
+        self._set_k_quietly(k)
+
+    def _set_k_quietly(self, k: int) -> None:
+        self._syncing_k = True
+        try:
+            self.algorithm_panel.set_k(k)
+        finally:
+            self._syncing_k = False
 
     # ------------------------------------------------------------------ sweep over k
     def start_sweep(self, ks: list[int]) -> None:
@@ -939,6 +1035,7 @@ class MainWindow(QMainWindow):
             return
         self.devices = list(info.get("devices", []))
         self.algorithm_panel.set_devices(self.devices)
+        self.compare.set_devices(self.devices)
         if not self.status_fields["iteration"].text():
             self.status_fields["device"].setText(f"TensorFlow {info.get('tensorflow', '')} ready")
         self.engineReady.emit(self.devices)
@@ -955,8 +1052,9 @@ class MainWindow(QMainWindow):
             self,
             "About kmeans-gui",
             "<b>kmeans-gui</b><br>Watch k-means work, iteration by iteration, on a TensorFlow "
-            "engine.<br><br>Space: run/pause · Right: step · drag a file onto the window to "
-            "open it.",
+            "engine.<br><br>Space: run/pause · Right: step · H: half-steps · Ctrl+K: two runs "
+            "side by side · drag a centroid to move it, double-click to add one, right-click "
+            "to remove it · drag a file onto the window to open it.",
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -964,6 +1062,7 @@ class MainWindow(QMainWindow):
         self._closing = True
         self.save_preferences()
         self.session.reset()
+        self.compare.pane.reset()
         self.sweep.clear()
         self.background.shutdown()
         if self._owns_engine:

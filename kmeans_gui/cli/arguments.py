@@ -7,6 +7,7 @@ import argparse
 import difflib
 import math
 import re
+from pathlib import Path
 from typing import NoReturn
 
 from kmeans_gui import __version__
@@ -14,18 +15,21 @@ from kmeans_gui.data import MISSING_POLICIES, SCALINGS
 from kmeans_gui.data.table_stream import DEFAULT_CHUNK_ROWS, parse_size
 from kmeans_gui.engine.choices import (  # plain data: importing it does not load TensorFlow
     ALGORITHM_NAMES,
+    DEFAULT_GAP_REFERENCES,
     DEFAULT_INIT_ROUNDS,
     DEFAULT_MAX_CANDIDATES,
     DEFAULT_OVERSAMPLING,
+    DEFAULT_SWEEP_SAMPLE,
     DEVICE_CHOICES,
     INIT_CHOICES,
     METRIC_NAMES,
     OPTIMIZERS,
+    SILHOUETTE_EXACT_ROWS,
 )
 
 from .predict import add_predict_parser
 
-COMMANDS = ("cluster", "sweep", "predict")
+COMMANDS = ("cluster", "sweep", "predict", "animate")
 DISTRIBUTE_CHOICES = ("none", "mirrored", "multi-worker")
 DEBUG_HELP = "show the traceback of an internal error (also: KMEANS_GUI_DEBUG=1)"
 
@@ -46,7 +50,8 @@ def build_gui_parser() -> argparse.ArgumentParser:
             "kmeans-gui [FILE] [-k K] [--screenshot OUT.png]\n"
             "       kmeans-gui cluster FILE -k K [options]\n"
             "       kmeans-gui sweep FILE --k 2:12 [options]\n"
-            "       kmeans-gui predict MODEL.json FILE [--out LABELLED.csv]"
+            "       kmeans-gui predict MODEL.json FILE [--out LABELLED.csv]\n"
+            "       kmeans-gui animate FILE -k K --out RUN.gif|RUN.mp4 [options]"
         ),
         description=(
             "Watch k-means work, iteration by iteration. With no command, open the explorer "
@@ -55,8 +60,9 @@ def build_gui_parser() -> argparse.ArgumentParser:
         epilog=(
             "commands:\n"
             "  cluster   cluster a table without a window; print a summary, write labels\n"
-            "  sweep     run k-means for a range of k and print inertia and silhouette\n"
+            "  sweep     run k-means for a range of k and print the scores that help choose k\n"
             "  predict   assign the rows of a table to the clusters of a saved model\n"
+            "  animate   cluster a table and write the run as a GIF or MP4\n"
             "Run 'kmeans-gui COMMAND --help' for a command's options."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -90,7 +96,16 @@ def build_command_parser() -> argparse.ArgumentParser:
         action="append",
         type=column_list,
         metavar="A,B,C",
-        help="feature columns, comma-separated (default: every numeric column)",
+        help="feature columns, comma-separated (default: every numeric column except those "
+        "that look like years, dates or identifiers)",
+    )
+    group.add_argument(
+        "--one-hot",
+        action="append",
+        type=column_list,
+        metavar="A,B",
+        help="category columns (text, or a few distinct values) to add as features, one 0/1 "
+        "column 'A=value' per category",
     )
     group.add_argument("--weight-column", metavar="NAME", help="column of per-row weights (>= 0)")
     group.add_argument(
@@ -211,16 +226,36 @@ def build_command_parser() -> argparse.ArgumentParser:
         "for 'kmeans-gui predict'",
     )
     cluster.add_argument(
+        "--profile-out",
+        metavar="PROFILE.csv",
+        help="write one row per cluster: size, share, and each feature's mean, std and median "
+        "in the data's units",
+    )
+    cluster.add_argument(
+        "--silhouette",
+        action="store_true",
+        help="add each row's silhouette (exact, in the run's metric and scaling) to --out, and "
+        f"report the exact mean (otherwise sampled beyond {SILHOUETTE_EXACT_ROWS:,} rows); "
+        "costs N^2/2 distances",
+    )
+    cluster.add_argument(
+        "--compare-to",
+        metavar="COLUMN",
+        help="hold the clusters against a label column (text or numbers): adjusted Rand "
+        "index, normalised mutual information and the contingency table",
+    )
+    cluster.add_argument(
         "--overwrite-input",
         action="store_true",
-        help="allow --out/--centroids-out to replace the input file",
+        help="allow --out/--centroids-out/--profile-out to replace the input file",
     )
 
     sweep = commands.add_parser(
         "sweep",
         parents=[data, engine, output],
-        help="run k-means for a range of k (elbow and silhouette)",
-        description="Run k-means on FILE for every k in a range and report inertia and silhouette.",
+        help="run k-means for a range of k (elbow, silhouette, gap statistic...)",
+        description="Run k-means on FILE for every k in a range; report inertia, silhouette, "
+        "Calinski-Harabasz, Davies-Bouldin and the gap statistic, and the k they suggest.",
     )
     sweep.add_argument(
         "-k",
@@ -241,11 +276,23 @@ def build_command_parser() -> argparse.ArgumentParser:
     sweep.add_argument(
         "--silhouette-sample",
         type=positive_int,
-        default=10_000,
+        default=DEFAULT_SWEEP_SAMPLE,
         metavar="N",
-        help="rows the silhouette is computed on (default: 10000)",
+        help="rows (a seeded sample) the silhouette and the gap statistic are computed on "
+        f"(default: {DEFAULT_SWEEP_SAMPLE})",
+    )
+    sweep.add_argument(
+        "--gap-references",
+        type=non_negative_int,
+        default=DEFAULT_GAP_REFERENCES,
+        metavar="B",
+        help="reference sets of the gap statistic, each fitted for every k (default: "
+        f"{DEFAULT_GAP_REFERENCES}; 0 turns the gap statistic off)",
     )
     add_predict_parser(commands, output)
+    from .animate import add_animate_parser  # here: animate.py imports this module
+
+    add_animate_parser(commands, [data, engine, output])
     return parser
 
 
@@ -308,6 +355,15 @@ def init_method(text: str) -> str:
     if text in INIT_CHOICES:
         return text
     raise argparse.ArgumentTypeError(f"'{text}' is not an initialiser{init_hint(text)}")
+
+
+def check_init_choice(init: str) -> None:
+    """Refuse a near miss of an initialiser ('kmeans++') that is not a centroids file either."""
+    typo = init not in INIT_CHOICES and not Path(init).expanduser().exists()
+    if typo and init_match(init) is not None:
+        raise UsageError(
+            f"argument --init: '{init}' is neither an initialiser nor a file{init_hint(init)}"
+        )
 
 
 def init_match(text: str) -> str | None:

@@ -13,16 +13,18 @@ from kmeans_gui.data import (
     LoadedTable,
     centroid_frame,
     check_export_path,
+    cluster_profiles,
     labelled_frame,
     plan_model_write,
     plan_write,
+    reference_labels,
     write_all,
 )
 from kmeans_gui.data.export import StagedWrite
-from kmeans_gui.engine.choices import INIT_CHOICES
-from kmeans_gui.report import centroids_and_distances
+from kmeans_gui.engine.choices import INIT_CHOICES, SILHOUETTE_EXACT_ROWS
+from kmeans_gui.report import centroids_and_distances, compare_with_reference
 
-from .arguments import UsageError, init_hint, init_match
+from .arguments import check_init_choice
 from .exit_codes import EXIT_OK
 from .fitting import (
     SCALE_ADVICE,
@@ -42,19 +44,12 @@ from .progress import Progress, WarningsToStderr
 from .streamed import choose_streaming, run_streamed
 from .summary import print_report
 
+OUTPUT_FLAGS = {"out": "--out", "centroids_out": "--centroids-out", "profile_out": "--profile-out"}
+
 
 def run_cluster(args: argparse.Namespace) -> int:
-    typo = (  # a near miss of an initialiser, not a missing centroids file
-        args.init is not None
-        and args.init not in INIT_CHOICES
-        and not Path(args.init).expanduser().exists()
-        and init_match(args.init) is not None
-    )
-    if typo:
-        raise UsageError(
-            f"argument --init: '{args.init}' is neither an initialiser nor a file"
-            f"{init_hint(args.init)}"
-        )
+    if args.init is not None:  # a near miss of an initialiser, not a missing centroids file
+        check_init_choice(args.init)
     streamed, note = choose_streaming(args)
     if streamed:
         return run_streamed(args, note)
@@ -64,13 +59,11 @@ def run_cluster(args: argparse.Namespace) -> int:
     table, features, notes = load_features(args, reporter)
     features.check_k(args.k)
     features.check_float32_range(args.metric, advice=SCALE_ADVICE)
-    outputs = [p for p in (args.out, args.centroids_out) if p is not None]
-    checked = [
-        check_export_path(p, source=table, overwrite_input=args.overwrite_input)[0] for p in outputs
-    ]
-    if len(checked) == 2 and checked[0].resolve() == checked[1].resolve():
-        raise DataError("--out and --centroids-out name the same file; give two names.")
+    checked = check_outputs(args, table)
     check_model_out(args, table, checked)
+    reference = (
+        reference_labels(table.frame, features, args.compare_to) if args.compare_to else None
+    )
     k = args.k
     init: str | np.ndarray = args.init
     if args.init not in INIT_CHOICES:
@@ -119,8 +112,43 @@ def run_cluster(args: argparse.Namespace) -> int:
         frame=table.frame,
     )
     sizes = np.bincount(result.labels, minlength=k)
-    written = write_outputs(args, table, features, result, centroids, distances, sizes)
-    return print_report(args, table, features, k, result, centroids, sizes, written, notes)
+    silhouettes = None
+    if args.silhouette:
+        if features.n_used > SILHOUETTE_EXACT_ROWS:
+            reporter.status(f"silhouette of each of the {features.n_used:,} rows ...")
+        silhouettes = engine.silhouette_samples(
+            features.X, result.labels, features.weights, args.metric, args.device
+        )
+        reporter.done()
+    scores = engine.score_clustering(
+        features.X,
+        result.labels,
+        sample_weight=features.weights,
+        metric=args.metric,
+        device=args.device,
+        seed=args.seed,
+        silhouettes=silhouettes,
+    )
+    comparison = None if reference is None else compare_with_reference(reference, result.labels, k)
+    written = write_outputs(args, table, features, result, centroids, distances, sizes, silhouettes)
+    return print_report(
+        args, table, features, k, result, centroids, sizes, written, notes, scores, comparison
+    )
+
+
+def check_outputs(args: argparse.Namespace, table: LoadedTable) -> list[Path]:
+    """Refuse, before any work, an output that cannot be written or two outputs of one name;
+    the table outputs' paths (``check_model_out`` holds --model-out against them)."""
+    seen: dict[Path, str] = {}
+    for attribute, flag in OUTPUT_FLAGS.items():
+        path = getattr(args, attribute)
+        if path is None:
+            continue
+        target = check_export_path(path, source=table, overwrite_input=args.overwrite_input)[0]
+        other = seen.setdefault(target.resolve(), flag)
+        if other != flag:
+            raise DataError(f"{other} and {flag} name the same file; give each its own name.")
+    return list(seen)
 
 
 def write_outputs(
@@ -131,12 +159,14 @@ def write_outputs(
     centroids: np.ndarray,
     distances: np.ndarray,
     sizes: np.ndarray,
+    silhouettes: np.ndarray | None = None,
 ) -> dict[str, str]:
-    """Write --out, --centroids-out and --model-out together: all appear, or none changes."""
+    """Write --out, --centroids-out, --profile-out and --model-out together: all appear,
+    or none changes."""
     planned: dict[str, StagedWrite] = {}
     if args.out:
         planned["labelled"] = plan_write(
-            labelled_frame(table.frame, features, result.labels, distances),
+            labelled_frame(table.frame, features, result.labels, distances, silhouettes),
             args.out,
             source=table,
             overwrite_input=args.overwrite_input,
@@ -149,6 +179,15 @@ def write_outputs(
             source=table,
             overwrite_input=args.overwrite_input,
             sheet_name="centroids",
+        )
+    if args.profile_out:
+        profiles = cluster_profiles(features, result.labels, len(sizes), frame=table.frame)
+        planned["profile"] = plan_write(
+            profiles.table,
+            args.profile_out,
+            source=table,
+            overwrite_input=args.overwrite_input,
+            sheet_name="profiles",
         )
     if args.model_out:
         planned["model"] = plan_model_write(

@@ -13,6 +13,7 @@ from contextlib import contextmanager, suppress
 from kmeans_gui.data import DataError
 from kmeans_gui.engine.errors import DeviceError, KMeansInputError
 
+from .animate import run_animate
 from .arguments import COMMANDS, UsageError, build_command_parser, build_gui_parser
 from .cluster import run_cluster
 from .exit_codes import (
@@ -31,6 +32,7 @@ COMMAND_HANDLERS: dict[str, Callable] = {
     "cluster": run_cluster,
     "sweep": run_sweep,
     "predict": run_predict,
+    "animate": run_animate,
 }
 
 

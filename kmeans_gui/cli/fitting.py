@@ -16,6 +16,7 @@ from kmeans_gui.data import (
     DataError,
     FeatureMatrix,
     LoadedTable,
+    check_column,
     column_as_float,
     load_table,
     prepare_features,
@@ -28,27 +29,50 @@ from .output import warn
 from .progress import Progress
 
 SCALE_ADVICE = "rerun with --scale standard (or --scale minmax) to cluster them"
+SPREAD_ADVICE = "rerun with --scale standard to weigh them alike"
 
 
 def load_features(
     args: argparse.Namespace, reporter: Progress
 ) -> tuple[LoadedTable, FeatureMatrix, list[str]]:
-    """Load FILE and build the feature matrix; returns the warnings shown along the way."""
+    """Load FILE and build the feature matrix; returns the warnings shown along the way.
+
+    A ``--compare-to`` column is checked as soon as the table is read, before any other work.
+    """
     notes: list[str] = []
     table = load_table(args.file, progress=reporter.loading)
     reporter.done()
-    columns = [name for group in args.columns for name in group] if args.columns else None
+    if getattr(args, "compare_to", None) is not None:
+        check_column(table.frame, args.compare_to)
+    columns = _flattened(args.columns)
     features = prepare_features(
         table.frame,
         columns,
         missing=args.missing,
         scale=args.scale,
         weight_column=args.weight_column,
+        one_hot=_flattened(args.one_hot) or (),
     )
-    notes += [*table.notes, *features.notes()]
+    notes += [*table.notes, *feature_notes(features)]
     for note in notes:
         warn(note)
     return table, features, notes
+
+
+def feature_notes(features: Any) -> list[str]:
+    """What the user should know about the features (a ``FeatureMatrix`` or a streamed run's
+    ``StreamedFeatures``): rows left out, cells filled, columns not chosen, unlike spreads."""
+    them = "it" if len(features.excluded) == 1 else "them"
+    notes = [
+        features.exclusion_note(f"name {them} in --columns to use {them}"),
+        features.spread_note(SPREAD_ADVICE),
+    ]
+    return [*features.notes(), *(note for note in notes if note is not None)]
+
+
+def _flattened(groups: list[list[str]] | None) -> list[str] | None:
+    """Names from a repeatable comma-list option (--columns a,b --columns c), or None."""
+    return [name for group in groups for name in group] if groups else None
 
 
 def engine_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -131,6 +155,15 @@ class Fit:
     seconds: float
 
 
+def progress_line(state: Any) -> str:
+    """What the progress line says of an engine state."""
+    restart = f" (restart {state.restart + 1}/{state.n_restarts})" if state.n_restarts > 1 else ""
+    return (
+        f"iteration {state.iteration}{restart}: inertia {state.inertia:.6g}, "
+        f"{state.n_changed:,} labels changed"
+    )
+
+
 def fit(
     engine: ModuleType,
     features: FeatureMatrix,
@@ -144,13 +177,7 @@ def fit(
 
     def on_state(state: Any) -> None:
         relocated[state.restart] = relocated.get(state.restart, 0) + state.n_relocated
-        restart = (
-            f" (restart {state.restart + 1}/{state.n_restarts})" if state.n_restarts > 1 else ""
-        )
-        reporter.show(
-            f"iteration {state.iteration}{restart}: inertia {state.inertia:.6g}, "
-            f"{state.n_changed:,} labels changed"
-        )
+        reporter.show(progress_line(state))
 
     started = time.perf_counter()
     model = engine.KMeans(k, init=init, **options)

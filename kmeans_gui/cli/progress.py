@@ -38,6 +38,14 @@ class Progress:
         ):
             return
         self.last = now
+        self._draw(message)
+
+    def status(self, message: str) -> None:
+        """Show ``message`` at once: a long step with no progress of its own is starting."""
+        if self.enabled:
+            self._draw(message)
+
+    def _draw(self, message: str) -> None:
         if self.tty:
             self.stream.write(f"\r\033[K{message}")
             self.drawn = True

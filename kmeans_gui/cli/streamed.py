@@ -25,7 +25,11 @@ import numpy as np
 
 from kmeans_gui.data import DataError, check_export_path, plan_write, write_all
 from kmeans_gui.data.export import centroid_frame
-from kmeans_gui.data.export_stream import labelled_columns, plan_streamed_write
+from kmeans_gui.data.export_stream import (
+    check_streamed_path,
+    labelled_columns,
+    plan_streamed_write,
+)
 from kmeans_gui.data.scratch_files import DiskScratch
 from kmeans_gui.data.streamed_features import FeatureStats, StreamedFeatures, feature_stats
 from kmeans_gui.data.table_stream import (
@@ -44,6 +48,7 @@ from .fitting import (
     Fit,
     check_distribute,
     engine_options,
+    feature_notes,
     load_engine,
     make_strategy,
     read_init,
@@ -63,6 +68,8 @@ def choose_streaming(args: argparse.Namespace) -> tuple[bool, str | None]:
     if args.algorithm != "lloyd":
         return False, None
     need = estimated_memory(args.file)
+    if need is not None and Path(args.file).expanduser().is_dir():
+        return True, None  # a folder of Parquet files: only a streamed run reads one
     budget = args.memory_budget or memory_budget()
     if need is None or need <= budget:
         return False, None
@@ -99,6 +106,14 @@ def run_streamed(args: argparse.Namespace, note: str | None) -> int:
             "--stream runs on one device per process; spread it over machines with "
             "--distribute multi-worker"
         )
+    for flag, given in (
+        ("--one-hot", args.one_hot),
+        ("--profile-out", args.profile_out),
+        ("--silhouette", args.silhouette),
+        ("--compare-to", args.compare_to),
+    ):
+        if given:
+            raise UsageError(f"{flag} needs the table in memory, not a streamed run (--stream)")
     if args.init == "k-means++":
         tell(
             "k-means++ needs every row in memory (one pass per centre); a streamed run starts "
@@ -117,10 +132,13 @@ def run_streamed(args: argparse.Namespace, note: str | None) -> int:
     table = open_table_stream(args.file, args.chunk_rows, progress=reporter.loading)
     reporter.done()
     source = table.loaded()
-    outputs = [p for p in (args.out, args.centroids_out) if p is not None]
     checked = [
-        check_export_path(p, source=source, overwrite_input=args.overwrite_input)[0]
-        for p in outputs
+        check(path, source=source, overwrite_input=args.overwrite_input)[0]
+        for path, check in (
+            (args.out, check_streamed_path),
+            (args.centroids_out, check_export_path),
+        )
+        if path is not None
     ]
     if len(checked) == 2 and checked[0].resolve() == checked[1].resolve():
         raise DataError("--out and --centroids-out name the same file; give two names.")
@@ -143,7 +161,7 @@ def run_streamed(args: argparse.Namespace, note: str | None) -> int:
         for other in every[1:]:
             stats.merge(other)
     features = stats.finished(args.scale)
-    for message in [*table.notes, *features.notes()]:
+    for message in [*table.notes, *feature_notes(features)]:
         tell(message)
     features.check_k(args.k)
     features.check_float32_range(args.metric, advice=SCALE_ADVICE)
@@ -219,7 +237,9 @@ def run_streamed(args: argparse.Namespace, note: str | None) -> int:
         sizes = np.asarray(model.sizes_, dtype=np.int64)
         written = _write(args, table, source, features, labels, centroids, result, sizes)
     extra = {"streamed": True, "chunk_rows": args.chunk_rows, "units": table.n_units}
-    return print_report(args, source, features, k, result, centroids, sizes, written, notes, extra)
+    return print_report(
+        args, source, features, k, result, centroids, sizes, written, notes, extra=extra
+    )
 
 
 def _write(

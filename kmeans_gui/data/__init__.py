@@ -11,6 +11,7 @@ No Qt and no TensorFlow here, so the GUI, the command line and tests share it fr
 Fitted clusterings are kept as model files (``model_file``: written by ``cluster --model-out``,
 read by ``predict``) and runs as session files (``session``), both versioned JSON;
 ``reproduction_script`` turns a session into Python that repeats its run.
+    cluster_profiles(features, labels, frame=table.frame).table  # what each cluster is
 """
 
 from .centroids import final_centroids
@@ -28,12 +29,15 @@ from .export import (
     write_all,
     write_table,
 )
+from .feature_choice import default_exclusions, not_a_measurement, spread_note
 from .features import (
     MISSING_POLICIES,
     SCALINGS,
     FeatureMatrix,
     Scaler,
+    check_column,
     column_as_float,
+    default_features,
     numeric_columns,
     prepare_features,
 )
@@ -50,7 +54,10 @@ from .model_file import (
     read_model,
     write_model,
 )
+from .one_hot import MAX_CATEGORIES, category_names
+from .profiles import ClusterProfiles, cluster_profiles, statistic_column
 from .records import file_sha256
+from .reference import ReferenceLabels, reference_labels
 from .reproduce import reproduction_script
 from .session import (
     SESSION_VERSION,
@@ -71,6 +78,7 @@ from .session import (
 __all__ = [
     "EXPORT_FORMATS",
     "EXTENSIONS",
+    "MAX_CATEGORIES",
     "MISSING_POLICIES",
     "MODEL_VERSION",
     "OPEN_FILTER",
@@ -78,6 +86,7 @@ __all__ = [
     "SCALINGS",
     "SESSION_VERSION",
     "ClusterModel",
+    "ClusterProfiles",
     "CsvStyle",
     "DataError",
     "DataLocation",
@@ -88,17 +97,23 @@ __all__ = [
     "LoadedTable",
     "PlannedWrite",
     "ProgressCallback",
+    "ReferenceLabels",
     "RunResult",
     "RunSpec",
     "Scaler",
     "Session",
     "build_model",
+    "category_names",
     "centroid_frame",
+    "check_column",
     "check_export_path",
     "check_model_path",
+    "cluster_profiles",
     "column_as_float",
     "data_changed",
     "data_source",
+    "default_exclusions",
+    "default_features",
     "export_centroids",
     "export_labelled",
     "file_sha256",
@@ -108,6 +123,7 @@ __all__ = [
     "load_table",
     "locate_data",
     "model_features",
+    "not_a_measurement",
     "numeric_columns",
     "one_hot_feature",
     "plan_model_write",
@@ -115,7 +131,10 @@ __all__ = [
     "prepare_features",
     "read_model",
     "read_session",
+    "reference_labels",
     "reproduction_script",
+    "spread_note",
+    "statistic_column",
     "write_all",
     "write_model",
     "write_session",

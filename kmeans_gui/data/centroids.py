@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .features import FeatureMatrix, column_as_float
+from .features import FeatureMatrix
 
 
 def final_centroids(
@@ -66,7 +66,7 @@ def written_values(features: FeatureMatrix, frame: pd.DataFrame | None) -> np.nd
     values = features.user_values()
     if frame is not None and features.scaler.kind != "none":  # unscaled: already as written
         for d, name in enumerate(features.columns):
-            column = column_as_float(frame, name)[features.row_mask]
+            column = features.written_values(frame, name)[features.row_mask]
             written = np.isfinite(column)  # imputed cells keep the mean they were given
             values[written, d] = column[written]
     return values

@@ -62,11 +62,14 @@ def labelled_frame(
     features: FeatureMatrix,
     labels: np.ndarray,
     distances: np.ndarray | None = None,
+    silhouettes: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """``frame`` plus ``cluster`` (Int64, <NA> for left-out rows) and ``distance`` columns.
+    """``frame`` plus ``cluster`` (Int64, <NA> for left-out rows), ``distance`` and, when given,
+    ``silhouette`` columns (empty for left-out rows).
 
-    ``labels`` and ``distances`` hold one value per used row (``features.n_used``), in order.
-    If the table already has a ``cluster``/``distance`` column the new one is ``cluster_2``...
+    ``labels``, ``distances`` and ``silhouettes`` hold one value per used row
+    (``features.n_used``), in order. If the table already has a column of one of these names
+    the new one is ``cluster_2``...
     """
     if len(frame) != features.n_rows:
         raise ValueError(f"frame has {len(frame)} rows, the features come from {features.n_rows}")
@@ -78,13 +81,15 @@ def labelled_frame(
     columns: dict[str, object] = {
         free_name("cluster", frame.columns): pd.arrays.IntegerArray(values, ~features.row_mask)
     }
-    if distances is not None:
-        distances = np.asarray(distances, dtype=np.float64)
-        if distances.shape != (features.n_used,):
-            raise ValueError(f"distances must have shape ({features.n_used},)")
+    for name, per_row in (("distance", distances), ("silhouette", silhouettes)):
+        if per_row is None:
+            continue
+        per_row = np.asarray(per_row, dtype=np.float64)
+        if per_row.shape != (features.n_used,):
+            raise ValueError(f"{name}s must have shape ({features.n_used},)")
         full = np.full(features.n_rows, np.nan)
-        full[features.row_mask] = distances
-        columns[free_name("distance", frame.columns)] = full
+        full[features.row_mask] = per_row
+        columns[free_name(name, frame.columns)] = full
     return frame.assign(**columns)  # type: ignore[arg-type]
 
 

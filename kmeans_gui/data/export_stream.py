@@ -126,6 +126,19 @@ class StreamedWrite:
             handle.write("\n" if lines else "\n]\n")
 
 
+def check_streamed_path(
+    path: str | os.PathLike[str], *, source: LoadedTable, overwrite_input: bool = False
+) -> tuple[Path, str]:
+    """``check_export_path`` for a labelled table written piece by piece: not to Excel."""
+    target, fmt = check_export_path(path, source=source, overwrite_input=overwrite_input)
+    if fmt == "excel":
+        raise DataError(
+            "A streamed run writes CSV, TSV, Parquet or JSON, not Excel (a sheet holds at most "
+            "1,048,575 rows); choose another file name."
+        )
+    return target, fmt
+
+
 def plan_streamed_write(
     frames: Frames,
     columns: Iterable[str],
@@ -138,12 +151,7 @@ def plan_streamed_write(
 ) -> StreamedWrite:
     """Check that the labelled pieces can go to ``path`` (as ``plan_write`` checks) and plan
     their writing; ``columns`` are the labelled table's (``labelled_columns``)."""
-    target, fmt = check_export_path(path, source=source, overwrite_input=overwrite_input)
-    if fmt == "excel":
-        raise DataError(
-            "A streamed run writes CSV, TSV, Parquet or JSON, not Excel (a sheet holds at most "
-            "1,048,575 rows); choose another file name."
-        )
+    target, fmt = check_streamed_path(path, source=source, overwrite_input=overwrite_input)
     names = [str(c) for c in columns]
     original = dict(zip(map(str, source.frame.columns), source.header, strict=False))
     header = tuple(original.get(name, name) for name in names)

@@ -4,6 +4,9 @@ Rows with a missing or non-finite value in a chosen column (empty cell, NaN, ±i
 of the fit and counted, or filled with the column mean on request; they are never silently
 dropped from the table, and exports give them an empty label. Scaling (z-score or min-max) is
 applied for the fit and undone by :meth:`FeatureMatrix.to_user_units` for reporting centroids.
+By default every numeric column is a feature except those that look like years, dates or
+identifiers (``feature_choice.py``); category columns can be added one-hot encoded
+(``one_hot.py``), one 0/1 feature ``column=value`` per category.
 """
 
 from __future__ import annotations
@@ -11,12 +14,16 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from . import feature_choice
 from .errors import DataError
+from .one_hot import encode as one_hot_encode
+from .one_hot import indicator
 
 MISSING_POLICIES = ("drop", "mean")
 """drop: leave rows with a missing feature value out of the fit; mean: fill with the column mean."""
@@ -48,6 +55,25 @@ def numeric_columns(frame: pd.DataFrame) -> list[str]:
         if np.isfinite(values).any():
             names.append(str(name))
     return names
+
+
+def default_features(
+    frame: pd.DataFrame,
+    skip: Sequence[str | None] = (),
+    numeric: Sequence[str] | None = None,
+    looks: dict[str, str] | None = None,
+) -> tuple[list[str], dict[str, str]]:
+    """The columns chosen when none are named: every numeric column (``numeric``, default those
+    of ``frame``) not in ``skip`` (the weight column, the one-hot ones) that does not look like
+    a year, a date or an identifier (judged on ``frame``, or given as ``looks``: column -> what
+    it looks like); and those left out for that, each with what it looks like ('a year')."""
+    numeric = numeric_columns(frame) if numeric is None else numeric
+    candidates = [c for c in numeric if c not in skip]
+    if looks is None:
+        excluded = feature_choice.default_exclusions(frame, candidates)
+    else:
+        excluded = {c: looks[c] for c in candidates if c in looks}
+    return [c for c in candidates if c not in excluded], excluded
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,6 +151,10 @@ class FeatureMatrix:
     left_out: dict[str, int] = field(default_factory=dict)
     n_imputed: int = 0
     fill_values: np.ndarray | None = None  # (D,) user units: what missing="mean" fills in
+    #: one-hot features: name ('colour=red') -> (table column, the value it marks)
+    encoded: dict[str, tuple[str, object]] = field(default_factory=dict)
+    #: numeric columns left out of the default choice -> what they look like ('a year')
+    excluded: dict[str, str] = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:
@@ -148,6 +178,29 @@ class FeatureMatrix:
         """The used rows in the user's units (imputed cells hold the column mean)."""
         return self.scaler.to_user_units(self.X)
 
+    def written_values(self, frame: pd.DataFrame, name: str) -> np.ndarray:
+        """Feature ``name`` for every table row as written (a one-hot feature as 0/1), NaN
+        where missing; the ``frame`` is the table the features were prepared from."""
+        if name in self.encoded:
+            column, value = self.encoded[name]
+            return indicator(frame[column], value)
+        return column_as_float(frame, name)
+
+    @property
+    def one_hot_columns(self) -> tuple[str, ...]:
+        """The table columns encoded one-hot, in order."""
+        return tuple(dict.fromkeys(column for column, _ in self.encoded.values()))
+
+    def spread_note(self, advice: str = "") -> str | None:
+        """A warning when the features' spreads differ by more than 10x and scaling is off."""
+        return feature_choice.spread_note(
+            self.columns, self.X.std(axis=0), self.scaler.kind, advice
+        )
+
+    def exclusion_note(self, advice: str = "") -> str | None:
+        """Which numeric columns the default choice left out, and why."""
+        return feature_choice.exclusion_note(self.excluded, advice)
+
     def check_k(self, k: int) -> None:
         """Raise :class:`DataError` unless ``k`` clusters can be formed from the usable rows."""
         if k < 1:
@@ -163,6 +216,20 @@ class FeatureMatrix:
                 f"choose k of at most {self.n_used:,}."
             )
 
+    @cached_property
+    def column_ranges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each column's minimum, maximum and mean (fit units), computed once: every Run and
+        sweep checks them, and the window computes them off its GUI thread when preparing."""
+        X = self.X
+        return X.min(axis=0), X.max(axis=0), X.mean(axis=0)  # no N x D temporary
+
+    def user_columns(self, columns: Sequence[int]) -> np.ndarray:
+        """Some columns of the used rows in the user's units, (n_used, len(columns)): what a
+        plot of two features needs, without converting every column."""
+        index = list(columns)
+        scaler = self.scaler
+        return self.X[:, index] * scaler.scale[index] + scaler.offset[index]
+
     def check_float32_range(self, metric: str = "euclidean", advice: str = "") -> None:
         """Raise :class:`DataError` naming the columns too large for the engine's float32.
 
@@ -172,10 +239,8 @@ class FeatureMatrix:
         advice, instead of a NumPy overflow warning and an engine message about "X".
         ``advice`` ends the sentence, e.g. "rerun with --scale standard".
         """
-        X = self.X
-        high, low = X.max(axis=0), X.min(axis=0)  # no N x D temporary: extremes suffice
-        mean = X.mean(axis=0) if metric != "cosine" else None
-        too_big = float32_overflow(high, low, mean)
+        low, high, mean = self.column_ranges
+        too_big = float32_overflow(high, low, mean if metric != "cosine" else None)
         if too_big.any():
             largest = float(np.abs(self.user_values()[:, too_big]).max())
             raise float32_range_error(self.columns, too_big, largest, advice)
@@ -219,27 +284,47 @@ def prepare_features(
     missing: str = "drop",
     scale: str = "none",
     weight_column: str | None = None,
+    one_hot: Sequence[str] = (),
     fitted: Fitted | None = None,
 ) -> FeatureMatrix:
-    """The matrix to cluster from ``columns`` of ``frame`` (default: every numeric column).
+    """The matrix to cluster from ``columns`` of ``frame`` plus the ``one_hot`` columns encoded.
 
-    Raises :class:`DataError` for an unknown or repeated column, a text or date column, a
-    column with no numbers at all, negative weights, or when no row is usable. With
-    ``fitted`` the scaling and fill values are given rather than learnt, and ``frame`` may
-    be any piece of the table (no row of it need be usable).
+    ``columns`` defaults to every numeric column that does not look like a year, a date or an
+    identifier (see ``feature_choice.py``; the ones skipped are in ``excluded``). Raises
+    :class:`DataError` for an unknown or repeated column, a text or date column, a column with
+    no numbers at all, a one-hot column of too many values, negative weights, or when no row is
+    usable. With ``fitted`` the scaling and fill values are given rather than learnt, and
+    ``frame`` may be any piece of the table (no row of it need be usable).
     """
     check_policies(missing, scale)
-    chosen = choose_columns(frame, columns, weight_column)
+    encode = check_one_hot(frame, one_hot, weight_column)
+    chosen, excluded = choose_columns(frame, columns, weight_column, encode=encode)
     n = len(frame)
     values, weights_all = raw_values(
         frame, chosen, weight_column, fitted.first_row if fitted is not None else 0
     )
+    encoded: dict[str, tuple[str, object]] = {}
+    if encode:
+        available = [str(c) for c in frame.columns]
+        blocks = [values]
+        for name in encode:
+            names, categories, indicators = one_hot_encode(frame, name)
+            clash = [c for c in names if c in available or c in chosen]
+            if clash:
+                raise DataError(
+                    f"One-hot encoding '{name}' would make a column '{clash[0]}', which the "
+                    "table already has; rename that column first."
+                )
+            encoded.update(zip(names, ((name, v) for v in categories), strict=True))
+            blocks.append(indicators)
+        values = np.column_stack(blocks)
+    chosen = [*chosen, *encoded]
     finite = np.isfinite(values)
     finite_counts = finite.sum(axis=0)
     missing_counts = {name: int(n - c) for name, c in zip(chosen, finite_counts, strict=True)}
     if fitted is None:
         for name, count in zip(chosen, finite_counts, strict=True):
-            if not count:
+            if name not in encoded and not count:
                 raise DataError(no_usable_numbers(name))
 
     n_imputed = 0
@@ -293,6 +378,8 @@ def prepare_features(
         left_out=left_out,
         n_imputed=n_imputed,
         fill_values=fill_values,
+        encoded=encoded,
+        excluded=excluded,
     )
 
 
@@ -303,25 +390,48 @@ def check_policies(missing: str, scale: str) -> None:
         raise DataError(f"Unknown scaling '{scale}'; choose one of {', '.join(SCALINGS)}.")
 
 
+def check_one_hot(
+    frame: pd.DataFrame, one_hot: Sequence[str], weight_column: str | None
+) -> list[str]:
+    """The columns to encode one-hot, checked: known, not repeated, not the weight column."""
+    encode = [str(c) for c in one_hot]
+    available = [str(c) for c in frame.columns]
+    for name in encode:
+        _check_known(name, available, role="column")
+    if len(set(encode)) != len(encode):
+        raise DataError(f"Column '{_first_repeat(encode)}' is one-hot encoded more than once.")
+    if weight_column in encode:
+        raise DataError(f"The weight column '{weight_column}' cannot also be a feature.")
+    return encode
+
+
 def choose_columns(
     frame: pd.DataFrame,
     columns: Sequence[str] | None,
     weight_column: str | None,
     numeric: Sequence[str] | None = None,
-) -> list[str]:
-    """The feature columns: ``columns`` checked, or every ``numeric`` column (default: those
-    of ``frame``) but the weight column."""
+    encode: Sequence[str] = (),
+    looks: dict[str, str] | None = None,
+) -> tuple[list[str], dict[str, str]]:
+    """The numeric feature columns and those the default choice left out (name -> what it
+    looks like): ``columns`` checked, or every ``numeric`` column (default: those of
+    ``frame``) but the weight column, the ``encode`` ones and those that look like years,
+    dates or identifiers (judged on ``frame``'s values, or given as ``looks``)."""
     available = [str(c) for c in frame.columns]
     if weight_column is not None:
         _check_known(weight_column, available, role="weight column")
     if columns is None:
-        numeric = numeric_columns(frame) if numeric is None else numeric
-        chosen = [c for c in numeric if c != weight_column]
-        if not chosen:
+        chosen, excluded = default_features(frame, [weight_column, *encode], numeric, looks)
+        if not chosen and not encode:
+            if excluded:
+                raise DataError(
+                    f"{feature_choice.exclusion_note(excluded)[:-1]}, and there is no other "
+                    "numeric column; choose the feature columns by name."
+                )
             raise DataError(
                 f"The table has no numeric column to cluster (columns: {_listing(available)})."
             )
-        return chosen
+        return chosen, excluded
     chosen = [str(c) for c in columns]
     if not chosen:
         raise DataError("Choose at least one feature column.")
@@ -332,7 +442,12 @@ def choose_columns(
         raise DataError(f"Column '{repeated[0]}' is chosen more than once.")
     if weight_column in chosen:
         raise DataError(f"The weight column '{weight_column}' cannot also be a feature.")
-    return chosen
+    both = [c for c in encode if c in chosen]
+    if both:
+        raise DataError(
+            f"Column '{both[0]}' is both a feature and one-hot encoded; choose one of the two."
+        )
+    return chosen, {}
 
 
 def raw_values(
@@ -441,6 +556,15 @@ def _check_known(name: str, available: list[str], role: str) -> None:
     listing = _listing(available)
     hint = f" (did you mean '{close[0]}'?)" if close else f"; the columns are: {listing}"
     raise DataError(f"There is no {role} named '{name}'{hint}.")
+
+
+def check_column(frame: pd.DataFrame, name: str, role: str = "column") -> None:
+    """Raise :class:`DataError` naming ``name`` (and the closest column) if the table lacks it."""
+    _check_known(name, [str(c) for c in frame.columns], role)
+
+
+def _first_repeat(names: Sequence[str]) -> str:
+    return next(n for i, n in enumerate(names) if n in names[:i])
 
 
 def _listing(names: Sequence[str], limit: int = 12) -> str:

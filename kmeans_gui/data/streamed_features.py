@@ -21,7 +21,9 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from . import feature_choice
 from .errors import DataError
+from .feature_choice import IntegerShape, is_integer_column
 from .features import (
     REASON_MISSING,
     REASON_WEIGHT,
@@ -66,6 +68,8 @@ class FeatureStats:
     unit_used: np.ndarray = None  # type: ignore[assignment]  # (units,) used rows per unit
     positions: np.ndarray | None = None  # sorted table rows to ``locate`` among the used ones
     located: np.ndarray | None = None  # their index among the used rows, -1 if not used
+    #: numeric columns the default choice left out -> what they look like ('a year')
+    excluded: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         d = len(self.columns)
@@ -186,8 +190,9 @@ class FeatureStats:
             mean = mean + delta * filled / np.maximum(total, 1)
             low = np.where(filled > 0, np.minimum(low, fill), low)
             high = np.where(filled > 0, np.maximum(high, fill), high)
+        spread = np.sqrt(m2 / self.n_used)
         with np.errstate(over="ignore", invalid="ignore"):
-            scaler = Scaler.from_moments(scale, mean, np.sqrt(m2 / self.n_used), low, high)
+            scaler = Scaler.from_moments(scale, mean, spread, low, high)
         check_scaler(scaler, columns, scale)
         missing_counts = {
             c: int(n) for c, n in zip(columns, pick(self.missing_counts), strict=True)
@@ -216,6 +221,8 @@ class FeatureStats:
             mean=mean,
             low=low,
             high=high,
+            spread=spread,
+            excluded=dict(self.excluded),
         )
 
 
@@ -239,6 +246,9 @@ class StreamedFeatures:
     mean: np.ndarray = field(repr=False)  # user units, of the used rows (after filling)
     low: np.ndarray = field(repr=False)
     high: np.ndarray = field(repr=False)
+    spread: np.ndarray = field(repr=False)  # user units: the used rows' standard deviation
+    excluded: dict[str, str] = field(default_factory=dict)  # as FeatureMatrix.excluded
+    encoded: dict[str, tuple[str, object]] = field(default_factory=dict)  # none: no one-hot
 
     @property
     def n_left_out(self) -> int:
@@ -261,7 +271,13 @@ class StreamedFeatures:
             fitted=Fitted(self.scaler, self.fill_values, piece.start),
         )
 
+    def spread_note(self, advice: str = "") -> str | None:
+        """``FeatureMatrix.spread_note`` from the pass's spreads."""
+        return feature_choice.spread_note(self.columns, self.spread, self.scaler.kind, advice)
+
     check_k = FeatureMatrix.check_k
+    exclusion_note = FeatureMatrix.exclusion_note
+    written_values = FeatureMatrix.written_values
     notes = FeatureMatrix.notes
     _per_column = FeatureMatrix._per_column
 
@@ -286,7 +302,8 @@ def start_stats(
 ) -> FeatureStats:
     """Empty statistics for these choices, the columns checked against the table's (the
     default: every numeric column but those the file says are empty, as ``numeric_columns``
-    would find them)."""
+    would find them, and those that look like years, dates or identifiers, as
+    ``default_features`` judges them, on the first piece's values)."""
     check_policies(missing, scale)
     pieces = table.pieces()
     try:
@@ -294,13 +311,30 @@ def start_stats(
     finally:
         pieces.close()
     sample = first.frame.iloc[:0] if first is not None else pd.DataFrame(columns=table.columns)
-    numeric = None
+    numeric, looks = None, None
     if columns is None:
         numeric = [
             c for c in table.columns if _is_number(sample[c]) and c not in table.empty_columns
         ]
-    chosen = choose_columns(sample, columns, weight_column, numeric)
-    return FeatureStats(chosen, columns is not None, missing, weight_column, table.n_units)
+        looks = _looks(table, [c for c in numeric if is_integer_column(sample[c])])
+    chosen, excluded = choose_columns(sample, columns, weight_column, numeric, looks=looks)
+    return FeatureStats(
+        chosen, columns is not None, missing, weight_column, table.n_units, excluded=excluded
+    )
+
+
+def _looks(table: StreamedTable, integer_columns: list[str]) -> dict[str, str]:
+    """Which integer columns look like years, dates or identifiers, judged on the whole
+    column as ``default_features`` judges a loaded one (a pass over these columns only)."""
+    if not integer_columns:
+        return {}
+    shapes = {name: IntegerShape() for name in integer_columns}
+    for piece in table.pieces(integer_columns):
+        for name, shape in shapes.items():
+            shape.add(piece.frame[name])
+    return {
+        name: kind for name, shape in shapes.items() if (kind := shape.verdict(name)) is not None
+    }
 
 
 def _both(a: np.ndarray | None, b: np.ndarray | None, n: int) -> np.ndarray:

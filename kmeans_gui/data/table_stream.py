@@ -152,7 +152,12 @@ def estimated_memory(path: str | os.PathLike[str]) -> int | None:
     if kind == "parquet":
         from .parquet_chunks import parquet_size
 
-        rows, numeric, table_bytes = parquet_size(file)
+        try:
+            rows, numeric, table_bytes = parquet_size(file)
+        except DataError:
+            if file.is_dir():  # not a Parquet folder: loading it says what it is
+                return None
+            raise
     else:
         from .csv_chunks import csv_size
 

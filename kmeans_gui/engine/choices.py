@@ -58,6 +58,13 @@ DEFAULT_BATCH_SIZE = 1024
 DEFAULT_MAX_NO_IMPROVEMENT = 10
 DEFAULT_MAX_CANDIDATES = 4000
 
+#: Up to this many rows a run's mean silhouette is exact; beyond, a seeded sample of this many.
+SILHOUETTE_EXACT_ROWS = 20_000
+#: Rows of the sweep's silhouette and gap statistic (a seeded sample when there are more).
+DEFAULT_SWEEP_SAMPLE = 10_000
+#: Reference sets of the sweep's gap statistic (0 switches it off).
+DEFAULT_GAP_REFERENCES = 10
+
 #: Each algorithm's own keyword parameters and their defaults (None: the algorithm chooses,
 #: e.g. the learning rate depends on the optimiser).
 PARAMETERS: dict[str, dict[str, Any]] = {

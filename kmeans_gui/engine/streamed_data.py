@@ -31,11 +31,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import tensorflow as tf
 
+from .arrays import unit_length
 from .devices import is_gpu
 from .distributed import Collective
 from .errors import KMeansInputError
 from .kernels import block_rows, is_direct
-from .prepare import _MAX_EXTENT, centring_offset, unit_length
+from .prepare import _MAX_EXTENT, centring_offset
 from .row_keys import row_uniforms, weighted_keys
 from .scratch import MemoryScratch, Scratch, ScratchColumn, read_exactly
 

@@ -135,14 +135,21 @@ def test_pause_step_stop_and_scrub(qtbot, window):
     assert window.scatter.centroids is None
 
 
-def test_stop_takes_effect_within_an_iteration(qtbot, window, tmp_path):
-    rng = np.random.default_rng(2)
+def start_a_long_run(qtbot, window, tmp_path) -> None:
+    """A run that is far from done for many seconds: 100,000 rows, k = 40, tol 0."""
     path = tmp_path / "many.csv"
-    pd.DataFrame(rng.random((100_000, 2)), columns=["u", "v"]).to_csv(path, index=False)
+    pd.DataFrame(np.random.default_rng(2).random((100_000, 2)), columns=["u", "v"]).to_csv(
+        path, index=False
+    )
     load(qtbot, window, path)
     window.algorithm_panel.tol_edit.setText("0")
     set_params(window, k=40, seed=0, max_iter=100_000)
     qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(window.session.history) >= 2, timeout=RUN_TIMEOUT_MS)
+
+
+def test_stop_takes_effect_within_an_iteration(qtbot, window, tmp_path):
+    start_a_long_run(qtbot, window, tmp_path)
     qtbot.waitUntil(lambda: len(window.session.playback.history) >= 3, timeout=RUN_TIMEOUT_MS)
     with qtbot.waitSignal(window.runFinished, timeout=5_000):
         qtbot.mouseClick(window.controls.stop_button, Qt.MouseButton.LeftButton)
@@ -311,13 +318,9 @@ def test_engine_error_is_shown_in_a_dialog(qtbot, window, dialogs):
     assert len(dialogs) == 1 and "GPU" in dialogs[0]
 
 
-def test_closing_mid_run_ends_the_engine_process(qtbot, make_window):
+def test_closing_mid_run_ends_the_engine_process(qtbot, make_window, tmp_path):
     window = make_window(own_engine=True)
-    load(qtbot, window, DATA / "spreads.csv")
-    set_params(window, k=6, seed=0, init="random", max_iter=300)
-    window.controls.set_speed(1)
-    with qtbot.waitSignal(window.session.playback.frameChanged, timeout=RUN_TIMEOUT_MS):
-        qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
+    start_a_long_run(qtbot, window, tmp_path)
     process = window.engine.process._process
     assert window.session.computing and process.is_alive()
     window.close()
@@ -327,14 +330,11 @@ def test_closing_mid_run_ends_the_engine_process(qtbot, make_window):
 
 
 def test_a_killed_engine_is_said_in_one_sentence_and_run_starts_a_new_one(
-    qtbot, make_window, dialogs
+    qtbot, make_window, dialogs, tmp_path
 ):
     window = make_window(own_engine=True)
-    load(qtbot, window, DATA / "spreads.csv")
-    set_params(window, k=6, seed=0, init="random", max_iter=300)
-    window.controls.set_speed(1)
-    with qtbot.waitSignal(window.session.playback.frameChanged, timeout=RUN_TIMEOUT_MS):
-        qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
+    start_a_long_run(qtbot, window, tmp_path)  # far from done when it is killed
+    assert window.session.computing
     first = window.engine.process_id()
     with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT_MS):
         os.kill(first, signal.SIGKILL)
@@ -346,8 +346,9 @@ def test_a_killed_engine_is_said_in_one_sentence_and_run_starts_a_new_one(
     )
     assert window.session.phase.value == "failed"
     assert len(window.session.history) >= 1  # what was computed stays on screen
-    assert window.table is not None and window.algorithm_panel.k() == 6
+    assert window.table is not None and window.algorithm_panel.k() == 40
     window.controls.set_speed(0)
+    set_params(window, max_iter=3)
     click_run(qtbot, window)
     assert window.engine.process_id() not in (None, first)
     assert window.session.history.frames[window.session.playback.index].final
@@ -368,27 +369,28 @@ def test_click_to_place_uses_the_clicked_points(qtbot, window):
     qtbot.wait(200)
     assert window.session.request is None  # the k-th click does not start the run itself
     assert "Run uses them" in window.algorithm_panel.place_hint.text()
+    assert len(window.scatter.centroid_item.data) == 2  # drawn as the centroids they will be
     click_run(qtbot, window)
     first = window.session.playback.history.frames[0]
     assert first.iteration == 0
     np.testing.assert_allclose(first.centroids, targets, atol=0.2)  # a click is a pixel wide
-    # the × markers went when the run started: the clicked points became its first centroids
-    assert window.scatter.placed_points() == [] and len(window.scatter.placed_item.data) == 0
+    assert window.session.edit is None  # the clicked points became the run's first centroids
 
     scene = vb.mapViewToScene(QPointF(0.0, 0.0))
     qtbot.mouseClick(
         window.scatter.viewport(), Qt.MouseButton.LeftButton, pos=window.scatter.mapFromScene(scene)
     )
-    assert len(window.scatter.placed_item.data) == 1  # starting over: one marker
+    assert window.session.edit.k == 3  # after the run: a click adds a centroid to it
+    assert window.algorithm_panel.k() == 3
     qtbot.mouseClick(window.controls.reset_button, Qt.MouseButton.LeftButton)
-    assert len(window.scatter.placed_item.data) == 0 and window._placing == []
+    assert window.session.edit is None
     for x, y in targets[:1]:
         scene = vb.mapViewToScene(QPointF(x, y))
         pos = window.scatter.mapFromScene(scene)
         qtbot.mouseClick(window.scatter.viewport(), Qt.MouseButton.LeftButton, pos=pos)
-    assert len(window.scatter.placed_item.data) == 1
+    assert window.session.edit.k == 1 and window.algorithm_panel.k() == 1
     load(qtbot, window, DATA / "spreads.csv")  # new data: old clicks mean nothing there
-    assert len(window.scatter.placed_item.data) == 0 and window._placing == []
+    assert window.session.edit is None and len(window.scatter.centroid_item.data) == 0
 
 
 def test_click_to_place_is_disabled_for_principal_components(qtbot, window):

@@ -207,20 +207,31 @@ def test_long_runs_report_progress_on_stderr(iris, capsys, monkeypatch) -> None:
 
 def test_sweep_prints_a_table_or_json(iris, capsys) -> None:
     iris_csv, _, _ = iris
-    code, stdout, err = run(["sweep", iris_csv, "--k", "1:4", "--seed", 0, "--json"], capsys)
+    argv = ["sweep", iris_csv, "--k", "1:4", "--seed", 0, "--gap-references", 3]
+    code, stdout, err = run([*argv, "--json"], capsys)
     assert code == 0, err
-    points = json.loads(stdout)
+    document = json.loads(stdout)
+    points = document["results"]
     assert [p["k"] for p in points] == [1, 2, 3, 4]
-    assert points[0]["silhouette"] is None  # undefined for one cluster
+    for key in ("silhouette", "calinski_harabasz", "davies_bouldin"):
+        assert points[0][key] is None  # undefined for one cluster
     assert all(-1 <= p["silhouette"] <= 1 for p in points[1:])
+    assert all(p["calinski_harabasz"] > 0 and p["davies_bouldin"] > 0 for p in points[1:])
+    assert all(p["gap"] is not None and p["gap_se"] > 0 for p in points)
     assert all(p["sample_size"] == 150 for p in points)
     inertias = [p["inertia"] for p in points]
     assert inertias == sorted(inertias, reverse=True)
+    assert set(document["suggested_k"]) == {"gap", "silhouette", "elbow"}
+    assert document["suggested_k"]["silhouette"] == 2  # iris: the setosa split
 
     code, stdout, _ = run(["sweep", iris_csv, "--k", "2,3", "--seed", 0], capsys)
     lines = stdout.splitlines()
-    assert lines[0].split() == ["k", "inertia", "silhouette", "sample", "iters", "s"]
-    assert [line.split()[0] for line in lines[1:]] == ["2", "3"]
+    assert lines[0] == "silhouette and the gap statistic on all 150 rows"
+    assert lines[1].split() == [
+        "k", "inertia", "silhouette", "calinski_h", "davies_b", "gap", "gap_se", "iters", "s"
+    ]  # fmt: skip
+    assert [line.split()[0] for line in lines[2:4]] == ["2", "3"]
+    assert lines[4].startswith("suggested k: ")
 
 
 def test_sweep_k_beyond_the_rows_is_refused(iris, capsys) -> None:

@@ -110,6 +110,10 @@ def test_the_progress_bar_shows_passes_and_rows(capsys, monkeypatch) -> None:
         (["--chunk-rows", "0"], "must be a whole number of at least 1"),
         (["--memory-budget", "lots"], "must be a size such as 8G"),
         (["--distribute", "mirrored"], "spread it over machines with --distribute multi-worker"),
+        (["--silhouette"], "--silhouette needs the table in memory, not a streamed run"),
+        (["--profile-out", "p.csv"], "--profile-out needs the table in memory"),
+        (["--compare-to", "x"], "--compare-to needs the table in memory"),
+        (["--one-hot", "x"], "--one-hot needs the table in memory"),
     ],
 )
 def test_misuse_is_one_line_and_writes_nothing(tmp_path, capsys, monkeypatch, extra, message):

@@ -1,4 +1,4 @@
-"""Choosing k: the sweep's inertia and the TensorFlow silhouette against scikit-learn."""
+"""Choosing k: the sweep's inertia and scores against scikit-learn, and the gap statistic."""
 
 from __future__ import annotations
 
@@ -8,9 +8,16 @@ import math
 import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
-from kmeans_gui.engine import KMeans, KMeansInputError, SweepPoint, iterate, silhouette, sweep
+from kmeans_gui.engine import (
+    KMeans,
+    KMeansInputError,
+    SweepPoint,
+    iterate,
+    suggest_k,
+    sweep,
+)
 
 # The package exports the function ``sweep``, which hides the module of the same name.
 sweep_module = importlib.import_module("kmeans_gui.engine.choose_k")
@@ -20,33 +27,6 @@ sweep_module = importlib.import_module("kmeans_gui.engine.choose_k")
 def blobs() -> np.ndarray:
     X, _ = make_blobs(n_samples=400, centers=4, n_features=3, random_state=9, cluster_std=1.2)
     return X + 1e3
-
-
-@pytest.mark.parametrize("metric", ["euclidean", "manhattan", "cosine"])
-def test_silhouette_equals_sklearn(blobs, metric) -> None:
-    labels = KMeans(4, seed=0).fit(blobs).labels_
-    labels[0] = 4  # a singleton cluster scores 0, as in scikit-learn
-    expected = silhouette_score(blobs - (1e3 if metric == "cosine" else 0), labels, metric=metric)
-    got = silhouette(blobs - (1e3 if metric == "cosine" else 0), labels, metric=metric)
-    assert got == pytest.approx(expected, abs=1e-9)
-
-
-def test_silhouette_memory_is_blocked_not_quadratic(blobs, monkeypatch) -> None:
-    monkeypatch.setattr(sweep_module, "_BLOCK_ENTRIES", 400 * 7)  # 7 rows per block, 58 blocks
-    labels = KMeans(3, seed=1).fit(blobs).labels_
-    assert silhouette(blobs, labels) == pytest.approx(silhouette_score(blobs, labels), abs=1e-9)
-
-
-def test_silhouette_weights() -> None:
-    X, _ = make_blobs(n_samples=120, centers=3, n_features=2, random_state=1)
-    labels = KMeans(3, seed=0).fit(X).labels_
-    w = np.random.default_rng(0).uniform(0.2, 3.0, len(X))
-    w[::3] = 0.0
-    keep = w > 0
-    assert silhouette(X, labels, w) == pytest.approx(silhouette(X, labels, w * 9.5), abs=1e-12)
-    unweighted_subset = silhouette_score(X[keep], labels[keep])
-    assert silhouette(X, labels, keep.astype(float)) == pytest.approx(unweighted_subset, abs=1e-9)
-    assert math.isnan(silhouette(X, np.zeros(len(X), int)))
 
 
 def test_sweep_yields_one_point_per_k_matching_kmeans(blobs) -> None:
@@ -59,7 +39,16 @@ def test_sweep_yields_one_point_per_k_matching_kmeans(blobs) -> None:
         assert p.inertia == km.inertia_ and p.n_iter == km.n_iter_
         assert p.sample_size == len(blobs) and p.seconds > 0
         if p.k > 1:
-            assert p.silhouette == pytest.approx(silhouette_score(blobs, km.labels_), abs=1e-9)
+            assert p.silhouette == pytest.approx(silhouette_score(blobs, km.labels_), rel=1e-9)
+            assert p.calinski_harabasz == pytest.approx(
+                calinski_harabasz_score(blobs - 1e3, km.labels_), rel=1e-9
+            )
+            assert p.davies_bouldin == pytest.approx(
+                davies_bouldin_score(blobs - 1e3, km.labels_), rel=1e-9
+            )
+        else:
+            assert math.isnan(p.calinski_harabasz) and math.isnan(p.davies_bouldin)
+        assert p.gap_se > 0 and p.n_rows == 400 and p.sample_note == "all 400 rows"
     assert max(points[1:], key=lambda p: p.silhouette).k == 4  # four blobs
     inertias = [p.inertia for p in points]
     assert inertias == sorted(inertias, reverse=True)
@@ -70,8 +59,46 @@ def test_sampled_silhouette_is_seeded_and_close(blobs) -> None:
     b = list(sweep(blobs, [4], seed=5, silhouette_sample=150))
     full = list(sweep(blobs, [4], seed=5))
     assert a[0].sample_size == 150 and full[0].sample_size == 400
-    assert a[0].silhouette == b[0].silhouette
+    assert a[0].silhouette == b[0].silhouette and a[0].gap == b[0].gap
     assert a[0].silhouette == pytest.approx(full[0].silhouette, abs=0.05)
+    assert a[0].sample_note == "a seeded sample of 150 of 400 rows"
+
+
+def separated_blobs(k: int, d: int, seed: int, n: int = 600) -> np.ndarray:
+    """k Gaussian blobs (sd 0.8) with centres uniform in [-15, 15]^d, at least 8 apart."""
+    rng = np.random.default_rng(seed)
+    centres: list[np.ndarray] = []
+    while len(centres) < k:
+        c = rng.uniform(-15, 15, d)
+        if all(np.linalg.norm(c - other) >= 8 for other in centres):
+            centres.append(c)
+    return np.array(centres)[rng.integers(0, k, n)] + rng.normal(0, 0.8, (n, d))
+
+
+@pytest.mark.parametrize(("true_k", "d", "seed"), [(2, 2, 0), (3, 2, 1), (5, 4, 2)])
+def test_gap_rule_picks_the_true_k_of_well_separated_blobs(true_k, d, seed) -> None:
+    """The 1-SE rule (and the best silhouette) find k. (On blobs grouped in far-apart groups
+    the rule can stop at the groups: it takes the first k the gap does not clearly beat.)"""
+    X = separated_blobs(true_k, d, seed, n=400)
+    points = list(sweep(X, range(1, true_k + 4), seed=seed, n_init=3))
+    assert all(math.isfinite(p.gap) and p.gap_se > 0 for p in points)
+    suggested = suggest_k(points)
+    assert suggested.gap == true_k
+    assert suggested.silhouette == true_k
+
+
+def test_gap_on_uniform_data_suggests_one_cluster() -> None:
+    X = np.random.default_rng(0).uniform(0, 1, size=(600, 2))
+    points = list(sweep(X, range(1, 5), seed=0, gap_references=20))
+    assert suggest_k(points).gap == 1
+
+
+def test_gap_can_be_switched_off_and_respects_weights(blobs) -> None:
+    (off,) = sweep(blobs, [3], seed=0, gap_references=0)
+    assert math.isnan(off.gap) and math.isnan(off.gap_se)
+    (plain,) = sweep(blobs, [4], seed=0, gap_references=4)
+    (scaled,) = sweep(blobs, [4], seed=0, gap_references=4, sample_weight=np.full(400, 3.0))
+    assert scaled.gap == pytest.approx(plain.gap, rel=1e-9)  # only relative weights matter
 
 
 def test_sweep_passes_algorithm_and_metric(blobs) -> None:
@@ -92,11 +119,11 @@ def test_sweep_is_lazy_so_it_can_be_cancelled(blobs, monkeypatch) -> None:
             return super().fit(X, sample_weight, **kwargs)
 
     monkeypatch.setattr(sweep_module, "KMeans", CountingKMeans)
-    stream = sweep(blobs, range(2, 9), seed=0)
+    stream = sweep(blobs, range(2, 9), seed=0, gap_references=3)
     assert fits == []
     next(stream)
     stream.close()
-    assert fits == [2]
+    assert fits == [2] * 4  # the data and the three reference sets
 
 
 def test_sweep_cancels_between_iterations_of_a_fit(blobs) -> None:
@@ -113,13 +140,33 @@ def test_sweep_cancels_between_iterations_of_a_fit(blobs) -> None:
     assert len(polls) == 13
 
 
+@pytest.fixture
+def fresh_tracing_detector(monkeypatch):
+    """TensorFlow's frequent-retracing detector, started afresh for one test.
+
+    It is process-wide and warns at most twice per function, so without this the outcome
+    depends on which tests ran before.
+    """
+    module = importlib.import_module(
+        "tensorflow.python.eager.polymorphic_function.polymorphic_function"
+    )
+    if not hasattr(module, "_frequent_tracing_detector_manager"):
+        pytest.skip("this TensorFlow has no frequent-retracing detector to reset")
+    monkeypatch.setattr(
+        module, "_frequent_tracing_detector_manager", module._FrequentTracingDetectorManager()
+    )
+
+
 @pytest.mark.parametrize("algorithm", ["lloyd", "gradient", "minibatch", "kmedoids"])
-def test_sweep_over_k_does_not_retrace_repeatedly(algorithm, caplog) -> None:
-    """k changes every array shape; TensorFlow warns when a function retraces on most calls."""
-    X, _ = make_blobs(n_samples=3000, centers=5, n_features=2, random_state=1)
+def test_sweep_over_k_does_not_retrace_repeatedly(algorithm, caplog, fresh_tracing_detector):
+    """k changes every array shape; TensorFlow warns when a function retraces on most calls.
+
+    The gap statistic's reference fits (the default ten) reuse the shapes of the data's fit.
+    """
+    X, _ = make_blobs(n_samples=300, centers=5, n_features=2, random_state=1)
     with caplog.at_level("WARNING", logger="tensorflow"):
-        points = list(sweep(X, range(1, 11), seed=0, algorithm=algorithm))
-    assert len(points) == 10
+        points = list(sweep(X, range(2, 8), seed=0, algorithm=algorithm))
+    assert len(points) == 6
     assert not [r for r in caplog.records if "retracing" in r.getMessage()]
 
 
@@ -130,6 +177,7 @@ def test_sweep_over_k_does_not_retrace_repeatedly(algorithm, caplog) -> None:
         ({"ks": [2, 0]}, "at least 1"),
         ({"ks": 5}, "range or list"),
         ({"ks": [2], "silhouette_sample": 1}, "silhouette_sample"),
+        ({"ks": [2], "gap_references": -1}, "gap_references"),
         ({"ks": [2], "learning_rate": 0.1}, "learning_rate"),
     ],
 )
