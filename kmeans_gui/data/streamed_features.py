@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from kmeans_gui.engine.arrays import column_extremes  # NumPy only
+
 from . import feature_choice
 from .errors import DataError
 from .feature_choice import IntegerShape, is_integer_column
@@ -119,8 +121,8 @@ class FeatureStats:
             m2 = ((block - mean) ** 2).sum(axis=0)
             for j in range(len(self.columns)):
                 self._merge_column(j, n_used, mean[j], m2[j])
-            self.low = np.minimum(self.low, block.min(axis=0))
-            self.high = np.maximum(self.high, block.max(axis=0))
+            low, high = column_extremes(block)
+            self.low, self.high = np.minimum(self.low, low), np.maximum(self.high, high)
             return
         for j in range(len(self.columns)):
             column = block[:, j][np.isfinite(block[:, j])]

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import tensorflow as tf
 
-from .arrays import unit_length
+from .arrays import column_extremes, unit_length
 from .devices import is_gpu
 from .distributed import Collective
 from .errors import KMeansInputError
@@ -279,7 +279,7 @@ class StreamedData:
         if rows.dtype not in (np.float32, np.float64):
             rows = rows.astype(np.float64)
         raw = rows  # what the draws keep: ``_centre`` and ``source_row`` take the caller's rows
-        low, high = rows.min(axis=0), rows.max(axis=0)
+        low, high = column_extremes(rows)
         if not (np.isfinite(low).all() and np.isfinite(high).all()):
             bad = ~np.isfinite(rows).all(axis=1)
             if s.first_bad < 0:
@@ -316,7 +316,7 @@ class StreamedData:
             m2 = np.einsum("i,ij,ij->j", w, centred, centred)
             _chan(s, weight, mean, m2)
             s.weight += weight
-        self._extremes(s, rows, positive)
+        self._extremes(s, rows, positive, None if self.unit_rows else (low, high))
         for key in firsts:
             keys = weighted_keys(key, index, weights)
             best = int(np.argmin(keys))
@@ -324,13 +324,19 @@ class StreamedData:
                 s.firsts[key] = (float(keys[best]), np.array(raw[best]))
 
     @staticmethod
-    def _extremes(s: _Summary, rows: np.ndarray, positive: np.ndarray) -> None:
-        low, high = rows.min(axis=0), rows.max(axis=0)
+    def _extremes(
+        s: _Summary,
+        rows: np.ndarray,
+        positive: np.ndarray,
+        known: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        """Fold in the rows' extremes (``known``: already taken) and those of the positive."""
+        low, high = known if known is not None else column_extremes(rows)
         s.low_all = low if s.low_all is None else np.minimum(s.low_all, low)
         s.high_all = high if s.high_all is None else np.maximum(s.high_all, high)
         if positive.any():
-            kept = rows if positive.all() else rows[positive]
-            low, high = kept.min(axis=0), kept.max(axis=0)
+            if not positive.all():
+                low, high = column_extremes(rows[positive])
             s.low = low if s.low is None else np.minimum(s.low, low)
             s.high = high if s.high is None else np.maximum(s.high, high)
 

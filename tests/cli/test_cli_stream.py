@@ -73,6 +73,46 @@ def test_outputs_are_the_in_memory_outputs(tmp_path, capsys, gappy, chunk, optio
     assert not [p for p in tmp_path.iterdir() if ".partial" in p.name]
 
 
+@pytest.fixture(scope="module")
+def gappy_parquet(tmp_path_factory, gappy) -> Path:
+    """The gappy table as Parquet row groups of 1, 9, 1, 119 and 20 rows, then an empty one:
+    missing values on both sides of several group boundaries."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(pd.read_csv(gappy), preserve_index=False)
+    path = tmp_path_factory.mktemp("stream-parquet") / "gappy.parquet"
+    with pq.ParquetWriter(path, table.schema) as writer:
+        start = 0
+        for size in (1, 9, 1, 119, 20, 0):
+            writer.write_table(table.slice(start, size), row_group_size=max(size, 1))
+            start += size
+    assert pq.ParquetFile(path).metadata.num_row_groups >= 5
+    return path
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 10, 150, 1000], ids=lambda c: f"chunk-{c}")
+def test_parquet_row_groups_and_chunks_of_every_size(tmp_path, capsys, gappy_parquet, chunk):
+    """Chunk boundaries inside and on the edges of row groups, a group of one row, an empty
+    last chunk (150 rows in chunks of 1, 2, 10 and 150), missing values across them."""
+    base = ["cluster", gappy_parquet, "-k", "3", "--seed", "1", "--json", "-q"]
+    base += ["--init", "k-means||", "--missing", "mean"]
+    code, out, err = run([*base, "--out", tmp_path / "mem.csv"], capsys)
+    assert code == 0, err
+    memory = json.loads(out)
+    streamed_args = ["--stream", "--chunk-rows", chunk, "--out", tmp_path / "st.csv"]
+    code, out, err = run([*base, *streamed_args], capsys)
+    assert code == 0, err
+    streamed = json.loads(out)
+    assert streamed["cells_imputed"] == memory["cells_imputed"] == 7
+    for key in ("rows", "rows_used", "n_iter", "sizes"):
+        assert streamed[key] == memory[key], key
+    assert streamed["inertia"] == pytest.approx(memory["inertia"], rel=1e-12)
+    np.testing.assert_allclose(streamed["centroids"], memory["centroids"], rtol=1e-14)
+    ours, theirs = pd.read_csv(tmp_path / "st.csv"), pd.read_csv(tmp_path / "mem.csv")
+    pd.testing.assert_frame_equal(ours.drop(columns="distance"), theirs.drop(columns="distance"))
+
+
 def test_a_table_beyond_the_memory_budget_is_streamed_with_a_note(capsys) -> None:
     argv = ["cluster", DATA / "blobs.csv", "-k", "4", "--seed", "0", "--json", "-q"]
     code, out, err = run([*argv, "--memory-budget", "1K"], capsys)
