@@ -47,7 +47,8 @@ class StreamedKMeans:
 
     scratch : where per-row values live between passes (labels, the cached float32 rows);
         default in memory. Pass the data layer's ``DiskScratch`` to bound memory.
-    batch_rows : rows per batch of blocks (about ``batch_rows`` x D x 4 bytes of staging).
+    batch_rows : rows per batch of blocks (about ``batch_rows`` x D x 4 bytes of staging, twice;
+        at most ``MAX_BATCH_BLOCKS`` blocks).
     cache : keep the centred float32 rows in ``scratch`` after the first pass that makes
         them, when it has room (later passes then read it instead of the source).
     track : sorted row indices whose labels every state carries (a window's sample); the

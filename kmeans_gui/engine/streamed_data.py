@@ -26,6 +26,7 @@ its rows as the whole table's figures say.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,9 +41,11 @@ from .prepare import _MAX_EXTENT, centring_offset
 from .row_keys import row_uniforms, weighted_keys
 from .scratch import MemoryScratch, Scratch, ScratchColumn, read_exactly
 
-#: Rows a batch of blocks holds (one graph call): large enough that the call's overhead is
-#: small, small enough that the staging buffers stay tens of MiB.
-BATCH_ROWS = 1 << 20
+#: Rows a batch of blocks holds (one graph call), and at most this many blocks: the call's
+#: overhead stays small, and a graph of a few blocks runs faster per row than one of 32 or
+#: 64 (measured on 2 cores: the blocks' kernels contend) or a loop over them.
+BATCH_ROWS = 1 << 19
+MAX_BATCH_BLOCKS = 16
 _LIMIT = float(np.finfo(np.float32).max) / 4
 ProgressCallback = Callable[[str, int, int], None]
 
@@ -172,6 +175,7 @@ class StreamedData:
         batch_rows: int = BATCH_ROWS,
         cache: bool = True,
         progress: ProgressCallback | None = None,
+        prefetch: bool = True,
     ) -> None:
         self.source = source
         self.device = device
@@ -180,6 +184,7 @@ class StreamedData:
         self.scratch = scratch or MemoryScratch()
         self.batch_rows = batch_rows
         self.want_cache = cache
+        self.prefetch = prefetch
         self.progress = progress
         self.phase = "reading"
         self.weighted: bool | None = None  # set by the first chunk; every chunk agrees
@@ -226,7 +231,7 @@ class StreamedData:
         self._check_extent(summary)
         self.first_rows = {key: self._centred32(row) for key, (_, row) in summary.firsts.items()}
         self.block = block_rows(self.n, d)
-        self.batch_blocks = max(1, self.batch_rows // self.block)
+        self.batch_blocks = max(1, min(MAX_BATCH_BLOCKS, self.batch_rows // self.block))
         self.direct = is_direct(d)
         self.on_gpu = is_gpu(self.device)
         self._distinct_wanted = n_clusters
@@ -674,39 +679,68 @@ class StreamedData:
             )
 
     def _cached_batches(self) -> Iterator[Batch]:
-        m, b, d = self.batch_blocks, self.block, self.d
+        """The cache's batches; with ``prefetch``, each read on a thread while the caller
+        computes the one before (the read releases the GIL, so disk and kernels overlap)."""
+        plan = self._cached_plan()
         reader = self._cache.reader()
         weights_reader = self._cache_weights.reader() if self._cache_weights else None
-        full = self.n_local // (m * b)
-        start = 0
-        shape = (m, d, b) if self.direct else (m, b, d)
-        blocks_buffer = aligned_empty(shape, np.float32)  # reused: no fresh pages per batch
-        weights_buffer = aligned_empty((m, b), np.float32)
-        if weights_reader is None:
-            weights_buffer[:] = 1.0
-        for _ in range(full):
-            blocks = read_exactly(reader, blocks_buffer)
-            weights = weights_buffer
-            if weights_reader is not None:
-                weights = read_exactly(weights_reader, weights_buffer)
-            yield Batch(blocks, weights, start, m * b, self.direct)
-            start += m * b
-            self._report(start)
-        shape = (1, d, b) if self.direct else (1, b, d)
-        blocks_buffer = aligned_empty(shape, np.float32)
-        weights_buffer = aligned_empty((1, b), np.float32)
-        while start < self.n_local:
-            count = min(b, self.n_local - start)
-            blocks = read_exactly(reader, blocks_buffer)
-            weights = weights_buffer
-            if weights_reader is not None:
-                weights = read_exactly(weights_reader, weights_buffer)
+        free: dict[int, list[Batch]] = {}  # buffers by blocks per batch, none in use
+
+        def load(i: int) -> Batch:
+            m, start, count = plan[i]
+            spare = free.setdefault(m, [])
+            if spare:  # reused: fresh pages per batch cost page faults
+                batch = spare.pop()
             else:
-                weights[:] = 0.0
-                weights[0, :count] = 1.0
-            yield Batch(blocks, weights, start, count, self.direct)
-            start += count
-            self._report(start)
+                shape = (m, self.d, self.block) if self.direct else (m, self.block, self.d)
+                blocks = aligned_empty(shape, np.float32)
+                batch = Batch(blocks, aligned_empty((m, self.block), np.float32), 0, 0)
+            read_exactly(reader, batch.blocks)
+            if weights_reader is not None:
+                read_exactly(weights_reader, batch.weights)
+            else:
+                flat = batch.weights.reshape(-1)
+                flat[:count], flat[count:] = 1.0, 0.0
+            batch.start, batch.count, batch.direct = start, count, self.direct
+            return batch
+
+        def done(batch: Batch) -> None:  # the caller has asked for the next batch
+            free[batch.blocks.shape[0]].append(batch)
+
+        if not self.prefetch or len(plan) < 2:
+            for i in range(len(plan)):
+                batch = load(i)
+                yield batch
+                done(batch)
+                self._report(batch.start + batch.count)
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="kmeans-prefetch") as pool:
+            pending = pool.submit(load, 0)
+            for i in range(len(plan)):
+                batch = pending.result()
+                pending = pool.submit(load, i + 1) if i + 1 < len(plan) else None
+                yield batch
+                done(batch)
+                self._report(batch.start + batch.count)
+
+    def _cached_plan(self) -> list[tuple[int, int, int]]:
+        """(blocks, first row, valid rows) of each batch a cached pass reads: full batches of
+        ``batch_blocks``, then the remaining blocks in groups of halving powers of two (a
+        few calls, a few traced shapes, instead of one call per block)."""
+        m, b = self.batch_blocks, self.block
+        plan, start = [], 0
+        for _ in range(self.n_local // (m * b)):
+            plan.append((m, start, m * b))
+            start += m * b
+        left = -(-(self.n_local - start) // b)  # blocks, the last one padded
+        group = 1 << max(left.bit_length() - 1, 0)
+        while left:
+            if group <= left:
+                count = min(group * b, self.n_local - start)
+                plan.append((group, start, count))
+                start, left = start + count, left - group
+            group //= 2
+        return plan
 
 
 def _smallest_rows(rows: np.ndarray, count: int) -> np.ndarray:

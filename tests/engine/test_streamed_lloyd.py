@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from kmeans_gui.engine import KMeans, KMeansInputError, iterate
+from kmeans_gui.engine.kernels import block_rows
 from kmeans_gui.engine.scratch import MemoryScratch
 from kmeans_gui.engine.streamed import StreamedKMeans
-from kmeans_gui.engine.streamed_data import ChunkedRows, RowChunk
+from kmeans_gui.engine.streamed_data import ChunkedRows, RowChunk, StreamedData
 
 
 def chunked(X: np.ndarray, sizes, weights: np.ndarray | None = None) -> ChunkedRows:
@@ -205,3 +206,25 @@ def test_the_labels_column_is_released_on_close(table) -> None:
     assert model.labels_.values().shape == (len(table),)
     model.close()
     assert model.labels_ is None
+
+
+@pytest.mark.parametrize("prefetch", [True, False], ids=["prefetch", "in-turn"])
+def test_cached_passes_read_back_the_rows_in_full_batches_then_halving_groups(prefetch) -> None:
+    X = np.random.default_rng(3).normal(size=(200_000, 5))  # 7 GEMM blocks on any machine
+    block = block_rows(len(X), 5)
+    data = StreamedData(
+        chunked(X, [70_000]),
+        device="/CPU:0",
+        scratch=MemoryScratch(),
+        batch_rows=4 * block,
+        prefetch=prefetch,
+    ).open(3)
+    first = [(b.start, b.count, b.rows().copy()) for b in data.batches()]  # writes the cache
+    again = [(b.start, b.count, b.blocks.shape[0], b.rows().copy()) for b in data.batches()]
+    assert [blocks for _, _, blocks, _ in again] == [4, 2, 1]
+    assert [start for start, *_ in again] == [0, 4 * block, 6 * block]
+    assert sum(count for _, count, _, _ in again) == len(X)
+    np.testing.assert_array_equal(
+        np.concatenate([rows for *_, rows in again]), np.concatenate([rows for *_, rows in first])
+    )
+    data.close()
