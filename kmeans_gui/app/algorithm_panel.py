@@ -46,6 +46,7 @@ from .run_parameters import PLACE, REFINE_BUDGET_UNITS, RunParameters, refine_bu
 
 INIT_TITLES = {
     "k-means++": "k-means++",
+    "k-means||": "k-means|| (few passes)",
     "random": "Random rows",
     "uniform": "Uniform in the bounding box",
     PLACE: "Click to place on the plot",

@@ -75,6 +75,20 @@ class EngineLink(QObject):
         """``engine.sweep(matrix, ks, **kwargs)``: ``on_item`` per SweepPoint."""
         return self._submit("sweep", matrix, weights, list(ks), kwargs=kwargs, **cb)
 
+    def run_streamed(
+        self, path: str, n_clusters: int, kwargs: dict, features: dict, sample: dict, **cb
+    ) -> Job:
+        """A streamed run on every row of the file at ``path``, read by the child itself
+        (``engine_host.streamed_jobs``): ``on_item`` per state, the sample's labels in it."""
+        if not self.process.alive:
+            self.start()
+        options = {**kwargs, "features": features, "sample": sample}
+        return self.process.submit("run_streamed", path, n_clusters, kwargs=options, **cb)
+
+    def export_streamed(self, path: str, **cb) -> Job:
+        """Every row of the last streamed run's file, labelled, to ``path``: ``on_result``."""
+        return self.process.submit("export_streamed", path, **cb)
+
     def projection(self, matrix: np.ndarray, **cb) -> Job:
         """Principal components: ``on_result({"scores", "affine", "explained"})``."""
         unweighted = self._shared is not None and self._shared[0] is matrix

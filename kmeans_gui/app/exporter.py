@@ -71,6 +71,10 @@ class Exporter:
         result = self._current_result()
         if result is None:
             return
+        big = getattr(self.window, "big_table", None)
+        if big is not None and big.active:  # a sampled table: the engine labels every row
+            big.export_labelled(path)
+            return
         labels, frame = result
         algorithm, metric = self._run_method()
         self.window.statusBar().showMessage(f"Exporting {Path(path).name}…")

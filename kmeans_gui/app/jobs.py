@@ -31,12 +31,16 @@ class SessionFileFound:
 
 
 def load(path: str, progress: Callable[[float, str], None] | None = None) -> Any:
-    """The table at ``path`` (a LoadedTable), or SessionFileFound for a session file."""
+    """The table at ``path`` (a LoadedTable; a SampledTable of a file too large to show), or
+    SessionFileFound for a session file."""
     from kmeans_gui.data import load_table
+    from kmeans_gui.data.sample_table import load_sample, should_sample
     from kmeans_gui.data.session import is_session_file
 
     if is_session_file(path):
         return SessionFileFound(path)
+    if should_sample(path):
+        return load_sample(path, progress=progress)
     return load_table(path, progress=progress)
 
 

@@ -41,6 +41,7 @@ from kmeans_gui.engine_host.protocol import error_text
 from . import feature_advice, jobs, window_layout
 from .algorithm_panel import AlgorithmPanel
 from .background import BackgroundJobs
+from .big_table import BigTableMode
 from .centroid_editing import CentroidEditor
 from .compare_mode import CompareMode
 from .data_panel import PLOT_FEATURES
@@ -121,6 +122,7 @@ class MainWindow(QMainWindow):
             self.session, self, lambda: self.plot, self.trails_action.isChecked, self
         )
         self.exporter = Exporter(self)
+        self.big_table = BigTableMode(self)
         self.editor = CentroidEditor(self, self)
         self.membership = MembershipLines(self.scatter)
         self.compare = CompareMode(self)
@@ -385,6 +387,7 @@ class MainWindow(QMainWindow):
         self.sweep_view.reset()
         data, path, spec = self.data, request.path, request.spec
         sample, frame = data.sample, data.table.frame
+        self.big_table.show(data.table)
         columns = [str(c) for c in frame.columns]
         chosen = list(sample.features) if sample and sample.features else None
         weight = sample.weight if sample else None

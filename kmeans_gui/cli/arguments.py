@@ -12,10 +12,13 @@ from typing import NoReturn
 
 from kmeans_gui import __version__
 from kmeans_gui.data import MISSING_POLICIES, SCALINGS
+from kmeans_gui.data.table_stream import DEFAULT_CHUNK_ROWS, parse_size
 from kmeans_gui.engine.choices import (  # plain data: importing it does not load TensorFlow
     ALGORITHM_NAMES,
     DEFAULT_GAP_REFERENCES,
+    DEFAULT_INIT_ROUNDS,
     DEFAULT_MAX_CANDIDATES,
+    DEFAULT_OVERSAMPLING,
     DEFAULT_SWEEP_SAMPLE,
     DEVICE_CHOICES,
     INIT_CHOICES,
@@ -143,6 +146,19 @@ def build_command_parser() -> argparse.ArgumentParser:
     )
     group.add_argument("--optimizer", choices=OPTIMIZERS, help="gradient only")
     group.add_argument(
+        "--oversampling",
+        type=positive_float,
+        metavar="F",
+        help="--init k-means|| only: candidates drawn per round, l = F x k "
+        f"(default {DEFAULT_OVERSAMPLING:g}, as in Bahmani et al.)",
+    )
+    group.add_argument(
+        "--init-rounds",
+        type=positive_int,
+        metavar="R",
+        help=f"--init k-means|| only: sampling rounds (default {DEFAULT_INIT_ROUNDS})",
+    )
+    group.add_argument(
         "--max-candidates",
         type=positive_int,
         metavar="N",
@@ -189,10 +205,31 @@ def build_command_parser() -> argparse.ArgumentParser:
     )
     cluster.add_argument(
         "--init",
-        default="k-means++",
         metavar="METHOD|CENTROIDS.csv",
-        help="k-means++ (default), random, uniform, or a table with the feature columns as "
-        "header and K rows, in the data's units",
+        help="k-means++ (default), k-means|| (few-pass k-means++, the default of a streamed "
+        "run), random, uniform, or a table with the feature columns as header and K rows, in "
+        "the data's units",
+    )
+    cluster.add_argument(
+        "--stream",
+        action="store_true",
+        help="read the table a chunk at a time instead of loading it (Parquet file or folder, "
+        "plain CSV/TSV; Lloyd only): memory stays bounded by the chunk, not the rows. Chosen "
+        "by itself, with a note, when the table would not fit --memory-budget",
+    )
+    cluster.add_argument(
+        "--memory-budget",
+        type=memory_size,
+        metavar="SIZE",
+        help="memory an in-memory run may take, e.g. 8G or 500M (default: half the memory "
+        "available); a larger table is streamed",
+    )
+    cluster.add_argument(
+        "--chunk-rows",
+        type=positive_int,
+        default=DEFAULT_CHUNK_ROWS,
+        metavar="N",
+        help=f"rows per chunk of a streamed run (default {DEFAULT_CHUNK_ROWS:,})",
     )
     cluster.add_argument(
         "--out",
@@ -284,6 +321,15 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text}")
     return value
+
+
+def memory_size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a size such as 8G, 500M or a number of bytes, not '{text}'"
+        ) from None
 
 
 def non_negative_int(text: str) -> int:

@@ -54,19 +54,21 @@ def load_features(
         weight_column=args.weight_column,
         one_hot=_flattened(args.one_hot) or (),
     )
-    them = "it" if len(features.excluded) == 1 else "them"
-    notes += [*table.notes, *features.notes()]
-    notes += [
-        note
-        for note in (
-            features.exclusion_note(f"name {them} in --columns to use {them}"),
-            features.spread_note(SPREAD_ADVICE),
-        )
-        if note is not None
-    ]
+    notes += [*table.notes, *feature_notes(features)]
     for note in notes:
         warn(note)
     return table, features, notes
+
+
+def feature_notes(features: Any) -> list[str]:
+    """What the user should know about the features (a ``FeatureMatrix`` or a streamed run's
+    ``StreamedFeatures``): rows left out, cells filled, columns not chosen, unlike spreads."""
+    them = "it" if len(features.excluded) == 1 else "them"
+    notes = [
+        features.exclusion_note(f"name {them} in --columns to use {them}"),
+        features.spread_note(SPREAD_ADVICE),
+    ]
+    return [*features.notes(), *(note for note in notes if note is not None)]
 
 
 def _flattened(groups: list[list[str]] | None) -> list[str] | None:
@@ -85,6 +87,11 @@ def engine_options(args: argparse.Namespace) -> dict[str, Any]:
         "seed": args.seed,
         "device": args.device,
     }
+    for name in ("oversampling", "init_rounds"):
+        if getattr(args, name, None) is not None:
+            if args.init != "k-means||":
+                raise UsageError(f"--{name.replace('_', '-')} is for --init k-means||")
+            options[name] = getattr(args, name)
     for name in ("batch_size", "learning_rate", "optimizer", "max_candidates"):
         if getattr(args, name) is not None:
             if name not in PARAMETERS[args.algorithm]:

@@ -39,12 +39,7 @@ def final_centroids(
     out = features.to_user_units(engine)
     if algorithm not in ("kmedoids", "lloyd") or (algorithm == "lloyd" and metric != "euclidean"):
         return out
-    values = features.user_values()
-    if frame is not None and features.scaler.kind != "none":  # unscaled: already as written
-        for d, name in enumerate(features.columns):
-            column = features.written_values(frame, name)[features.row_mask]
-            written = np.isfinite(column)  # imputed cells keep the mean they were given
-            values[written, d] = column[written]
+    values = written_values(features, frame)
     if algorithm == "lloyd":
         return _settled_means(features, labels, values, out)
     order = np.argsort(labels, kind="stable")  # each cluster's rows, in one sort
@@ -62,6 +57,47 @@ def final_centroids(
             else:
                 cost = np.einsum("ij,ij->i", gap, gap)
             out[j] = values[members[int(np.argmin(cost))]]
+    return out
+
+
+def written_values(features: FeatureMatrix, frame: pd.DataFrame | None) -> np.ndarray:
+    """The used rows in the user's units, each cell as written in ``frame`` where it has one
+    (undoing a scaling can be one rounding off), the fill value where it was missing."""
+    values = features.user_values()
+    if frame is not None and features.scaler.kind != "none":  # unscaled: already as written
+        for d, name in enumerate(features.columns):
+            column = features.written_values(frame, name)[features.row_mask]
+            written = np.isfinite(column)  # imputed cells keep the mean they were given
+            values[written, d] = column[written]
+    return values
+
+
+def residual_sums(
+    features: FeatureMatrix, frame: pd.DataFrame, labels: np.ndarray, centres: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A piece's weighted sums of (value as written - its centre) per cluster, (K, D), and
+    weight per cluster (K,): what :func:`settled` needs from each piece of a streamed run."""
+    k, d = centres.shape
+    values = written_values(features, frame)
+    weights = features.weights if features.weights is not None else np.ones(len(labels))
+    gap = values - centres[labels]
+    sums = np.stack([np.bincount(labels, gap[:, j] * weights, minlength=k) for j in range(d)], 1)
+    return sums, np.bincount(labels, weights, minlength=k)
+
+
+def settled(
+    centres: np.ndarray, sums: np.ndarray, total: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> np.ndarray:
+    """``_settled_means`` for a streamed run: the centres (user units) with each one that is
+    its members' mean to within rounding replaced by that mean, the centre plus the mean
+    residual (``residual_sums`` over every piece); ``low``/``high`` are the columns' extremes."""
+    filled = total > 0
+    means = centres.copy()
+    means[filled] = centres[filled] + sums[filled] / total[filled, np.newaxis]
+    spread = (high - low) + np.maximum(np.abs(low), np.abs(high)) * 1e-3 + 1e-300
+    ok = filled & (np.abs(means - centres) <= 1e-12 * spread).all(axis=1)
+    out = centres.copy()
+    out[ok] = means[ok]
     return out
 
 

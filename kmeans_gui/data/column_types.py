@@ -27,6 +27,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -83,12 +84,9 @@ def type_columns(
     used: set[str] = set()
 
     def one(position: int) -> tuple[pd.Series, str | None]:
-        column = columns[position]
-        if isinstance(column, pa.ChunkedArray) and pa.types.is_floating(column.type):
-            return pd.Series(column.to_numpy()), None  # the parser read it as numbers already
-        if position < len(surely_text) and surely_text[position]:
-            return _text_series(_as_text(column)), None
-        return _typed(_as_text(column), decimal, thousands, delimiter)
+        text = position < len(surely_text) and surely_text[position]
+        series, kind = classify_column(columns[position], decimal, thousands, delimiter, text)
+        return series, kind.mark if kind.shown else None
 
     # Arrow's kernels release the GIL: columns are typed side by side on every core
     workers = min(len(columns), os.cpu_count() or 1)
@@ -125,12 +123,98 @@ def _as_text(column: Column) -> pa.ChunkedArray:
     return column
 
 
+@dataclass(frozen=True)
+class Kind:
+    """What the rules above make of a column (or of one chunk of it, see :func:`merge_kinds`).
+
+    ``name``: "empty" (every cell empty), "missing" (only blanks and missing-value tokens),
+    "int", "float", "bool" or "text". A float column's ``mark`` is the decimal mark its numbers
+    were read with; ``shown`` says a value shows it (what a CSV export writes back).
+    """
+
+    name: str
+    mark: str | None = None
+    shown: bool = False
+
+
+EMPTY, MISSING, INT, BOOL, TEXT = (Kind(n) for n in ("empty", "missing", "int", "bool", "text"))
+
+
+def classify_column(
+    column: Column,
+    decimal: str = ".",
+    thousands: str | None = None,
+    delimiter: str = ",",
+    surely_text: bool = False,
+) -> tuple[pd.Series, Kind]:
+    """One column typed by the rules above, and its :class:`Kind`."""
+    if _parsed_numbers(column):  # the parser read it as numbers already
+        return pd.Series(column.to_numpy(zero_copy_only=False)), Kind("float", ".")
+    if surely_text:
+        return _text_series(_as_text(column)), TEXT
+    return _typed(_as_text(column), decimal, thousands, delimiter)
+
+
+def merge_kinds(a: Kind, b: Kind) -> Kind:
+    """The kind of a column whose chunks are of kinds ``a`` and ``b``: what the whole column
+    would be typed as (whole numbers and decimals are decimals; anything else mixed is text)."""
+    if a.name == "empty" or a == b:
+        return b if a.name == "empty" else Kind(a.name, a.mark, a.shown or b.shown)
+    if b.name == "empty":
+        return a
+    if "text" in (a.name, b.name):
+        return TEXT
+    if a.name == "missing" or b.name == "missing":
+        return b if a.name == "missing" else a
+    if {a.name, b.name} == {"int", "float"}:
+        return a if a.name == "float" else b
+    if a.name == b.name == "float" and a.mark == b.mark:
+        return Kind("float", a.mark, a.shown or b.shown)
+    return TEXT
+
+
+def final_kind(kind: Kind) -> Kind:
+    """A merged kind as a whole column is typed: only missing-value tokens are text."""
+    return TEXT if kind.name == "missing" else kind
+
+
+def typed_as(
+    column: Column,
+    kind: Kind,
+    decimal: str = ".",
+    thousands: str | None = None,
+    delimiter: str = ",",
+) -> pd.Series:
+    """One chunk of a column typed as the whole column's (merged, final) ``kind``."""
+    series, own = classify_column(column, decimal, thousands, delimiter, kind.name == "text")
+    if (own.name == kind.name and own.mark == kind.mark) or kind.name == "text":
+        return series
+    if kind.name == "empty":
+        return pd.Series(np.full(len(series), np.nan))
+    if _parsed_numbers(column):
+        return series
+    cleaned = _without_missing_cells(_as_text(column))
+    if kind.name == "bool":
+        return _series(pc.equal(pc.utf8_lower(cleaned), "true"), pd.BooleanDtype())
+    if kind.name == "int":
+        return _series(pc.cast(cleaned, pa.int64()), pd.Int64Dtype())
+    if kind.mark == ",":
+        if thousands == ".":
+            cleaned = pc.replace_substring(cleaned, ".", "")
+        cleaned = pc.replace_substring(cleaned, ",", ".")
+    return pd.Series(pc.cast(cleaned, pa.float64()).to_numpy(zero_copy_only=False))
+
+
+def _parsed_numbers(column: Column) -> bool:
+    return isinstance(column, (pa.ChunkedArray, pa.Array)) and pa.types.is_floating(column.type)
+
+
 def _typed(
     text: pa.ChunkedArray, decimal: str, thousands: str | None, delimiter: str
-) -> tuple[pd.Series, str | None]:
-    """The column typed, and "," or "." when its numbers show that decimal mark."""
+) -> tuple[pd.Series, Kind]:
+    """The column typed, and its kind."""
     if text.null_count == len(text):
-        return pd.Series(np.full(len(text), np.nan)), None
+        return pd.Series(np.full(len(text), np.nan)), EMPTY
     parsed = _numbers(text, decimal, thousands, delimiter)
     cleaned = text
     if parsed is None:  # perhaps numbers with '  ' or 'NA' for missing: costs a pass, so only now
@@ -138,34 +222,35 @@ def _typed(
         if cleaned is not text and cleaned.null_count < len(cleaned):  # 'NA' alone is text
             parsed = _numbers(cleaned, decimal, thousands, delimiter)
     if parsed is not None:
-        values, mark = parsed
+        values, mark, shown = parsed
         if _has_leading_zero(cleaned) or _holds_big_integers(cleaned, values):
-            return _text_series(text), None
+            return _text_series(text), TEXT
         if pa.types.is_integer(values.type):
-            return _series(values, pd.Int64Dtype()), None
-        return pd.Series(values.to_numpy()), mark
+            return _series(values, pd.Int64Dtype()), INT
+        return pd.Series(values.to_numpy()), Kind("float", mark, shown)
     lowered = pc.utf8_lower(cleaned)
     if (
         cleaned.null_count < len(cleaned)
         and pc.all(pc.is_in(pc.drop_null(lowered), pa.array(list(_BOOLEANS)))).as_py()
     ):
-        return _series(pc.equal(lowered, "true"), pd.BooleanDtype()), None
-    return _text_series(text), None
+        return _series(pc.equal(lowered, "true"), pd.BooleanDtype()), BOOL
+    return _text_series(text), MISSING if cleaned.null_count == len(cleaned) else TEXT
 
 
 def _numbers(
     text: pa.ChunkedArray, decimal: str, thousands: str | None, delimiter: str
-) -> tuple[pa.ChunkedArray, str | None] | None:
-    """(int64 or float64 values, decimal mark shown or None), or None if not all numbers."""
+) -> tuple[pa.ChunkedArray, str | None, bool] | None:
+    """(int64 or float64 values, the decimal mark read, whether a value shows it), or None if
+    not all numbers."""
     ints = _cast(text, pa.int64())
     if ints is not None:
-        return ints, None
+        return ints, None, False
     for mark in (decimal, "," if decimal == "." else "."):
         floats = _floats(text, mark, thousands, delimiter)
         if floats is not None:
             # the sniffed mark needs no proof; another one counts only if a value shows it
             shows_mark = mark == decimal or pc.any(pc.match_substring(text, mark)).as_py()
-            return floats, mark if shows_mark else None
+            return floats, mark, shows_mark
     return None
 
 

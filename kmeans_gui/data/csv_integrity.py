@@ -62,6 +62,21 @@ def every_record_read(
     return lines - blank - dialect.skip_rows - header - breaks_in_cells == rows
 
 
+def records_read(
+    file: Path, encoding: str, dialect: Dialect, rows: int, breaks_in_cells: int
+) -> bool:
+    """:func:`every_record_read` for a file parsed a chunk at a time: ``rows`` data rows (the
+    header not among them) were read and their text cells held ``breaks_in_cells`` line
+    breaks. Raises for a quote opened on the last line (see :func:`check_last_row`)."""
+    if rows and _last_line_has_quote(file):
+        raise_unclosed_quote(file, encoding, dialect)
+    if not _has_quote(file):
+        return True
+    lines, blank = _count_lines(file)
+    header = 1 if dialect.header else 0
+    return lines - blank - dialect.skip_rows - header - breaks_in_cells == rows
+
+
 def _has_quote(file: Path) -> bool:
     """True if the file holds a double quote anywhere (one memchr pass, no copy)."""
     try:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -47,30 +48,79 @@ def name_words(name: str) -> list[str]:
 
 def not_a_measurement(name: str, series: pd.Series) -> str | None:
     """'a year', 'a date', 'an identifier' when an integer column looks like one, else None."""
-    if ptypes.is_bool_dtype(series.dtype) or not ptypes.is_integer_dtype(series.dtype):
+    if not is_integer_column(series):
         return None
-    values = series.dropna().to_numpy(dtype=np.float64)  # exact to 2**53; uint64 safe
-    if values.size == 0:
-        return None
-    words = name_words(name)
-    low, high = values.min(), values.max()
-    if low >= 1900 and high <= 2100:
-        return "a year"
-    if _YEAR_WORDS.intersection(words):
+    shape = IntegerShape()
+    shape.add(series)
+    return shape.verdict(name)
+
+
+def is_integer_column(series: pd.Series) -> bool:
+    """Only integer columns can be years, dates or identifiers (floats are measurements)."""
+    return not ptypes.is_bool_dtype(series.dtype) and ptypes.is_integer_dtype(series.dtype)
+
+
+@dataclass
+class IntegerShape:
+    """What :func:`not_a_measurement` looks at in an integer column, gathered piece by piece
+    in table order (a streamed table), so the verdict is the whole column's."""
+
+    count: int = 0
+    low: float = np.inf
+    high: float = -np.inf
+    nonzero_low: float = np.inf
+    nonzero_high: float = -np.inf
+    days: bool = True  # every value so far a valid YYYYMMDD
+    months: bool = True  # every value so far a valid YYYYMM
+    increasing: bool = True  # every value so far above the one before
+    last: float = -np.inf
+
+    def add(self, series: pd.Series) -> None:
+        values = series.dropna().to_numpy(dtype=np.float64)  # exact to 2**53; uint64 safe
+        if values.size == 0:
+            return
+        self.count += values.size
+        self.low, self.high = min(self.low, values.min()), max(self.high, values.max())
         nonzero = values[values != 0]
-        if nonzero.size and nonzero.min() >= 1000 and nonzero.max() <= 2999:
+        if nonzero.size:
+            self.nonzero_low = min(self.nonzero_low, nonzero.min())
+            self.nonzero_high = max(self.nonzero_high, nonzero.max())
+        month, day = values // 100 % 100, values % 100
+        if self.days:
+            inside = (values >= 19000101) & (values <= 21001231)
+            self.days = bool(
+                (inside & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)).all()
+            )
+        if self.months:
+            inside = (values >= 190001) & (values <= 210012)
+            self.months = bool((inside & (day >= 1) & (day <= 12)).all())
+        if self.increasing:
+            self.increasing = bool(values[0] > self.last and (np.diff(values) > 0).all())
+        self.last = values[-1]
+
+    def verdict(self, name: str) -> str | None:
+        """'a year', 'a date', 'an identifier', or None."""
+        if self.count == 0:
+            return None
+        words = name_words(name)
+        if self.low >= 1900 and self.high <= 2100:
             return "a year"
-    if _dates(values) or (_TIME_WORDS.intersection(words) and low >= 10**8):
-        return "a date"
-    letters = "".join(words).strip("0123456789")
-    if (
-        _ID_WORDS.intersection(words)
-        or (len(words) > 1 and words[-1] in _ID_LAST_WORDS)
-        or letters in _INDEX_NAMES
-        or (values.size >= _MIN_INCREASING and bool((np.diff(values) > 0).all()))
-    ):
-        return "an identifier"
-    return None
+        if (
+            _YEAR_WORDS.intersection(words)
+            and 1000 <= self.nonzero_low <= self.nonzero_high <= 2999
+        ):
+            return "a year"
+        if self.days or self.months or (_TIME_WORDS.intersection(words) and self.low >= 10**8):
+            return "a date"
+        letters = "".join(words).strip("0123456789")
+        if (
+            _ID_WORDS.intersection(words)
+            or (len(words) > 1 and words[-1] in _ID_LAST_WORDS)
+            or letters in _INDEX_NAMES
+            or (self.count >= _MIN_INCREASING and self.increasing)
+        ):
+            return "an identifier"
+        return None
 
 
 def default_exclusions(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, str]:
@@ -117,14 +167,3 @@ def spread_note(
         f"'{names[wide]}' {spreads[wide]:.3g}, of '{names[narrow]}' {spreads[narrow]:.3g}): "
         f"unscaled, the clusters follow '{names[wide]}' almost alone{end}."
     )
-
-
-def _dates(values: np.ndarray) -> bool:
-    """Every value a valid YYYYMMDD or every value a valid YYYYMM."""
-    if values.min() >= 19000101 and values.max() <= 21001231:
-        month, day = values // 100 % 100, values % 100
-        return bool(((month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)).all())
-    if values.min() >= 190001 and values.max() <= 210012:
-        month = values % 100
-        return bool(((month >= 1) & (month <= 12)).all())
-    return False

@@ -58,13 +58,21 @@ def numeric_columns(frame: pd.DataFrame) -> list[str]:
 
 
 def default_features(
-    frame: pd.DataFrame, skip: Sequence[str | None] = ()
+    frame: pd.DataFrame,
+    skip: Sequence[str | None] = (),
+    numeric: Sequence[str] | None = None,
+    looks: dict[str, str] | None = None,
 ) -> tuple[list[str], dict[str, str]]:
-    """The columns chosen when none are named: every numeric column not in ``skip`` (the weight
-    column, the one-hot ones) that does not look like a year, a date or an identifier; and
-    those left out for that, each with what it looks like ('a year')."""
-    candidates = [c for c in numeric_columns(frame) if c not in skip]
-    excluded = feature_choice.default_exclusions(frame, candidates)
+    """The columns chosen when none are named: every numeric column (``numeric``, default those
+    of ``frame``) not in ``skip`` (the weight column, the one-hot ones) that does not look like
+    a year, a date or an identifier (judged on ``frame``, or given as ``looks``: column -> what
+    it looks like); and those left out for that, each with what it looks like ('a year')."""
+    numeric = numeric_columns(frame) if numeric is None else numeric
+    candidates = [c for c in numeric if c not in skip]
+    if looks is None:
+        excluded = feature_choice.default_exclusions(frame, candidates)
+    else:
+        excluded = {c: looks[c] for c in candidates if c in looks}
     return [c for c in candidates if c not in excluded], excluded
 
 
@@ -90,6 +98,23 @@ class Scaler:
             scale = values.max(axis=0) - offset
         else:
             raise DataError(f"Unknown scaling '{kind}'; choose one of {', '.join(SCALINGS)}.")
+        return cls._made(kind, offset, scale)
+
+    @classmethod
+    def from_moments(
+        cls, kind: str, mean: np.ndarray, std: np.ndarray, low: np.ndarray, high: np.ndarray
+    ) -> Scaler:
+        """The map ``fit`` would learn from values of this mean, (population) standard
+        deviation and range: what a streamed run learns in a pass."""
+        d = len(mean)
+        if kind == "none":
+            return cls._made(kind, np.zeros(d), np.ones(d))
+        if kind == "standard":
+            return cls._made(kind, np.array(mean, np.float64), np.array(std, np.float64))
+        return cls._made(kind, np.array(low, np.float64), np.asarray(high) - np.asarray(low))
+
+    @classmethod
+    def _made(cls, kind: str, offset: np.ndarray, scale: np.ndarray) -> Scaler:
         # like scikit-learn: a spread within rounding error of zero means a constant column
         tiny = 10 * np.finfo(np.float64).eps * np.maximum(np.abs(offset), 1.0)
         scale = np.where(scale <= tiny, 1.0, scale)
@@ -215,19 +240,10 @@ class FeatureMatrix:
         ``advice`` ends the sentence, e.g. "rerun with --scale standard".
         """
         low, high, mean = self.column_ranges
-        too_big = np.maximum(high, -low) >= FLOAT32_VALUE_LIMIT
-        if metric != "cosine":  # cosine rows are scaled to unit length first
-            extent = np.maximum(high - mean, mean - low)
-            too_big |= extent * np.sqrt(self.X.shape[1]) >= FLOAT32_EXTENT_LIMIT
-        if not too_big.any():
-            return
-        names = [self.columns[j] for j in np.flatnonzero(too_big)]
-        largest = float(np.abs(self.user_values()[:, too_big]).max())
-        advice = advice or "choose standard (z-score) scaling"
-        raise DataError(
-            f"{_quoted(names)} {'holds' if len(names) == 1 else 'hold'} values too large for "
-            f"the engine's float32 arithmetic (up to {largest:.3g}); {advice}."
-        )
+        too_big = float32_overflow(high, low, mean if metric != "cosine" else None)
+        if too_big.any():
+            largest = float(np.abs(self.user_values()[:, too_big]).max())
+            raise float32_range_error(self.columns, too_big, largest, advice)
 
     def notes(self) -> list[str]:
         """Sentences for the user about rows left out and cells filled in."""
@@ -251,6 +267,16 @@ class FeatureMatrix:
         return f" (cells per column: {', '.join(counts)})" if counts else ""
 
 
+@dataclass(frozen=True, eq=False)
+class Fitted:
+    """What a matrix of a few rows is built with when the whole table's figures are known (a
+    piece of a streamed table): its scaling and the values that fill missing cells."""
+
+    scaler: Scaler
+    fill_values: np.ndarray | None  # (D,) user units, with missing="mean"
+    first_row: int = 0  # the table's position of the frame's first row (for messages)
+
+
 def prepare_features(
     frame: pd.DataFrame,
     columns: Sequence[str] | None = None,
@@ -259,6 +285,7 @@ def prepare_features(
     scale: str = "none",
     weight_column: str | None = None,
     one_hot: Sequence[str] = (),
+    fitted: Fitted | None = None,
 ) -> FeatureMatrix:
     """The matrix to cluster from ``columns`` of ``frame`` plus the ``one_hot`` columns encoded.
 
@@ -266,73 +293,39 @@ def prepare_features(
     identifier (see ``feature_choice.py``; the ones skipped are in ``excluded``). Raises
     :class:`DataError` for an unknown or repeated column, a text or date column, a column with
     no numbers at all, a one-hot column of too many values, negative weights, or when no row is
-    usable.
+    usable. With ``fitted`` the scaling and fill values are given rather than learnt, and
+    ``frame`` may be any piece of the table (no row of it need be usable).
     """
-    if missing not in MISSING_POLICIES:
-        raise DataError(f"Unknown missing-value policy '{missing}'; choose drop or mean.")
-    if scale not in SCALINGS:
-        raise DataError(f"Unknown scaling '{scale}'; choose one of {', '.join(SCALINGS)}.")
-    available = [str(c) for c in frame.columns]
-    if weight_column is not None:
-        _check_known(weight_column, available, role="weight column")
-    encode = [str(c) for c in one_hot]
-    for name in encode:
-        _check_known(name, available, role="column")
-    if len(set(encode)) != len(encode):
-        raise DataError(f"Column '{_first_repeat(encode)}' is one-hot encoded more than once.")
-    if weight_column in encode:
-        raise DataError(f"The weight column '{weight_column}' cannot also be a feature.")
-    excluded: dict[str, str] = {}
-    if columns is None:
-        chosen, excluded = default_features(frame, skip=[weight_column, *encode])
-        if not chosen and not encode:
-            if excluded:
-                raise DataError(
-                    f"{feature_choice.exclusion_note(excluded)[:-1]}, and there is no other "
-                    "numeric column; choose the feature columns by name."
-                )
-            raise DataError(
-                f"The table has no numeric column to cluster (columns: {_listing(available)})."
-            )
-    else:
-        chosen = [str(c) for c in columns]
-        if not chosen and not encode:
-            raise DataError("Choose at least one feature column.")
-        for name in chosen:
-            _check_known(name, available, role="column")
-        repeated = sorted({c for c in chosen if chosen.count(c) > 1})
-        if repeated:
-            raise DataError(f"Column '{repeated[0]}' is chosen more than once.")
-        if weight_column in chosen:
-            raise DataError(f"The weight column '{weight_column}' cannot also be a feature.")
-        both = [c for c in encode if c in chosen]
-        if both:
-            raise DataError(
-                f"Column '{both[0]}' is both a feature and one-hot encoded; choose one of the two."
-            )
-
+    check_policies(missing, scale)
+    encode = check_one_hot(frame, one_hot, weight_column)
+    chosen, excluded = choose_columns(frame, columns, weight_column, encode=encode)
     n = len(frame)
-    blocks = [np.column_stack([column_as_float(frame, name) for name in chosen])] if chosen else []
+    values, weights_all = raw_values(
+        frame, chosen, weight_column, fitted.first_row if fitted is not None else 0
+    )
     encoded: dict[str, tuple[str, object]] = {}
-    for name in encode:
-        names, categories, indicators = one_hot_encode(frame, name)
-        clash = [c for c in names if c in available or c in chosen]
-        if clash:
-            raise DataError(
-                f"One-hot encoding '{name}' would make a column '{clash[0]}', which the table "
-                "already has; rename that column first."
-            )
-        encoded.update(zip(names, ((name, v) for v in categories), strict=True))
-        blocks.append(indicators)
+    if encode:
+        available = [str(c) for c in frame.columns]
+        blocks = [values]
+        for name in encode:
+            names, categories, indicators = one_hot_encode(frame, name)
+            clash = [c for c in names if c in available or c in chosen]
+            if clash:
+                raise DataError(
+                    f"One-hot encoding '{name}' would make a column '{clash[0]}', which the "
+                    "table already has; rename that column first."
+                )
+            encoded.update(zip(names, ((name, v) for v in categories), strict=True))
+            blocks.append(indicators)
+        values = np.column_stack(blocks)
     chosen = [*chosen, *encoded]
-    values = np.column_stack(blocks) if blocks else np.empty((n, 0))
     finite = np.isfinite(values)
-    missing_counts = {name: int(n - finite[:, j].sum()) for j, name in enumerate(chosen)}
-    for j, name in enumerate(chosen):
-        if name not in encoded and not finite[:, j].any():
-            raise DataError(
-                f"Column '{name}' has no usable numbers (every cell is empty, NaN or ±inf)."
-            )
+    finite_counts = finite.sum(axis=0)
+    missing_counts = {name: int(n - c) for name, c in zip(chosen, finite_counts, strict=True)}
+    if fitted is None:
+        for name, count in zip(chosen, finite_counts, strict=True):
+            if name not in encoded and not count:
+                raise DataError(no_usable_numbers(name))
 
     n_imputed = 0
     fill_values = None
@@ -342,54 +335,36 @@ def prepare_features(
         bad = ~finite
         n_imputed = int(bad.sum())
         # kept even when nothing was filled: a saved model fills new rows' gaps with them
-        fill_values = np.array([values[finite[:, j], j].mean() for j in range(len(chosen))])
-        fill_values.setflags(write=False)
+        if fitted is not None:
+            fill_values = fitted.fill_values
+        else:
+            fill_values = np.array([values[finite[:, j], j].mean() for j in range(len(chosen))])
+            fill_values.setflags(write=False)
         if n_imputed:
             values = np.where(bad, fill_values, values)
         features_ok = np.ones(n, dtype=bool)
 
-    weights_all = None
-    weight_ok = np.ones(n, dtype=bool)
-    if weight_column is not None:
-        weights_all = column_as_float(frame, weight_column, role="weight column")
-        weight_ok = np.isfinite(weights_all)
-        negative = np.flatnonzero(weight_ok & (weights_all < 0))
-        if negative.size:
-            row = int(negative[0])
-            raise DataError(
-                f"Weight column '{weight_column}' has a negative value on row {row + 1} "
-                f"({weights_all[row]:g}); weights must be zero or positive."
-            )
-
+    weight_ok = np.ones(n, dtype=bool) if weights_all is None else np.isfinite(weights_all)
     row_mask = features_ok & weight_ok
     left_out = {}
     if (dropped := int(n - features_ok.sum())) > 0:
         left_out[REASON_MISSING] = dropped
     if (no_weight := int((features_ok & ~weight_ok).sum())) > 0:
         left_out[REASON_WEIGHT] = no_weight
-    if not row_mask.any():
-        raise DataError(
-            f"No row is usable: every one of the {n:,} rows has a missing or non-finite value "
-            f"in the chosen columns ({_listing(chosen)}"
-            + (f" or the weight column '{weight_column}'" if weight_column else "")
-            + ")."
-        )
-    used = values[row_mask]
+    if fitted is None and not row_mask.any():
+        raise DataError(no_usable_row(n, chosen, weight_column))
+    used = values if row_mask.all() else values[row_mask]
     weights = None
     if weights_all is not None:
         weights = np.ascontiguousarray(weights_all[row_mask])
-        if not (weights > 0).any():
+        if fitted is None and not (weights > 0).any():
             raise DataError(f"Every usable row has weight 0 in '{weight_column}'.")
-    with np.errstate(over="ignore", invalid="ignore"):
-        scaler = Scaler.fit(used, scale)
-    finite_map = np.isfinite(scaler.offset) & np.isfinite(scaler.scale)
-    if not finite_map.all():
-        names = [chosen[j] for j in np.flatnonzero(~finite_map)]
-        raise DataError(
-            f"{_quoted(names)} {'holds' if len(names) == 1 else 'hold'} values too large for "
-            f"'{scale}' scaling (their spread overflows float64); divide them by a power of ten "
-            "first."
-        )
+    if fitted is not None:
+        scaler = fitted.scaler
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):
+            scaler = Scaler.fit(used, scale)
+        check_scaler(scaler, chosen, scale)
     X = np.ascontiguousarray(scaler.to_fit_units(used)) if scale != "none" else used
     return FeatureMatrix(
         X=X,
@@ -405,6 +380,144 @@ def prepare_features(
         fill_values=fill_values,
         encoded=encoded,
         excluded=excluded,
+    )
+
+
+def check_policies(missing: str, scale: str) -> None:
+    if missing not in MISSING_POLICIES:
+        raise DataError(f"Unknown missing-value policy '{missing}'; choose drop or mean.")
+    if scale not in SCALINGS:
+        raise DataError(f"Unknown scaling '{scale}'; choose one of {', '.join(SCALINGS)}.")
+
+
+def check_one_hot(
+    frame: pd.DataFrame, one_hot: Sequence[str], weight_column: str | None
+) -> list[str]:
+    """The columns to encode one-hot, checked: known, not repeated, not the weight column."""
+    encode = [str(c) for c in one_hot]
+    available = [str(c) for c in frame.columns]
+    for name in encode:
+        _check_known(name, available, role="column")
+    if len(set(encode)) != len(encode):
+        raise DataError(f"Column '{_first_repeat(encode)}' is one-hot encoded more than once.")
+    if weight_column in encode:
+        raise DataError(f"The weight column '{weight_column}' cannot also be a feature.")
+    return encode
+
+
+def choose_columns(
+    frame: pd.DataFrame,
+    columns: Sequence[str] | None,
+    weight_column: str | None,
+    numeric: Sequence[str] | None = None,
+    encode: Sequence[str] = (),
+    looks: dict[str, str] | None = None,
+) -> tuple[list[str], dict[str, str]]:
+    """The numeric feature columns and those the default choice left out (name -> what it
+    looks like): ``columns`` checked, or every ``numeric`` column (default: those of
+    ``frame``) but the weight column, the ``encode`` ones and those that look like years,
+    dates or identifiers (judged on ``frame``'s values, or given as ``looks``)."""
+    available = [str(c) for c in frame.columns]
+    if weight_column is not None:
+        _check_known(weight_column, available, role="weight column")
+    if columns is None:
+        chosen, excluded = default_features(frame, [weight_column, *encode], numeric, looks)
+        if not chosen and not encode:
+            if excluded:
+                raise DataError(
+                    f"{feature_choice.exclusion_note(excluded)[:-1]}, and there is no other "
+                    "numeric column; choose the feature columns by name."
+                )
+            raise DataError(
+                f"The table has no numeric column to cluster (columns: {_listing(available)})."
+            )
+        return chosen, excluded
+    chosen = [str(c) for c in columns]
+    if not chosen and not encode:  # one-hot columns alone are features enough
+        raise DataError("Choose at least one feature column.")
+    for name in chosen:
+        _check_known(name, available, role="column")
+    repeated = sorted({c for c in chosen if chosen.count(c) > 1})
+    if repeated:
+        raise DataError(f"Column '{repeated[0]}' is chosen more than once.")
+    if weight_column in chosen:
+        raise DataError(f"The weight column '{weight_column}' cannot also be a feature.")
+    both = [c for c in encode if c in chosen]
+    if both:
+        raise DataError(
+            f"Column '{both[0]}' is both a feature and one-hot encoded; choose one of the two."
+        )
+    return chosen, {}
+
+
+def raw_values(
+    frame: pd.DataFrame,
+    chosen: Sequence[str],
+    weight_column: str | None,
+    first_row: int = 0,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """(the chosen columns as an (n, D) float64 array with NaN for missing cells, the weights
+    or None); a negative weight is an error naming its row (the frame's first being the
+    table's ``first_row``)."""
+    columns = np.empty((len(chosen), len(frame)), dtype=np.float64)  # rows of columns: contiguous
+    for j, name in enumerate(chosen):
+        columns[j] = column_as_float(frame, name)
+    values = np.ascontiguousarray(columns.T)  # one blocked transpose beats strided columns
+    if weight_column is None:
+        return values, None
+    weights = column_as_float(frame, weight_column, role="weight column")
+    negative = np.flatnonzero(np.isfinite(weights) & (weights < 0))
+    if negative.size:
+        row = int(negative[0])
+        raise DataError(
+            f"Weight column '{weight_column}' has a negative value on row {first_row + row + 1} "
+            f"({weights[row]:g}); weights must be zero or positive."
+        )
+    return values, weights
+
+
+def no_usable_numbers(name: str) -> str:
+    return f"Column '{name}' has no usable numbers (every cell is empty, NaN or ±inf)."
+
+
+def no_usable_row(n: int, chosen: Sequence[str], weight_column: str | None) -> str:
+    return (
+        f"No row is usable: every one of the {n:,} rows has a missing or non-finite value "
+        f"in the chosen columns ({_listing(chosen)}"
+        + (f" or the weight column '{weight_column}'" if weight_column else "")
+        + ")."
+    )
+
+
+def check_scaler(scaler: Scaler, chosen: Sequence[str], scale: str) -> None:
+    finite_map = np.isfinite(scaler.offset) & np.isfinite(scaler.scale)
+    if not finite_map.all():
+        names = [chosen[j] for j in np.flatnonzero(~finite_map)]
+        raise DataError(
+            f"{_quoted(names)} {'holds' if len(names) == 1 else 'hold'} values too large for "
+            f"'{scale}' scaling (their spread overflows float64); divide them by a power of ten "
+            "first."
+        )
+
+
+def float32_overflow(high: np.ndarray, low: np.ndarray, mean: np.ndarray | None) -> np.ndarray:
+    """Per column (fit units), whether the engine's float32 cannot hold it: a value of 1e38
+    or more, or (``mean`` given; not for the cosine metric) a spread beyond 1e17/sqrt(D)."""
+    too_big = np.maximum(high, -low) >= FLOAT32_VALUE_LIMIT
+    if mean is not None:
+        extent = np.maximum(high - mean, mean - low)
+        too_big |= extent * np.sqrt(len(high)) >= FLOAT32_EXTENT_LIMIT
+    return too_big
+
+
+def float32_range_error(
+    columns: Sequence[str], too_big: np.ndarray, largest: float, advice: str = ""
+) -> DataError:
+    names = [columns[j] for j in np.flatnonzero(too_big)]
+    advice = advice or "choose standard (z-score) scaling"
+    return DataError(
+        f"{_quoted(names)} {'holds' if len(names) == 1 else 'hold'} values too large for "
+        f"the engine's float32 arithmetic (up to {largest:.3g}); {advice}."
     )
 
 

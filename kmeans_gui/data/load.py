@@ -293,7 +293,7 @@ def _tidy(
         notes.append(
             f"Ignored {len(empty_unnamed)} empty column(s) without a header in {file.name}{origin}."
         )
-    frame = frame.set_axis(_unique(names), axis=1)
+    frame = frame.set_axis(unique_names(names), axis=1)
     if len(frame) == 0:
         if fmt == "json":
             raise DataError(f"{file.name} has no records.")
@@ -301,7 +301,7 @@ def _tidy(
     return frame.reset_index(drop=True), tuple(original)
 
 
-def _unique(names: list[str]) -> list[str]:
+def unique_names(names: list[str]) -> list[str]:
     """Names with repeats renamed 'a', 'a.1', 'a.2', as pandas does on read."""
     seen: set[str] = set()
     out = []

@@ -30,12 +30,18 @@ _HASH_CHUNK = 1 << 20
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
-    """The SHA-256 of a file's bytes, as 64 lowercase hex digits (read 1 MiB at a time)."""
+    """The SHA-256 of a file's bytes, as 64 lowercase hex digits (read 1 MiB at a time); of a
+    folder (a table of several Parquet files), of its files' names and bytes, by name."""
     digest = hashlib.sha256()
+    folder = Path(path)
+    files = sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else [folder]
     try:
-        with open(path, "rb") as handle:
-            while chunk := handle.read(_HASH_CHUNK):
-                digest.update(chunk)
+        for file in files:
+            if file is not folder:
+                digest.update(file.name.encode() + b"\0")
+            with open(file, "rb") as handle:
+                while chunk := handle.read(_HASH_CHUNK):
+                    digest.update(chunk)
     except OSError as exc:
         raise cannot_read(Path(path), exc) from None
     return digest.hexdigest()

@@ -15,12 +15,14 @@ import numpy as np
 import tensorflow as tf
 
 from .algorithms import check_params, get_runner
+from .choices import DEFAULT_INIT_ROUNDS, DEFAULT_OVERSAMPLING
 from .devices import resolve_device
 from .distances import distance_blocks, nearest
 from .distributed import check_strategy
 from .errors import KMeansInputError
 from .init import initial_centroids
 from .kernels import assign_pass
+from .kmeans_parallel import check_init_params
 from .prepare import check_data, prepare, prepare_input, unit_length
 from .refine import refined
 from .refine_options import check_refine, parse_refine_budget
@@ -62,6 +64,8 @@ def iterate(
     refine: str | None = None,
     refine_budget: int | str | None = None,
     cancelled: Callable[[], bool] | None = None,
+    oversampling: float = DEFAULT_OVERSAMPLING,
+    init_rounds: int = DEFAULT_INIT_ROUNDS,
     **params: Any,
 ) -> Iterator[IterationState]:
     """Stream the states of a clustering run, one per iteration, restart after restart.
@@ -88,6 +92,8 @@ def iterate(
         refine=refine,
         refine_budget=refine_budget,
         cancelled=cancelled,
+        oversampling=oversampling,
+        init_rounds=init_rounds,
         final_only=False,
         params=params,
     )
@@ -112,6 +118,8 @@ def _runs(
     final_only: bool,
     params: dict[str, Any],
     cancelled: Callable[[], bool] | None = None,
+    oversampling: float = DEFAULT_OVERSAMPLING,
+    init_rounds: int = DEFAULT_INIT_ROUNDS,
 ) -> Iterator[IterationState]:
     """``iterate``; with ``final_only`` a runner may yield only each restart's final state
     (Lloyd's then runs its iterations in one compiled loop)."""
@@ -133,6 +141,7 @@ def _runs(
     if final_only and algorithm == "lloyd":
         params = {**params, "final_only": True}
     tol, max_iter, n_init = _check_run_params(tol, max_iter, n_init)
+    check_init_params(oversampling, init_rounds)
     if not isinstance(init, str) and n_init > 1:
         warnings.warn(
             "explicit initial centroids given: running one restart, not n_init", stacklevel=2
@@ -141,7 +150,9 @@ def _runs(
     budget = None if refine is None else parse_refine_budget(refine_budget, n_clusters)
     data, k = prepare_input(X, n_clusters, sample_weight, device, metric=metric, strategy=strategy)
     for restart, rng in enumerate(restart_generators(seed, n_init)):
-        centroids = initial_centroids(data, k, init, rng)
+        centroids = initial_centroids(
+            data, k, init, rng, oversampling=oversampling, rounds=init_rounds
+        )
         states = runner(
             data,
             centroids,
@@ -175,8 +186,9 @@ class KMeans:
     Parameters
     ----------
     n_clusters : number of clusters k.
-    init : "k-means++" (greedy, 2 + ln k trials), "random" (k distinct rows), "uniform"
-        (uniform in the bounding box) or a (k, D) array in the data's units.
+    init : "k-means++" (greedy, 2 + ln k trials), "k-means||" (Bahmani et al.'s few-pass
+        k-means++, as Spark and cuML start; see ``oversampling``), "random" (k distinct rows),
+        "uniform" (uniform in the bounding box) or a (k, D) array in the data's units.
     n_init : restarts with independent seeds; the lowest inertia wins.
     tol : convergence when the summed squared centroid shift is at most
         ``tol`` x mean per-feature variance of X (scale-free), or when no label changes.
@@ -196,6 +208,8 @@ class KMeans:
     refine_budget : how long the trials go on: a number of trials, or seconds as a string
         such as "2.5s" (then how far a run gets depends on the machine). By default until
         20 + k trials in a row have failed (at most ten times that many in all).
+    oversampling, init_rounds : k-means||' candidates per round, l = ``oversampling`` x k
+        (default 2), and its rounds (default 5), then weighted k-means++ on the candidates.
     algorithm, metric, **params : see :func:`iterate` and ``engine.algorithms``.
 
     Attributes after ``fit``: ``cluster_centers_`` (k, D), ``labels_`` (N,), ``inertia_``
@@ -219,9 +233,13 @@ class KMeans:
         strategy: tf.distribute.Strategy | None = None,
         refine: str | None = None,
         refine_budget: int | str | None = None,
+        oversampling: float = DEFAULT_OVERSAMPLING,
+        init_rounds: int = DEFAULT_INIT_ROUNDS,
         **params: Any,
     ) -> None:
         self.n_clusters = n_clusters
+        self.oversampling = oversampling
+        self.init_rounds = init_rounds
         self.init = init
         self.n_init = n_init
         self.tol = tol
@@ -265,6 +283,8 @@ class KMeans:
             refine_budget=self.refine_budget,
             final_only=on_state is None,
             params=self.params,
+            oversampling=self.oversampling,
+            init_rounds=self.init_rounds,
         ):
             if on_state is not None:
                 on_state(state)

@@ -65,3 +65,24 @@ def unit_length(X: np.ndarray) -> np.ndarray:
     """Rows scaled to length 1 (the cosine metric's view of the data), float64."""
     X = np.asarray(X, dtype=np.float64)
     return X / np.linalg.norm(X, axis=1, keepdims=True)
+
+
+def column_extremes(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each column's minimum and maximum of an (n, d) array (NaN where a column has one).
+
+    NumPy reduces axis 0 of a narrow C-ordered array lane by lane, about 6x slower than the
+    same values viewed as 64 or more columns: a streamed run's first pass takes these of every
+    piece, so the rows are viewed as ``r`` rows of d side by side and reduced twice.
+    """
+    n, d = X.shape
+    r = max(1, 64 // max(d, 1))
+    whole = n // r * r
+    if r == 1 or whole == 0 or not X.flags.c_contiguous:
+        return X.min(axis=0), X.max(axis=0)
+    lanes = X[:whole].reshape(-1, r * d)
+    low = lanes.min(axis=0).reshape(r, d).min(axis=0)
+    high = lanes.max(axis=0).reshape(r, d).max(axis=0)
+    if whole < n:
+        low = np.minimum(low, X[whole:].min(axis=0))
+        high = np.maximum(high, X[whole:].max(axis=0))
+    return low, high

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-INIT_CHOICES = ("k-means++", "random", "uniform")
+INIT_CHOICES = ("k-means++", "k-means||", "random", "uniform")
+#: k-means|| by default: l = 2 k candidates a round, 5 rounds (Bahmani et al. 2012).
+DEFAULT_OVERSAMPLING = 2.0
+DEFAULT_INIT_ROUNDS = 5
 DEVICE_CHOICES = ("auto", "cpu", "gpu")
 
 #: Metrics each algorithm supports, the first being its default.

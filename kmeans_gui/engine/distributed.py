@@ -36,12 +36,16 @@ class Shards:
 
     @property
     def description(self) -> str:
-        """What the states report as their device: the strategy, its replica count and the
-        devices of this machine, e.g. "MirroredStrategy, 2 replicas (here: CPU:0, CPU:1)"."""
-        here = ", ".join(d.split("/device:")[-1] for d in local_devices(self.strategy))
-        replicas = self.strategy.num_replicas_in_sync
-        plural = "" if replicas == 1 else "s"
-        return f"{type(self.strategy).__name__}, {replicas} replica{plural} (here: {here})"
+        return strategy_description(self.strategy)
+
+
+def strategy_description(strategy: tf.distribute.Strategy) -> str:
+    """What the states report as their device: the strategy, its replica count and the
+    devices of this machine, e.g. "MirroredStrategy, 2 replicas (here: CPU:0, CPU:1)"."""
+    here = ", ".join(d.split("/device:")[-1] for d in local_devices(strategy))
+    replicas = strategy.num_replicas_in_sync
+    plural = "" if replicas == 1 else "s"
+    return f"{type(strategy).__name__}, {replicas} replica{plural} (here: {here})"
 
 
 def local_devices(strategy: tf.distribute.Strategy) -> list[str]:
@@ -138,3 +142,71 @@ def gather_rows(shards: Shards, per_row: Any, *, n: int) -> np.ndarray:
     padding: (N,)."""
     gathered = shards.strategy.gather(per_row, axis=0)
     return gathered.numpy().reshape(-1)[:n]
+
+
+class Collective:
+    """Sums and gathers of small host arrays among the processes of one run.
+
+    A streamed run keeps each worker on its own rows (``streamed_data.py``): every pass ends
+    with the per-cluster sums of each worker added up, and the few things that are per row
+    (a sampled candidate, a repaired cluster's new centre, the labels the chief writes) are
+    gathered. This one is the single process's: nothing to exchange.
+    """
+
+    index = 0  # this process among the run's processes
+    count = 1
+
+    def sum(self, array: np.ndarray) -> np.ndarray:
+        """The element-wise sum of every process's ``array`` (same shape everywhere)."""
+        return np.asarray(array)
+
+    def gather(self, array: np.ndarray) -> list[np.ndarray]:
+        """Every process's ``array`` in process order (their lengths may differ)."""
+        return [np.asarray(array)]
+
+
+class StrategyCollective(Collective):
+    """:class:`Collective` over the workers of a ``MultiWorkerMirroredStrategy``: the strategy's
+    own all-reduce (``strategy.reduce``), each worker contributing through its first replica.
+    Values travel as float64, which holds counts and labels below 2**53 exactly."""
+
+    def __init__(self, strategy: tf.distribute.Strategy) -> None:
+        self.strategy = strategy
+        self.local = len(local_devices(strategy))
+        ids = strategy.experimental_distribute_values_from_function(
+            lambda ctx: tf.constant(ctx.replica_id_in_sync_group)
+        )
+        first = min(int(v) for v in strategy.experimental_local_results(ids))
+        self.index = first // self.local
+        self.count = strategy.num_replicas_in_sync // self.local
+
+    def sum(self, array: np.ndarray) -> np.ndarray:
+        array = np.asarray(array)
+        value = np.asarray(array, np.float64)
+        zeros = np.zeros_like(value)
+
+        def contribution(ctx: tf.distribute.experimental.ValueContext) -> tf.Tensor:
+            return tf.constant(value if ctx.replica_id_in_sync_group % self.local == 0 else zeros)
+
+        per_replica = self.strategy.experimental_distribute_values_from_function(contribution)
+        total = self.strategy.reduce(_SUM, per_replica, axis=None).numpy()
+        return total.astype(array.dtype, copy=False) if array.dtype != object else total
+
+    def gather(self, array: np.ndarray) -> list[np.ndarray]:
+        array = np.asarray(array)
+        lengths = np.zeros(self.count)
+        lengths[self.index] = array.shape[0]
+        lengths = self.sum(lengths).astype(np.int64)
+        slots = np.zeros((self.count, int(lengths.max()), *array.shape[1:]), np.float64)
+        slots[self.index, : array.shape[0]] = array
+        slots = self.sum(slots)
+        return [slots[i, : lengths[i]].astype(array.dtype) for i in range(self.count)]
+
+
+def collective_for(strategy: tf.distribute.Strategy | None) -> Collective:
+    """The collective of a streamed run: the workers of a multi-worker strategy, else this
+    process alone (a MirroredStrategy's replicas share one process and its rows)."""
+    if strategy is None:
+        return Collective()
+    collective = StrategyCollective(strategy)
+    return collective if collective.count > 1 else Collective()

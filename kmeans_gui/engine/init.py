@@ -1,4 +1,5 @@
-"""Initial centroids: random rows, uniform in the bounding box, greedy k-means++, or given.
+"""Initial centroids: random rows, uniform in the bounding box, greedy k-means++, k-means||
+(``kmeans_parallel.py``), or given.
 
 All work on the centred rows of a :class:`PreparedData`; a given array is in the caller's units
 and is shifted by the same offset. Randomness comes only from the NumPy generator passed in,
@@ -19,12 +20,33 @@ from .prepare import PreparedData
 
 
 def initial_centroids(
-    data: PreparedData, k: int, init: object, rng: np.random.Generator
+    data: PreparedData,
+    k: int,
+    init: object,
+    rng: np.random.Generator,
+    *,
+    oversampling: float | None = None,
+    rounds: int | None = None,
 ) -> np.ndarray:
-    """(k, D) float64 centred centroids chosen by ``init``."""
+    """(k, D) float64 centred centroids chosen by ``init``; ``oversampling`` (l / k) and
+    ``rounds`` are k-means||'s (``kmeans_parallel.py``), None for its defaults."""
     if isinstance(init, str):
         if init == "k-means++":
             return kmeans_plusplus(data, k, rng)
+        if init == "k-means||":
+            from .kmeans_parallel import (
+                DEFAULT_OVERSAMPLING,
+                DEFAULT_ROUNDS,
+                kmeans_parallel_in_memory,
+            )
+
+            return kmeans_parallel_in_memory(
+                data,
+                k,
+                rng,
+                DEFAULT_OVERSAMPLING if oversampling is None else oversampling,
+                DEFAULT_ROUNDS if rounds is None else rounds,
+            )
         if init == "random":
             return random_rows(data, k, rng)
         if init == "uniform":

@@ -325,25 +325,35 @@ def lloyd_pass(blocks, weights, previous, centroids, on_gpu: bool, columns: bool
     return _LLOYD_PASSES[columns, on_gpu](blocks, weights, previous, centroids)
 
 
-def _assign(blocks, centroids):
+def _assign(blocks, centroids, columns: bool):
     c, extra = padded(centroids)
     direct = is_direct(centroids.shape[1])
     block = _BLOCKS[direct, False, False]
-    unpadded = tf.zeros(tf.shape(blocks)[:2], tf.int32)  # every row labelled
+    rows = tf.shape(blocks)[2 if columns else 1]
+    unpadded = tf.zeros([tf.shape(blocks)[0], rows], tf.int32)  # every row labelled
     return over_blocks(
-        lambda x, p: block(_layout(x, direct, False), tf.zeros([0]), p, c, extra),
+        lambda x, p: block(_layout(x, direct, columns), tf.zeros([0]), p, c, extra),
         (blocks, unpadded),
         (tf.int32, blocks.dtype),
     )
 
 
-_ASSIGN = Traced(_assign, {1: (0,)})
+def _assigner(columns: bool) -> Traced:
+    def run(blocks, centroids):
+        return _assign(blocks, centroids, columns)
+
+    return Traced(run, {1: (0,)})
 
 
-def assign_pass(blocks: tf.Tensor, centroids: Any) -> tuple[tf.Tensor, tf.Tensor]:
+_ASSIGN = {columns: _assigner(columns) for columns in (False, True)}
+
+
+def assign_pass(
+    blocks: tf.Tensor, centroids: Any, columns: bool = False
+) -> tuple[tf.Tensor, tf.Tensor]:
     """Labels (M, B) int32 and exact squared distances (M, B) for every row of (M, B, D)
-    ``blocks``, no sums."""
-    return _ASSIGN(blocks, tf.convert_to_tensor(centroids, tf.float32))
+    ``blocks`` (``columns``: (M, D, B), as ``PreparedData.columns``), no sums."""
+    return _ASSIGN[columns](blocks, tf.convert_to_tensor(centroids, tf.float32))
 
 
 def tracing_count() -> int:

@@ -11,9 +11,10 @@ variance of the data, after which one more pass makes the labels match the final
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from typing import Protocol
 
 import numpy as np
 import tensorflow as tf
@@ -46,22 +47,50 @@ def relocate_empty(
         return 0
     cost = distances().astype(np.float64)
     weights = data.weight_array
-    labels = labels.copy()  # the caller's labels belong to the state being reported
-    candidates = _farthest_first(data, cost, 2 * empty.size + 8)
+    rows = _farthest_first(data, cost, 2 * empty.size + 8)
+    moves = plan_relocation(wsum, empty, ((i, int(labels[i]), weights[i]) for i in rows))
+    apply_relocation(sums, moves, data.source_rows(np.array([m.row for m in moves], int)))
+    return int(empty.size)
+
+
+@dataclass(frozen=True)
+class Move:
+    """One repair: ``row`` (of weight ``weight``) leaves cluster ``old`` for empty ``cluster``."""
+
+    cluster: int
+    row: int
+    old: int
+    weight: float
+
+
+def plan_relocation(
+    wsum: np.ndarray, empty: np.ndarray, candidates: Iterable[tuple[int, int, float]]
+) -> list[Move]:
+    """The moves that repair the ``empty`` clusters, updating ``wsum`` in place.
+
+    ``candidates`` are (row, its label, its weight), farthest first, each used at most once;
+    a row whose own cluster the move would leave empty is skipped. Only the labels and
+    weights decide, so a streamed run plans before it fetches the few rows it moves.
+    """
+    moves: list[Move] = []
+    pending = iter(candidates)
     for cluster in empty:
-        # Farthest first, skipping rows whose own cluster the move would leave empty.
-        for idx in candidates:
-            old, w = labels[idx], weights[idx]
+        for row, old, w in pending:
             if wsum[old] - w <= 0:
                 continue
-            point = data.source_rows(idx)
-            sums[old] -= point * w
             wsum[old] -= w
-            sums[cluster] = point * w
             wsum[cluster] = w
-            labels[idx] = cluster
+            moves.append(Move(int(cluster), int(row), int(old), float(w)))
             break
-    return int(empty.size)
+    return moves
+
+
+def apply_relocation(sums: np.ndarray, moves: list[Move], points: np.ndarray) -> None:
+    """The planned ``moves`` on the weighted ``sums``; ``points`` are the moved rows, centred
+    float64, in the order of the moves."""
+    for move, point in zip(moves, points, strict=True):
+        sums[move.old] -= point * move.weight
+        sums[move.cluster] = point * move.weight
 
 
 def _farthest_first(data: PreparedData, cost: np.ndarray, count: int) -> Iterator[int]:
@@ -86,7 +115,7 @@ class PassResult:
     sizes: np.ndarray  # (K,) int64 rows per cluster
     n_changed: int
     inertia: float
-    distances: Callable[[], np.ndarray]  # (N,) squared distance of each row to its centroid
+    distances: Callable[[], np.ndarray] | None  # (N,) squared distance of each row to its centroid
 
 
 def pass_layout(data: PreparedData) -> tuple[tf.Tensor, bool]:
@@ -96,11 +125,23 @@ def pass_layout(data: PreparedData) -> tuple[tf.Tensor, bool]:
 
 class FullPasses:
     """Every row searched on every pass: the kernel of ``kernels.lloyd_pass``, on one device
-    or over a ``tf.distribute`` strategy's replicas."""
+    or over a ``tf.distribute`` strategy's replicas.
+
+    What ``lloyd_pass_states`` asks of its passes: ``run`` one pass, ``relocate`` the empty
+    clusters it left, ``finish`` with exact float64 figures, ``tolerance``, ``offset`` and
+    ``device``. A streamed run's passes (``streamed_lloyd.py``) answer the same questions.
+    """
 
     def __init__(self, data: PreparedData) -> None:
         self.data = data
         self.previous = data.unlabelled if data.shards is None else data.shards.unlabelled
+        self.offset = data.offset
+        self.device = data.device
+        self.labels: np.ndarray | None = None  # the last pass's
+        self.producing: np.ndarray | None = None  # the pass before: the labels of the means
+
+    def tolerance(self, tol: float) -> float:
+        return self.data.tolerance(tol)
 
     def run(self, centroids: np.ndarray) -> PassResult:
         data, shards = self.data, self.data.shards
@@ -114,7 +155,7 @@ class FullPasses:
             gather = partial(gather_rows, shards, n=data.n)
         labels_b, dist_b, sums, wsum, count, changed, inertia = out
         self.previous = labels_b
-        return PassResult(
+        result = PassResult(
             labels=gather(labels_b),
             sums=sums.numpy(),
             wsum=wsum.numpy(),
@@ -123,6 +164,20 @@ class FullPasses:
             inertia=float(inertia),
             distances=partial(gather, dist_b),
         )
+        self.producing, self.labels = self.labels, result.labels
+        return result
+
+    def relocate(self, result: PassResult) -> int:
+        return relocate_empty(result.sums, result.wsum, self.data, result.labels, result.distances)
+
+    def finish(self, current: np.ndarray, means: bool, metric: str) -> tuple[np.ndarray, float]:
+        """The final centroids (recomputed from the labels that produced them when ``means``)
+        and the exact inertia of the last pass's labels, float64."""
+        assert self.labels is not None
+        if means:
+            assert self.producing is not None
+            current = exact_means(self.data, self.producing, current, metric)
+        return current, exact_inertia(self.data, self.labels, current)
 
 
 def lloyd_states(
@@ -142,12 +197,32 @@ def lloyd_states(
     is scaled back to unit length, labels follow the largest cosine similarity, and inertia is
     the weighted sum of 1 - cos(x, c) = |x - c|^2 / 2.
     """
-    tol_abs = data.tolerance(tol)
+    return lloyd_pass_states(
+        FullPasses(data),
+        centroids,
+        tol=tol,
+        max_iter=max_iter,
+        restart=restart,
+        n_restarts=n_restarts,
+        metric=metric,
+    )
+
+
+def lloyd_pass_states(
+    passes: Passes,
+    centroids: np.ndarray,
+    *,
+    tol: float,
+    max_iter: int,
+    restart: int = 0,
+    n_restarts: int = 1,
+    metric: str = "euclidean",
+) -> Iterator[IterationState]:
+    """``lloyd_states`` over any :class:`Passes` (in memory, or streamed from a file)."""
+    tol_abs = passes.tolerance(tol)
     cost_scale = 0.5 if metric == "cosine" else 1.0
     current = project(np.asarray(centroids, dtype=np.float64), metric)
-    passes = FullPasses(data)
     shift, relocated, tol_reached = 0.0, 0, False
-    producing_labels: np.ndarray | None = None  # the labels ``current`` is the mean of
     prior = current  # the centroids before ``current``
     iteration = 0
     while True:
@@ -158,24 +233,26 @@ def lloyd_states(
         final = strict or tol_reached or iteration >= max_iter
         state_args = dict(
             iteration=iteration,
-            centroids=current + data.offset,
+            centroids=current + passes.offset,
             labels=labels,
             inertia=cost_scale * result.inertia,
             shift=shift,
             sizes=result.sizes,
             n_changed=n_changed,
             n_relocated=relocated,
-            device=data.device,
+            device=passes.device,
             algorithm="lloyd",
             restart=restart,
             n_restarts=n_restarts,
         )
         if final:
-            if producing_labels is not None and relocated == 0:
-                current = exact_means(data, producing_labels, current, metric)
-                state_args["centroids"] = current + data.offset
+            # the means of the labels that produced ``current``, unless a repair moved it
+            means = iteration > 0 and relocated == 0
+            current, inertia = passes.finish(current, means, metric)
+            if means:
+                state_args["centroids"] = current + passes.offset
                 state_args["shift"] = float(np.sum((current - prior) ** 2))
-            state_args["inertia"] = cost_scale * exact_inertia(data, labels, current)
+            state_args["inertia"] = cost_scale * inertia
             # scikit-learn counts the no-op update of a strictly converged pass.
             n_iter = min(iteration + 1 if strict and not tol_reached else iteration, max_iter)
             yield IterationState(
@@ -187,7 +264,7 @@ def lloyd_states(
             )
             return
         sums, wsum = result.sums, result.wsum
-        relocated = relocate_empty(sums, wsum, data, labels, result.distances)
+        relocated = passes.relocate(result)
         updated = project(sums / wsum[:, np.newaxis], metric, fallback=current)
         shift = float(np.sum((updated - current) ** 2))
         tol_reached = shift <= tol_abs
@@ -198,5 +275,20 @@ def lloyd_states(
             final=False,
             n_iter=iteration,
         )
-        prior, current, producing_labels = current, updated, labels
+        prior, current = current, updated
         iteration += 1
+
+
+class Passes(Protocol):
+    """What ``lloyd_pass_states`` runs on: see :class:`FullPasses`."""
+
+    offset: np.ndarray
+    device: str
+
+    def tolerance(self, tol: float) -> float: ...
+
+    def run(self, centroids: np.ndarray) -> PassResult: ...
+
+    def relocate(self, result: PassResult) -> int: ...
+
+    def finish(self, current: np.ndarray, means: bool, metric: str) -> tuple[np.ndarray, float]: ...

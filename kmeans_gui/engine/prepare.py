@@ -2,9 +2,10 @@
 
 The float32 GEMM expansion cancels catastrophically on data far from the origin (GPS
 coordinates, sensor readings offset by 1e5): every label can be wrong. Subtracting the data's
-mean before the cast (in float64; float32 input in one float32 subtraction from the mean
-rounded to float32, which rounds the exact difference once) removes that, so the engine always
-works on centred data and adds ``PreparedData.offset`` back to every centroid it reports.
+mean, rounded to float32 (``centring_offset``), before the cast (in float64; float32 input in
+one float32 subtraction, which rounds the exact difference once) removes that, so the engine
+always works on centred data and adds ``PreparedData.offset`` back to every centroid it reports.
+A streamed run (``streamed_data.py``) centres its chunks the very same way.
 """
 
 from __future__ import annotations
@@ -169,16 +170,17 @@ def prepare(
     if unit_rows:
         offset = np.zeros(d)
     elif offset is None:
-        # Any point near the data removes the cancellation; a BLAS mean is plenty and fast.
         # Weighted, so that weights and repeated rows are centred identically.
         if sample_weight is None:
-            offset = (np.ones(n, dtype=X.dtype) @ X).astype(np.float64) / n
+            total, weight = X.sum(axis=0, dtype=np.float64), float(n)
         else:
             row_weight = np.asarray(sample_weight, np.float64)
-            offset = sum(
+            total = sum(
                 row_weight[i : i + CONVERT_ROWS] @ np.asarray(X[i : i + CONVERT_ROWS], np.float64)
                 for i in range(0, n, CONVERT_ROWS)
-            ) / float(row_weight.sum())
+            )
+            weight = float(row_weight.sum())
+        offset = centring_offset(total, weight)
     padded = np.zeros((m * block, d), dtype=np.float32)
     if X.dtype == np.float32 and not unit_rows:
         # Both operands float32: the float32 difference is the float64 one, rounded once.
@@ -229,6 +231,17 @@ def prepare(
         source=X,
         shards=shards,
     )
+
+
+def centring_offset(total: np.ndarray, weight: float) -> np.ndarray:
+    """The point every row is centred on: the weighted mean (``total`` / ``weight``), rounded
+    to float32 (and held as float64).
+
+    Any point near the data removes the cancellation. Rounded, the offset is the same however
+    the sum was taken (all rows at once, chunk by chunk in a streamed run, or shard by shard),
+    so every way of running centres each row identically.
+    """
+    return (np.asarray(total, np.float64) / weight).astype(np.float32).astype(np.float64)
 
 
 def prepare_input(

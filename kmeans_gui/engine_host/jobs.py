@@ -17,6 +17,8 @@ import numpy as np
 from kmeans_gui.engine.choices import SILHOUETTE_EXACT_ROWS
 from kmeans_gui.tf_startup import import_engine
 
+from .streamed_jobs import export_streamed, run_streamed
+
 
 def engine_info() -> dict[str, Any]:
     """Loads TensorFlow (its start-up lines held back); the devices it found and its version."""
@@ -129,4 +131,6 @@ JOBS: dict[str, tuple[Callable[..., Any], bool, bool]] = {
     "projection": (projection, True, False),
     "scores": (scores, True, False),
     "silhouettes": (silhouettes, True, False),
+    "run_streamed": (run_streamed, False, False),
+    "export_streamed": (export_streamed, False, False),
 }
