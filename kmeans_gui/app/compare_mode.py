@@ -54,7 +54,6 @@ class CompareMode(QObject):
         self.panel.set_place_allowed(False, NO_PLACE)
         self._panel_filled = False
         self._space: Any = None  # the window's points, given to the pane once it is shown
-        self._space_given = True
         self._hidden_docks: list[QDockWidget] = []  # the single run's docks, while comparing
 
         self.stack = QStackedWidget()
@@ -82,13 +81,12 @@ class CompareMode(QObject):
         """The window's new points (a PlotSpace, or None): the pane's two views get them now
         when it is shown, else when it is next shown. Drawing a million points into two hidden
         views tripled the GUI thread's work on every load."""
-        self._space, self._space_given = space, False
+        self._space = space
         if self.active:
             self._give_space()
 
     def _give_space(self) -> None:
-        if not self._space_given:
-            self._space_given = True
+        if self.pane.space is not self._space:
             self.pane.set_space(self._space)
 
     def _build_dock(self) -> QDockWidget:

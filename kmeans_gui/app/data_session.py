@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Signal
 
 from kmeans_gui.engine_host.protocol import error_text
 
-from . import feature_advice, jobs
+from . import jobs
 from .background import BackgroundJobs
 from .data_panel import PLOT_FEATURES
 from .plot_space import PlotSpace
@@ -75,9 +75,9 @@ class DataSession(QObject):
         generation = self._generation
         self._then = None
         self._background.run(
-            jobs.load,
+            jobs.load_for_screen,
             request.path,
-            on_result=lambda table: self._on_loaded(generation, request, table),
+            on_result=lambda loaded: self._on_loaded(generation, request, loaded),
             on_error=lambda exc: self._on_load_failed(generation, exc),
             on_progress=self.progress.emit,
         )
@@ -89,18 +89,17 @@ class DataSession(QObject):
         if self._current(generation):
             self.loadFailed.emit(exc)
 
-    def _on_loaded(self, generation: int, request: LoadRequest, table: Any) -> None:
+    def _on_loaded(self, generation: int, request: LoadRequest, loaded: Any) -> None:
         if not self._current(generation):
             return
-        if isinstance(table, jobs.SessionFileFound):
+        if isinstance(loaded, jobs.SessionFileFound):
             self.sessionFileFound.emit(request.path)
             return
-        self.table, self.path = table, request.path
+        self.table, self.path = loaded.table, request.path
         self.prepared, self.plot = None, None
         self.sample = sample_for(request.path)
-        self.numeric = jobs.numeric_columns(table.frame)
-        self.excluded = feature_advice.default_exclusions(table.frame, self.numeric)
-        self.categories = feature_advice.category_columns(table.frame, self.numeric)
+        self.numeric, self.excluded = loaded.numeric, loaded.excluded
+        self.categories = loaded.categories
         self.tableLoaded.emit(request)
         self._then = request.then  # after the window has asked for the features and plot
 

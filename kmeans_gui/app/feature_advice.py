@@ -2,9 +2,10 @@
 
 Which numeric columns look like years, dates or identifiers (not ticked by default, as
 ``cluster`` without ``--features`` leaves them out: ``data.feature_choice``), and which text
-columns hold few enough distinct values to be one-hot encoded (``data.one_hot``). Run on the
-GUI thread once per table: a text column of names is rejected from its first rows, so a
-million-row table costs a full count only for its real category columns.
+columns hold few enough distinct values to be one-hot encoded (``data.one_hot``). Run once per
+table with the load, on its worker thread (``jobs.load_for_screen``): a text column of names is
+rejected from its first rows, so a million-row table costs a full count only for its real
+category columns.
 """
 
 from __future__ import annotations

@@ -44,6 +44,36 @@ def load(path: str, progress: Callable[[float, str], None] | None = None) -> Any
     return load_table(path, progress=progress)
 
 
+@dataclass(frozen=True)
+class ScreenTable:
+    """A loaded table and what the data panel needs to know of its columns, worked out on the
+    worker thread with the load (at a million rows, counting a text column's values or judging
+    whether integers look like years took the GUI thread hundreds of milliseconds)."""
+
+    table: Any  # kmeans_gui.data LoadedTable (or SampledTable)
+    numeric: list[str]
+    excluded: dict[str, str]  # numeric columns not ticked by default: 'a year'…
+    categories: dict[str, int]  # text columns one-hot can encode, and their value counts
+
+
+def load_for_screen(
+    path: str, progress: Callable[[float, str], None] | None = None
+) -> ScreenTable | SessionFileFound:
+    """``load``, and the column advice for the data panel (``feature_advice``)."""
+    from . import feature_advice
+
+    table = load(path, progress)
+    if isinstance(table, SessionFileFound):
+        return table
+    numeric = numeric_columns(table.frame)
+    return ScreenTable(
+        table,
+        numeric,
+        feature_advice.default_exclusions(table.frame, numeric),
+        feature_advice.category_columns(table.frame, numeric),
+    )
+
+
 def numeric_columns(frame: Any) -> list[str]:
     from kmeans_gui.data import numeric_columns as numeric
 

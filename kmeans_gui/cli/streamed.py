@@ -111,7 +111,7 @@ def run_streamed(args: argparse.Namespace, note: str | None) -> int:
         ("--profile-out", args.profile_out),
         ("--silhouette", args.silhouette),
         ("--compare-to", args.compare_to),
-        ("--refine swap", getattr(args, "refine", "none") != "none"),
+        ("--refine swap", args.refine != "none"),
     ):
         if given:
             raise UsageError(f"{flag} needs the table in memory, not a streamed run (--stream)")

@@ -57,7 +57,7 @@ def print_report(
             "metric": args.metric,
             "n_init": args.n_init,
             "seed": args.seed,
-            "refine": getattr(args, "refine", "none"),
+            "refine": args.refine,
             "n_swaps": result.n_swaps,
             "n_trials": result.n_trials,
             "n_iter": result.n_iter,
@@ -92,7 +92,7 @@ def print_report(
     restarts = f", best of {args.n_init} restarts" if args.n_init > 1 else ""
     units = f" (in {args.scale}-scaled units)" if args.scale != "none" else ""
     refined = ""
-    if getattr(args, "refine", "none") != "none":
+    if args.refine != "none":
         refined = f", {counted(result.n_swaps, 'swap')} kept of {result.n_trials:,} trials"
     lines = [
         f"{table.path.name}: {used}; {counted(len(features.columns), 'feature')} "
