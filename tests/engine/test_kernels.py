@@ -38,3 +38,24 @@ def test_looped_blocks_give_the_unrolled_result(monkeypatch) -> None:
     assert loops  # the looped graph was built and used
     np.testing.assert_array_equal(unrolled.labels_, looped.labels_)
     assert looped.inertia_ == pytest.approx(unrolled.inertia_, rel=1e-9)
+
+
+def test_gemm_search_takes_the_first_of_tied_centroids_and_the_exact_nearest() -> None:
+    """The GEMM path's packed (score, index) minimum: a repeated centroid never wins over its
+    first copy, scores of either sign order correctly, and labels are the exact nearest."""
+    from kmeans_gui.engine.prepare import prepare
+
+    rng = np.random.default_rng(11)
+    d = 8  # above DIRECT_MAX_FEATURES: the GEMM expansion
+    X = rng.normal(size=(5_000, d)) * 3
+    centroids = np.concatenate([X[:6], X[:6], X[6:10]])  # 0..5 repeated as 6..11
+    data = prepare(X, None, "/CPU:0", len(centroids))
+    labels, _ = kernels.assign_pass(data.blocks, centroids - data.offset)
+    labels = data.flat(labels)
+    assert labels.min() >= 0 and not np.isin(labels, np.arange(6, 12)).any()
+    exact = ((X[:, None, :] - centroids[None]) ** 2).sum(axis=2)
+    exact[:, 6:12] = np.inf  # the copies: lowest index wins
+    gap = np.sort(exact, axis=1)
+    clear = gap[:, 1] - gap[:, 0] > 1e-3 * gap[:, 1]  # leave float32 near-ties aside
+    assert clear.mean() > 0.95
+    np.testing.assert_array_equal(labels[clear], exact.argmin(axis=1)[clear])
