@@ -109,9 +109,11 @@ def _direct_nearest(
 
 
 def _ordered_bits(values: tf.Tensor) -> tf.Tensor:
-    """int32 keys that order as the float32 ``values`` do (-0.0 and 0.0 alike); an involution."""
+    """int32 keys that order as the float32 ``values`` do (negative ones with their magnitude
+    bits flipped; -0.0 sorts just below 0.0)."""
     bits = tf.bitcast(values, tf.int32)
-    return tf.bitwise.bitwise_xor(bits, tf.bitwise.bitwise_and(tf.bitwise.right_shift(bits, 31), 0x7FFFFFFF))
+    sign = tf.bitwise.right_shift(bits, 31)  # -1 for negative values, else 0
+    return tf.bitwise.bitwise_xor(bits, tf.bitwise.bitwise_and(sign, 0x7FFFFFFF))
 
 
 def _first_minimum(scores: tf.Tensor) -> tf.Tensor:
@@ -122,7 +124,7 @@ def _first_minimum(scores: tf.Tensor) -> tf.Tensor:
     (benchmarks/engine.py), with exactly the same labels.
     """
     kp = tf.shape(scores)[0]
-    keys = _ordered_bits(tf.where(scores == 0.0, tf.zeros_like(scores), scores))
+    keys = _ordered_bits(tf.where(scores == 0.0, tf.zeros_like(scores), scores))  # -0.0 tie
     order = tf.range(kp, dtype=tf.int64)[:, tf.newaxis]
     wide = tf.bitwise.left_shift(tf.cast(keys, tf.int64), 32) + order
     packed = tf.reduce_min(wide, axis=0)
