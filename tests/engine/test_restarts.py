@@ -67,3 +67,31 @@ def test_compiled_steps_are_reused_across_restarts(blobs, algorithm) -> None:
     KMeans(6, n_init=4, seed=1, algorithm=algorithm).fit(blobs)
     KMeans(6, n_init=2, seed=2, init="random", algorithm=algorithm).fit(blobs)
     assert _tracing_counts() == before
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_restarts_side_by_side_give_the_one_after_another_result(
+    blobs, algorithm, monkeypatch
+) -> None:
+    """Restarts run on worker threads, each with its own generator: the same restarts, in
+    the same order, as running them one after another."""
+    import threading
+
+    from kmeans_gui.engine import api
+
+    names: set[str] = set()
+    seeding = api.initial_centroids
+    monkeypatch.setattr(
+        api,
+        "initial_centroids",
+        lambda *a, **kw: names.add(threading.current_thread().name) or seeding(*a, **kw),
+    )
+    side = KMeans(6, n_init=6, seed=3, algorithm=algorithm).fit(blobs)
+    assert any(name.startswith("restart") for name in names)  # workers did run restarts
+    monkeypatch.setattr(api, "SIDE_BY_SIDE", False)
+    names.clear()
+    one = KMeans(6, n_init=6, seed=3, algorithm=algorithm).fit(blobs)
+    assert names == {threading.current_thread().name}
+    assert side.restart_inertias_ == one.restart_inertias_
+    np.testing.assert_array_equal(side.labels_, one.labels_)
+    np.testing.assert_array_equal(side.cluster_centers_, one.cluster_centers_)
