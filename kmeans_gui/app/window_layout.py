@@ -168,9 +168,12 @@ def size_docks(window: MainWindow) -> None:
         window.algorithm_dock.style().PixelMetric.PM_TitleBarHeight
     )
     algorithm = window.algorithm_panel.sizeHint().height() + title + 28  # + frame, margins
+    # The column the two share (not the window's height: menus, toolbar and status bar take
+    # their part, and sizes asking for more than the column are scaled down together).
+    column = window.data_dock.height() + window.algorithm_dock.height()
     window.resizeDocks(
         [window.data_dock, window.algorithm_dock],
-        [max(window.height() - algorithm, 200), algorithm],
+        [max(column - algorithm, 200), algorithm],
         Qt.Orientation.Vertical,
     )
 

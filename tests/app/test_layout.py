@@ -29,3 +29,17 @@ def test_restart_picker_does_not_squeeze_the_docks(qtbot, window, size):
         assert dock.width() >= panel.minimumSizeHint().width(), dock.objectName()
     assert window.controls.width() <= window.centralWidget().width()
     assert window.width() == size[0]
+
+
+@pytest.mark.parametrize("size", [(1280, 781), (1440, 900)])
+def test_the_algorithm_panel_fits_without_scrolling(qtbot, window, size):
+    """The data panel gives up what the algorithm panel needs: every setting is in view
+    without a scroll bar on a 1280 x 800 screen (maximised: 781 rows of the window)."""
+    window.resize(*size)
+    qtbot.wait(20)
+    window_layout.size_docks(window)
+    qtbot.wait(20)
+    scroll = window.algorithm_dock.widget()
+    assert scroll.viewport().height() >= window.algorithm_panel.sizeHint().height()
+    assert not scroll.verticalScrollBar().isVisible()
+    assert window.data_dock.height() >= 200
