@@ -70,12 +70,13 @@ class FrameRenderer:
         view.resize(self.width, self.height - TITLE_HEIGHT)
         view.show()  # laid out and painted like a window, never on a screen
         QApplication.processEvents()  # the layout: the plot's pixel size bins the points
-        view.set_points(space.xy, space.x_label, space.y_label)
+        view.set_points(space.xy, space.x_label, space.y_label, space.bounds)
         view.set_equal_aspect(look.equal_aspect)
         if look.view_rect is not None:
             view.set_view_rect(QRectF(*look.view_rect))
         else:
             view.auto_range()
+        view.finish_binning()  # frames are rendered at once, not after the binning worker
         vb = view.plotItem.vb
         view.set_region_grid((max(int(vb.width()), 1), max(int(vb.height()), 1)))
         view.set_voronoi(look.voronoi)

@@ -502,7 +502,7 @@ class MainWindow(QMainWindow):
     def _on_points_placed(self) -> None:
         self.statusBar().clearMessage()  # "Computing principal components…"
         space = self.plot
-        self.scatter.set_points(space.xy, space.x_label, space.y_label)
+        self.scatter.set_points(space.xy, space.x_label, space.y_label, space.bounds)
         self.compare.set_space(space)
         self._update_plot_options()
         self.painter.redraw()

@@ -194,7 +194,7 @@ class FeatureMatrix:
     def spread_note(self, advice: str = "") -> str | None:
         """A warning when the features' spreads differ by more than 10x and scaling is off."""
         return feature_choice.spread_note(
-            self.columns, self.X.std(axis=0), self.scaler.kind, advice
+            self.columns, self.column_spreads, self.scaler.kind, advice
         )
 
     def exclusion_note(self, advice: str = "") -> str | None:
@@ -222,6 +222,12 @@ class FeatureMatrix:
         sweep checks them, and the window computes them off its GUI thread when preparing."""
         X = self.X
         return X.min(axis=0), X.max(axis=0), X.mean(axis=0)  # no N x D temporary
+
+    @cached_property
+    def column_spreads(self) -> np.ndarray:
+        """Each column's standard deviation (fit units), computed once (a million rows take
+        tens of milliseconds: the window computes it off its GUI thread when preparing)."""
+        return self.X.std(axis=0)
 
     def user_columns(self, columns: Sequence[int]) -> np.ndarray:
         """Some columns of the used rows in the user's units, (n_used, len(columns)): what a
