@@ -82,8 +82,12 @@ def test_only_the_newest_preparation_and_projection_count(qtbot, data, tables):
     assert placed == [] and data.plot is None
     data.engine_for_test.answer(1)
     assert len(placed) == 1 and data.plot.xy.shape == (80, 2)
-    data.place(PlotChoice(PLOT_FEATURES, 1, 2))  # feature axes: placed at once
-    assert placed[-1] == "b"
+    data.place(PlotChoice(PLOT_FEATURES, 1, 2))  # feature axes: on the background pool
+    data.place(PlotChoice(PLOT_FEATURES, 0, 2))
+    with qtbot.waitSignal(data.pointsPlaced, timeout=10_000):
+        data.place(PlotChoice(PLOT_FEATURES, 2, 1))
+    qtbot.wait(200)  # the overtaken placements' answers, if they were delivered, have arrived
+    assert placed[1:] == ["c"] and data.plot.y_label == "b"
 
 
 def test_a_failed_preparation_forgets_the_features_and_says_why(qtbot, data, tables):
