@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pyqtgraph as pg
@@ -34,6 +35,7 @@ RASTER_THRESHOLD = 5_000  # more points than this are drawn as an image (per-poi
 # in a ScatterPlotItem cost ~3 µs a point per frame: 60 ms at 20,000)
 SVG_VECTOR_POINTS = 20_000  # up to this many points an SVG gets one vector shape per point;
 # beyond, the points are the one raster image the screen shows (centroids stay vectors)
+RGBA_WORD = np.dtype("<u4")  # an RGBA pixel's four bytes, as the image holds them
 VORONOI_GRID = 200  # cells along each axis of the Voronoi image
 VORONOI_ALPHA = 64  # faint enough for the points to stay readable; 46 made tints look alike
 
@@ -103,6 +105,11 @@ class PixelBins:
     occupied: np.ndarray  # int64
     winner: np.ndarray  # int64, rows of made_for.xy
     alpha: np.ndarray  # uint8
+
+    @cached_property
+    def alpha_word(self) -> np.ndarray:
+        """The opacities as the top byte of little-endian RGBA words (a frame ORs colours in)."""
+        return self.alpha.astype(RGBA_WORD) << 24
 
 
 def bin_points(request: BinRequest) -> PixelBins:
@@ -243,14 +250,18 @@ class _PointRaster(QObject):
         if width < 1 or height < 1:
             self.item.clear()
             return
-        image = np.zeros((height * width, 4), np.uint8)
+        # one 32-bit word a pixel (R, G, B, A bytes): gathers of words, not of 4-byte rows
+        words = np.ascontiguousarray(colours, np.uint8).copy()
+        words[:, 3] = 0
+        words = words.view(RGBA_WORD).reshape(-1)
+        image = np.zeros(height * width, RGBA_WORD)
         if labels is None:
-            rgba = np.broadcast_to(np.array(UNASSIGNED, np.uint8), (bins.winner.size, 4))
+            grey = np.array([*UNASSIGNED[:3], 0], np.uint8).view(RGBA_WORD)[0]
+            image[bins.occupied] = bins.alpha_word | grey
         else:
-            rgba = colours[labels[bins.winner]]
-        image[bins.occupied] = rgba
-        image[bins.occupied, 3] = bins.alpha
-        self.item.setImage(image.reshape(height, width, 4), autoLevels=False, levels=None)
+            image[bins.occupied] = words[labels[bins.winner]] | bins.alpha_word
+        rgba = image.view(np.uint8).reshape(height, width, 4)
+        self.item.setImage(rgba, autoLevels=False, levels=None)
         self.item.setRect(bins.made_for.rect)
 
 
@@ -313,6 +324,7 @@ class ScatterView(pg.PlotWidget):
         self._raster = _PointRaster(self.raster_item, self)
         self._raster.binned.connect(self.pointsBinned)
         self._bounds: tuple[np.ndarray, np.ndarray] | None = None  # of xy, for auto_range
+        self._painted: tuple | None = None  # what _paint_labels drew last
         self.legend = ClusterLegend(self.plotItem.vb)
         self._voronoi_grid: tuple[int, int] | None = None  # (columns, rows); None: the screen's
 
@@ -322,6 +334,11 @@ class ScatterView(pg.PlotWidget):
         self.plotItem.vb.sigRangeChanged.connect(self._on_view_changed)
         self.plotItem.vb.sigResized.connect(self._on_view_changed)
         self.scene().sigMouseClicked.connect(self._on_scene_clicked)
+
+    def close(self) -> None:
+        """Closed for good (pyqtgraph drops the plot item): no re-bin may follow."""
+        self._rebin_timer.stop()
+        super().close()
 
     # -- data ------------------------------------------------------------------------------
     @property
@@ -343,9 +360,11 @@ class ScatterView(pg.PlotWidget):
         self.labels = None
         self.point_colours = None
         self.centroids = self.trails = None
-        self.plotItem.setLabel("bottom", x_label)
-        self.plotItem.setLabel("left", y_label)
+        for side, text in (("bottom", x_label), ("left", y_label)):
+            if self.plotItem.getAxis(side).labelText != text:  # a new text re-lays out the plot
+                self.plotItem.setLabel(side, text)
         self.scatter_item.clear()
+        self._painted = None  # cleared: draw again, even the same points
         self._jitter = None
         self._raster.set_points(self.drawn_xy() if self.rasterised else None)
         self._paint_labels()
@@ -541,12 +560,29 @@ class ScatterView(pg.PlotWidget):
         return self._brush_cache[key]
 
     def _paint_labels(self) -> None:
+        k = max(self.k, 1)
+        painting = (
+            self.xy,
+            self.labels,
+            self.point_colours,
+            self.style,
+            k if self.labels is not None else 0,
+        )
+        last = self._painted
+        self._painted = painting
+        if (
+            last is not None
+            and all(a is b for a, b in zip(painting[:3], last[:3], strict=True))
+            and painting[3:] == last[3:]
+        ):
+            # the same points in the same colours (a reload draws them grey three times)
+            self._paint_voronoi()
+            return
         if self.xy is None:
             self.scatter_item.clear()
             self.raster_item.clear()
             self._paint_clusters(None)
             return
-        k = max(self.k, 1)
         if self.point_colours is not None:
             codes, colours = self.point_colours
             if self.rasterised:
