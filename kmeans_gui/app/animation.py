@@ -76,7 +76,6 @@ class FrameRenderer:
             view.set_view_rect(QRectF(*look.view_rect))
         else:
             view.auto_range()
-        view.finish_binning()  # frames are rendered at once, not after the binning worker
         vb = view.plotItem.vb
         view.set_region_grid((max(int(vb.width()), 1), max(int(vb.height()), 1)))
         view.set_voronoi(look.voronoi)

@@ -5,7 +5,9 @@ positions per frame. Small sets are drawn as a ScatterPlotItem whose per-point b
 a cached brush per cluster. Large sets are rasterised: the points are binned once per view
 change into the pixels of the view (each occupied pixel remembers one "winner" point and how
 many points fell in it), and a new frame is a gather of the winners' labels into an RGBA image,
-about a millisecond per hundred thousand occupied pixels, whatever N is.
+about a millisecond per hundred thousand occupied pixels, whatever N is. Binning goes over all N
+points (tens of milliseconds at a million), so it runs on a worker thread; the picture shown
+stays until the newest request's bins arrive (``pointsBinned``), and an export bins at once.
 
 A label equal to k means "no centroid" (the user removed it; the next assignment gives the
 points another) and is drawn grey. Helpers that draw over the frame (membership lines, the
