@@ -44,8 +44,7 @@ class PlotSpace:
         ends = to_user(np.stack([low, high]))[:, [ix, iy]]
         return cls(
             features=features,
-            # C order here, on the worker: the view would copy a column-major array
-            xy=np.ascontiguousarray(features.user_columns([ix, iy]), dtype=np.float64),
+            xy=features.user_columns([ix, iy]),  # C order, as the view wants them
             project=lambda c: to_user(c)[:, [ix, iy]],
             x_label=columns[ix],
             y_label=columns[iy],
