@@ -50,13 +50,13 @@ class BackgroundJobs(QObject):
         if on_error is not None:
             worker.errored.connect(on_error)
         self._live.add(worker)
-        worker.finished.connect(lambda: self._forget(worker))
+        worker.finished.connect(lambda: self._forget(worker, on_error is not None))
         if relay is not None:
             worker.finished.connect(relay.deleteLater)
         self.pool.start(worker)
         return worker
 
-    def _forget(self, worker: FunctionWorker) -> None:
+    def _forget(self, worker: FunctionWorker, error_slot: bool) -> None:
         """A job is done: drop the connections that hold it, its arguments and its result.
 
         Each slot above keeps its closure (a table, a feature matrix) and the ``finished`` one
@@ -64,8 +64,9 @@ class BackgroundJobs(QObject):
         this, every job ever run stayed in memory (a million-row table's frame per reload).
         """
         self._live.discard(worker)
-        for signal in (worker.returned, worker.errored, worker.finished):
-            with suppress(RuntimeError, TypeError):  # nothing (left) connected
+        signals = (worker.returned, worker.finished, *((worker.errored,) if error_slot else ()))
+        for signal in signals:
+            with suppress(RuntimeError, TypeError):  # already gone with the worker
                 signal.disconnect()
 
     @property

@@ -99,3 +99,25 @@ def test_a_failed_preparation_forgets_the_features_and_says_why(qtbot, data, tab
         data.prepare(["no such column"], "drop", "none", None)
     assert "no such column" in failure.args[0]
     assert data.prepared is None and data.plot is None
+
+
+def test_a_finished_job_lets_go_of_its_arguments(qtbot):
+    """A job's arguments (a table, a feature matrix) are freed once it is done, not kept by
+    the job's connections for as long as the window lives."""
+    import gc
+    import weakref
+
+    class Table:
+        pass
+
+    background = BackgroundJobs()
+    table = Table()
+    alive = weakref.ref(table)
+    answers: list[str] = []
+    background.run(lambda t: type(t).__name__, table, on_result=answers.append)
+    del table
+    qtbot.waitUntil(lambda: not background.busy, timeout=10_000)
+    background.shutdown()
+    gc.collect()
+    assert answers == ["Table"]
+    assert alive() is None
