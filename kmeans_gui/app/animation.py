@@ -70,7 +70,7 @@ class FrameRenderer:
         view.resize(self.width, self.height - TITLE_HEIGHT)
         view.show()  # laid out and painted like a window, never on a screen
         QApplication.processEvents()  # the layout: the plot's pixel size bins the points
-        view.set_points(space.xy, space.x_label, space.y_label)
+        view.set_points(space.xy, space.x_label, space.y_label, space.bounds)
         view.set_equal_aspect(look.equal_aspect)
         if look.view_rect is not None:
             view.set_view_rect(QRectF(*look.view_rect))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
@@ -49,11 +50,24 @@ class BackgroundJobs(QObject):
         if on_error is not None:
             worker.errored.connect(on_error)
         self._live.add(worker)
-        worker.finished.connect(lambda: self._live.discard(worker))
+        worker.finished.connect(lambda: self._forget(worker, on_error is not None))
         if relay is not None:
             worker.finished.connect(relay.deleteLater)
         self.pool.start(worker)
         return worker
+
+    def _forget(self, worker: FunctionWorker, error_slot: bool) -> None:
+        """A job is done: drop the connections that hold it, its arguments and its result.
+
+        Each slot above keeps its closure (a table, a feature matrix) and the ``finished`` one
+        the worker itself, a cycle through Qt that Python's collector cannot see: without
+        this, every job ever run stayed in memory (a million-row table's frame per reload).
+        """
+        self._live.discard(worker)
+        signals = (worker.returned, worker.finished, *((worker.errored,) if error_slot else ()))
+        for signal in signals:
+            with suppress(RuntimeError, TypeError):  # already gone with the worker
+                signal.disconnect()
 
     @property
     def busy(self) -> bool:

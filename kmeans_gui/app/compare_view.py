@@ -217,7 +217,7 @@ class ComparePane(QWidget):
             if space is None:
                 scatter.set_points(None)
             else:
-                scatter.set_points(space.xy, space.x_label, space.y_label)
+                scatter.set_points(space.xy, space.x_label, space.y_label, space.bounds)
 
     def start(self, a: RunRequest, b: RunRequest, *, paused: bool = False) -> None:
         for title, letter, request in zip(self.titles, SIDES, (a, b), strict=True):

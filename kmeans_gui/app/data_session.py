@@ -1,10 +1,10 @@
 """The data on screen as a model: the table loaded, its prepared features and the plot's space.
 
-Loading and preparing run on the background pool, principal components in the engine process;
-all three can be overtaken (the user opens another file, ticks another column, picks other
-axes before the last result arrived). The model numbers each request and drops late answers, so
-the window only ever hears about the newest table, features and plot, through signals, and
-holds none of this itself.
+Loading, preparing and placing feature columns (in user units: a million rows' worth) run on
+the background pool, principal components in the engine process; all of them can be overtaken
+(the user opens another file, ticks another column, picks other axes before the last result
+arrived). The model numbers each request and drops late answers, so the window only ever hears
+about the newest table, features and plot, through signals, and holds none of this itself.
 """
 
 from __future__ import annotations
@@ -142,15 +142,23 @@ class DataSession(QObject):
 
     # ------------------------------------------------------------------ plot
     def place(self, choice: Any) -> None:
-        """Place the points for a ``PlotChoice``: two feature columns (in the file's units) or
-        principal components (computed by the engine, on the features as the fit sees them)."""
+        """Place the points for a ``PlotChoice``: two feature columns (in the file's units, on
+        the background pool) or principal components (computed by the engine, on the features
+        as the fit sees them)."""
         if self.prepared is None:
             return
         self._plot_generation += 1
         generation = self._plot_generation
         features = self.prepared.features
         if choice.mode == PLOT_FEATURES or features.X.shape[1] < 3:
-            self._set_plot(PlotSpace.of_features(features, choice.x, choice.y))
+            self._background.run(
+                PlotSpace.of_features,
+                features,
+                choice.x,
+                choice.y,
+                on_result=lambda space: self._on_placed(generation, features, space),
+                on_error=self.plotFailed.emit,
+            )
             return
         self.projecting.emit()
         self._engine.projection(
@@ -159,8 +167,22 @@ class DataSession(QObject):
             on_error=self.plotFailed.emit,
         )
 
+    def _plot_current(self, generation: int, features: Any) -> bool:
+        """The plot asked for last, of the features on screen (not overtaken meanwhile)."""
+        prepared = self.prepared
+        return (
+            generation == self._plot_generation
+            and not self._closed
+            and prepared is not None
+            and prepared.features is features
+        )
+
+    def _on_placed(self, generation: int, features: Any, space: PlotSpace) -> None:
+        if self._plot_current(generation, features):
+            self._set_plot(space)
+
     def _on_projection(self, generation: int, features: Any, result: dict) -> None:
-        if generation != self._plot_generation or self._closed:
+        if not self._plot_current(generation, features):
             return
         self._set_plot(
             PlotSpace.of_components(

@@ -99,7 +99,10 @@ def prepare(
         one_hot=one_hot,
     )
     left_out = np.flatnonzero(~np.asarray(features.row_mask, dtype=bool)) + 1
-    features.column_ranges  # noqa: B018  (computed here, off the GUI thread: Run checks them)
+    # computed here, off the GUI thread: Run checks the ranges, the plot's bounds come from
+    # them, the data panel's spread note from the spreads
+    features.column_ranges  # noqa: B018
+    features.column_spreads  # noqa: B018
     return PreparedFeatures(features=features, left_out_rows=left_out)
 
 

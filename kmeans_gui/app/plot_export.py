@@ -74,6 +74,7 @@ class RunTitle:
 
 def paint_titled(painter: QPainter, view: ScatterView, title: str, width: int, height: int) -> None:
     """Paint ``title`` and, below it, ``view`` into a ``width`` x ``height`` logical area."""
+    view.finish_binning()  # not the previous picture, if new bins are still on their way
     painter.fillRect(QRectF(0, 0, width, height), QColor("white"))
     font = QFont()
     font.setPointSizeF(TITLE_POINT_SIZE)

@@ -21,7 +21,9 @@ from .regions import Regions
 
 @dataclass(frozen=True)
 class PlotSpace:
-    """``xy`` (N, 2) of the points; ``project`` maps (K, D) fit-unit centroids to (K, 2)."""
+    """``xy`` (N, 2) of the points; ``project`` maps (K, D) fit-unit centroids to (K, 2);
+    ``bounds`` the points' (low, high) per axis, (2,) each, known before the view scans them
+    (a plot of feature columns takes them from the ranges the preparing worker computed)."""
 
     features: Any  # kmeans_gui.data.FeatureMatrix
     xy: np.ndarray
@@ -29,6 +31,7 @@ class PlotSpace:
     x_label: str
     y_label: str
     axes: tuple[int, int] | None = None  # feature indices, when the plot shows two features
+    bounds: tuple[np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def of_features(cls, features: Any, x: int, y: int) -> PlotSpace:
@@ -37,13 +40,16 @@ class PlotSpace:
         ix, iy = min(x, d - 1), min(y, d - 1)
         to_user = features.to_user_units
         columns = list(features.columns)
+        low, high, _ = features.column_ranges
+        ends = to_user(np.stack([low, high]))[:, [ix, iy]]
         return cls(
             features=features,
-            xy=features.user_columns([ix, iy]),
+            xy=features.user_columns([ix, iy]),  # C order, as the view wants them
             project=lambda c: to_user(c)[:, [ix, iy]],
             x_label=columns[ix],
             y_label=columns[iy],
             axes=(ix, iy),
+            bounds=(ends.min(axis=0), ends.max(axis=0)),
         )
 
     @classmethod
@@ -58,12 +64,14 @@ class PlotSpace:
         def label(i: int) -> str:
             return f"principal component {i + 1}{of} ({100 * explained[i]:.0f}% of the variance)"
 
+        xy = np.asarray(scores, dtype=np.float64)
         return cls(
             features=features,
-            xy=np.asarray(scores, dtype=np.float64),
+            xy=xy,
             project=lambda c: np.column_stack([c, np.ones(len(c))]) @ affine,
             x_label=label(0),
             y_label=label(1) if len(explained) > 1 else "",
+            bounds=xy_bounds(xy),
         )
 
     @property
@@ -115,3 +123,17 @@ class PlotSpace:
         # Euclidean and cosine cells are convex in the fit's units, and so in the plot (an
         # affine image of them); Manhattan cells need not be.
         return Regions(nearest_region, convex=metric != "manhattan")
+
+
+def xy_bounds(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The (low, high) of finite points (N, 2) per axis; None when there are none. Plain
+    min/max first: NumPy's nanmin copies the array, five times slower at a million points."""
+    if len(xy) == 0:
+        return None
+    low, high = xy.min(axis=0), xy.max(axis=0)
+    if not (np.isfinite(low).all() and np.isfinite(high).all()):
+        finite = xy[np.isfinite(xy).all(axis=1)]
+        if len(finite) == 0:
+            return None
+        low, high = finite.min(axis=0), finite.max(axis=0)
+    return low, high

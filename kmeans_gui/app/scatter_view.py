@@ -5,7 +5,9 @@ positions per frame. Small sets are drawn as a ScatterPlotItem whose per-point b
 a cached brush per cluster. Large sets are rasterised: the points are binned once per view
 change into the pixels of the view (each occupied pixel remembers one "winner" point and how
 many points fell in it), and a new frame is a gather of the winners' labels into an RGBA image,
-about a millisecond per hundred thousand occupied pixels, whatever N is.
+about a millisecond per hundred thousand occupied pixels, whatever N is. Binning goes over all N
+points (tens of milliseconds at a million), so it runs on a worker thread; the picture shown
+stays until the newest request's bins arrive (``pointsBinned``), and an export bins at once.
 
 A label equal to k means "no centroid" (the user removed it; the next assignment gives the
 points another) and is drawn grey. Helpers that draw over the frame (membership lines, the
@@ -15,22 +17,27 @@ centroid handles) follow ``frameDrawn``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 
+from .background import lower_thread_priority
 from .legend import ClusterLegend
 from .palette import UNASSIGNED, cluster_colours
+from .plot_space import xy_bounds
 from .regions import region_labels
 
 RASTER_THRESHOLD = 5_000  # more points than this are drawn as an image (per-point brushes
 # in a ScatterPlotItem cost ~3 µs a point per frame: 60 ms at 20,000)
 SVG_VECTOR_POINTS = 20_000  # up to this many points an SVG gets one vector shape per point;
 # beyond, the points are the one raster image the screen shows (centroids stay vectors)
+RGBA_WORD = np.dtype("<u4")  # an RGBA pixel's four bytes, as the image holds them
 VORONOI_GRID = 200  # cells along each axis of the Voronoi image
 VORONOI_ALPHA = 64  # faint enough for the points to stay readable; 46 made tints look alike
 
@@ -71,69 +78,193 @@ def _dot_offsets(n_points: int, size: float = 0.0) -> list[tuple[int, int]]:
     return [(dx, dy) for dx in span for dy in span if dx * dx + dy * dy <= radius * radius + 1]
 
 
-class _PointRaster:
-    """Bins fixed positions into view pixels once; paints labels into an RGBA image per frame."""
+@dataclass(frozen=True, eq=False)
+class BinRequest:
+    """What bins are made for: these very points (``xy``), a view rectangle (plot units), its
+    (height, width) in device pixels and the point style (dot size, opacity)."""
 
-    def __init__(self, item: pg.ImageItem) -> None:
+    xy: np.ndarray
+    rect: QRectF
+    shape: tuple[int, int]
+    style: PointStyle
+
+    def same(self, other: BinRequest) -> bool:
+        return (
+            self.xy is other.xy
+            and self.rect == other.rect
+            and self.shape == other.shape
+            and self.style == other.style
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class PixelBins:
+    """Points binned into the pixels of one view rectangle: the occupied pixels (flat
+    indices), for each the point drawn there (its "winner") and an opacity by how many points
+    fell in it. Only labels of ``made_for.xy``'s points may be painted through them."""
+
+    made_for: BinRequest
+    occupied: np.ndarray  # int64
+    winner: np.ndarray  # int64, rows of made_for.xy
+    alpha: np.ndarray  # uint8
+
+    @cached_property
+    def alpha_word(self) -> np.ndarray:
+        """The opacities as the top byte of little-endian RGBA words (a frame ORs colours in)."""
+        return self.alpha.astype(RGBA_WORD) << 24
+
+
+def bin_points(request: BinRequest) -> PixelBins:
+    """Assign the points (N, 2) to the pixels of the request's rectangle. Plain NumPy over all
+    N points (about 80 ms at a million): the view runs it on a worker thread, and NumPy
+    releases the GIL meanwhile."""
+    xy, rect, style = request.xy, request.rect, request.style
+    height, width = request.shape
+    if width < 1 or height < 1 or rect.width() <= 0 or rect.height() <= 0:
+        empty = np.empty(0, np.int64)
+        return PixelBins(request, empty, empty, np.empty(0, np.uint8))
+    fx = (xy[:, 0] - rect.left()) * (width / rect.width())
+    fy = (xy[:, 1] - rect.top()) * (height / rect.height())
+    inside = (fx >= 0) & (fx < width) & (fy >= 0) & (fy < height)
+    index = np.flatnonzero(inside)
+    ix = fx[index].astype(np.int64)
+    iy = fy[index].astype(np.int64)
+    offsets = _dot_offsets(index.size, style.size)
+    if len(offsets) > 1:
+        ix = np.concatenate([ix + dx for dx, _ in offsets])
+        iy = np.concatenate([iy + dy for _, dy in offsets])
+        index = np.tile(index, len(offsets))
+        keep = (ix >= 0) & (ix < width) & (iy >= 0) & (iy < height)
+        ix, iy, index = ix[keep], iy[keep], index[keep]
+    pixel = iy * width + ix
+    winner = np.full(width * height, -1, np.int64)
+    winner[pixel] = index  # one of the points in each pixel (the last one written)
+    occupied = np.flatnonzero(winner >= 0)
+    counts = np.bincount(pixel, minlength=width * height)[occupied]
+    density = np.log1p(counts) / np.log1p(max(int(counts.max(initial=1)), 2))
+    alpha = ((150 + 105 * density) * style.opacity).astype(np.uint8)
+    return PixelBins(request, occupied, winner[occupied], alpha)
+
+
+# One worker bins for every view: binning is short, and a newer request makes the ones queued
+# before it return at once.
+_BINNING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="point-bins")
+
+
+class _PointRaster(QObject):
+    """Paints labels into an RGBA image per frame, from bins made on the binning worker.
+
+    Each request for bins (new points, another view rectangle, size or style) is numbered;
+    only the newest one's bins are kept, and until they arrive the picture shown stays as it
+    was (the image item keeps its place in plot units, so a zoom shows it scaled).
+    ``binned`` is emitted once new bins are painted.
+    """
+
+    binned = Signal()
+    _delivered = Signal(int, object)  # (request number, PixelBins or None), from the worker
+
+    def __init__(self, item: pg.ImageItem, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.item = item
         self.xy: np.ndarray | None = None
-        self._shape = (0, 0)
-        self.rect = QRectF()  # the view rectangle the pixels were binned for
-        self._occupied = np.empty(0, np.int64)  # flat pixel indices that hold points
-        self._winner = np.empty(0, np.int64)  # for each occupied pixel, the point drawn there
-        self._alpha = np.empty(0, np.uint8)  # density: more points per pixel, more opaque
         self.style = PointStyle()
+        self.bins: PixelBins | None = None
+        self._number = 0  # the newest request's number; answers to older ones are dropped
+        self._pending: BinRequest | None = None  # asked of the worker, not yet arrived
+        self._paint_args: tuple[np.ndarray | None, np.ndarray] | None = None
+        self._delivered.connect(self._on_delivered)
 
     def set_points(self, xy: np.ndarray | None) -> None:
+        """New positions; the old picture stays until they are binned (None: cleared now)."""
         self.xy = xy
-        self._shape = (0, 0)
-        self.item.clear()
+        if xy is None:
+            self._number += 1
+            self.bins = self._pending = None
+            self.item.clear()
 
-    def rebin(self, rect: QRectF, width: int, height: int) -> None:
-        """Assign points to pixels of ``rect`` drawn at ``width`` x ``height`` device pixels."""
-        self._shape = (height, width)
-        self.rect = QRectF(rect)
-        xy = self.xy
-        if xy is None or width < 1 or height < 1 or rect.width() <= 0 or rect.height() <= 0:
-            self._occupied = self._winner = np.empty(0, np.int64)
-            self._alpha = np.empty(0, np.uint8)
+    def request(self, rect: QRectF, width: int, height: int) -> None:
+        """Bins for ``rect`` drawn at ``width`` x ``height`` device pixels, on the worker."""
+        if self.xy is None:
             return
-        fx = (xy[:, 0] - rect.left()) * (width / rect.width())
-        fy = (xy[:, 1] - rect.top()) * (height / rect.height())
-        inside = (fx >= 0) & (fx < width) & (fy >= 0) & (fy < height)
-        index = np.flatnonzero(inside)
-        ix = fx[index].astype(np.int64)
-        iy = fy[index].astype(np.int64)
-        offsets = _dot_offsets(index.size, self.style.size)
-        if len(offsets) > 1:
-            ix = np.concatenate([ix + dx for dx, _ in offsets])
-            iy = np.concatenate([iy + dy for _, dy in offsets])
-            index = np.tile(index, len(offsets))
-            keep = (ix >= 0) & (ix < width) & (iy >= 0) & (iy < height)
-            ix, iy, index = ix[keep], iy[keep], index[keep]
-        pixel = iy * width + ix
-        winner = np.full(width * height, -1, np.int64)
-        winner[pixel] = index  # one of the points in each pixel (the last one written)
-        self._occupied = np.flatnonzero(winner >= 0)
-        self._winner = winner[self._occupied]
-        counts = np.bincount(pixel, minlength=width * height)[self._occupied]
-        density = np.log1p(counts) / np.log1p(max(int(counts.max(initial=1)), 2))
-        self._alpha = ((150 + 105 * density) * self.style.opacity).astype(np.uint8)
+        wanted = BinRequest(self.xy, QRectF(rect), (height, width), self.style)
+        if self._pending is not None and self._pending.same(wanted):
+            return
+        self._number += 1  # whatever was pending is stale now
+        self._pending = None
+        if self.bins is not None and self.bins.made_for.same(wanted):
+            return
+        self._pending = wanted
+        number = self._number
+        job = _BINNING.submit(self._bin, number, wanted)
+        job.add_done_callback(lambda done: self._deliver(number, done))
+
+    def _bin(self, number: int, request: BinRequest) -> PixelBins | None:
+        """On the worker thread; None when a newer request has come in meanwhile."""
+        if number != self._number:
+            return None
+        lower_thread_priority()
+        return bin_points(request)
+
+    def _deliver(self, number: int, job: Future) -> None:
+        failed = job.exception() is not None
+        with suppress(RuntimeError):  # the view was deleted meanwhile
+            self._delivered.emit(-number if failed else number, None if failed else job.result())
+
+    def _on_delivered(self, number: int, bins: PixelBins | None) -> None:
+        if abs(number) != self._number:
+            return
+        if number < 0:  # it failed on the worker: bin here, where the error is seen
+            self.finish()
+        elif bins is not None:
+            self._install(bins)
+
+    def finish(self) -> None:
+        """Bin now, on this thread, if the newest request's bins have not arrived (an
+        offscreen copy or an export must draw what it was asked to)."""
+        if self._pending is not None:
+            request = self._pending
+            self._number += 1  # the worker's answer, if any, is dropped
+            self._install(bin_points(request))
+
+    @property
+    def busy(self) -> bool:
+        """Bins asked for have not arrived yet."""
+        return self._pending is not None
+
+    def _install(self, bins: PixelBins) -> None:
+        self._pending = None
+        self.bins = bins
+        if self._paint_args is not None:
+            self.paint(*self._paint_args)
+        self.binned.emit()
 
     def paint(self, labels: np.ndarray | None, colours: np.ndarray) -> None:
-        height, width = self._shape
-        if self.xy is None or width == 0:
+        """Colour the binned points by ``labels`` (or grey); remembered for the bins to come
+        while the ones there are of other points."""
+        self._paint_args = (labels, colours)
+        bins = self.bins
+        if self.xy is None:
             self.item.clear()
             return
-        image = np.zeros((height * width, 4), np.uint8)
+        if bins is None or bins.made_for.xy is not self.xy:
+            return  # the old picture stays until the new points are binned
+        height, width = bins.made_for.shape
+        if width < 1 or height < 1:
+            self.item.clear()
+            return
+        # one 32-bit word a pixel (R, G, B, A bytes): gathers of words, not of 4-byte rows
+        words = np.ascontiguousarray(colours, np.uint8).copy()
+        words[:, 3] = 0
+        words = words.view(RGBA_WORD).reshape(-1)
+        image = np.zeros(height * width, RGBA_WORD)
         if labels is None:
-            rgba = np.broadcast_to(np.array(UNASSIGNED, np.uint8), (self._winner.size, 4))
+            grey = np.array([*UNASSIGNED[:3], 0], np.uint8).view(RGBA_WORD)[0]
+            image[bins.occupied] = bins.alpha_word | grey
         else:
-            rgba = colours[labels[self._winner]]
-        image[self._occupied] = rgba
-        image[self._occupied, 3] = self._alpha
-        self.item.setImage(image.reshape(height, width, 4), autoLevels=False, levels=None)
-        self.item.setRect(self.rect)
+            image[bins.occupied] = words[labels[bins.winner]] | bins.alpha_word
+        rgba = image.view(np.uint8).reshape(height, width, 4)
+        self.item.setImage(rgba, autoLevels=False, levels=None)
+        self.item.setRect(bins.made_for.rect)
 
 
 class ScatterView(pg.PlotWidget):
@@ -141,6 +272,7 @@ class ScatterView(pg.PlotWidget):
 
     placeClicked = Signal(float, float)  # plot coordinates, while place mode is on
     frameDrawn = Signal()  # after show_frame or set_points: labels, centroids, xy are current
+    pointsBinned = Signal()  # a raster-drawn set's new bins are painted (see _PointRaster)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent, background="w")
@@ -191,31 +323,50 @@ class ScatterView(pg.PlotWidget):
             self.centroid_item,
         ):
             self.plotItem.addItem(item)
-        self._raster = _PointRaster(self.raster_item)
+        self._raster = _PointRaster(self.raster_item, self)
+        self._raster.binned.connect(self.pointsBinned)
+        self._bounds: tuple[np.ndarray, np.ndarray] | None = None  # of xy, for auto_range
+        self._painted: tuple | None = None  # what _paint_labels drew last
         self.legend = ClusterLegend(self.plotItem.vb)
         self._voronoi_grid: tuple[int, int] | None = None  # (columns, rows); None: the screen's
 
         # View changes re-bin the raster once the user has stopped zooming for a moment.
         self._rebin_timer = QTimer(self, singleShot=True, interval=40)
-        self._rebin_timer.timeout.connect(self._rebin_and_paint)
+        self._rebin_timer.timeout.connect(self._request_bins)
         self.plotItem.vb.sigRangeChanged.connect(self._on_view_changed)
         self.plotItem.vb.sigResized.connect(self._on_view_changed)
         self.scene().sigMouseClicked.connect(self._on_scene_clicked)
+
+    def close(self) -> None:
+        """Closed for good (pyqtgraph drops the plot item): no re-bin may follow."""
+        self._rebin_timer.stop()
+        super().close()
 
     # -- data ------------------------------------------------------------------------------
     @property
     def rasterised(self) -> bool:
         return self.xy is not None and len(self.xy) > RASTER_THRESHOLD
 
-    def set_points(self, xy: np.ndarray | None, x_label: str = "", y_label: str = "") -> None:
-        """New positions (N, 2) in plot units; clears labels, centroids and trails."""
+    def set_points(
+        self,
+        xy: np.ndarray | None,
+        x_label: str = "",
+        y_label: str = "",
+        bounds: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        """New positions (N, 2) in plot units, with their (low, high) per axis when known
+        (else they are scanned); clears labels, centroids and trails. A raster-drawn set is
+        binned on a worker: the old picture stays until ``pointsBinned``."""
         self.xy = None if xy is None else np.ascontiguousarray(xy, dtype=np.float64)
+        self._bounds = bounds if bounds is not None or self.xy is None else xy_bounds(self.xy)
         self.labels = None
         self.point_colours = None
         self.centroids = self.trails = None
-        self.plotItem.setLabel("bottom", x_label)
-        self.plotItem.setLabel("left", y_label)
+        for side, text in (("bottom", x_label), ("left", y_label)):
+            if self.plotItem.getAxis(side).labelText != text:  # a new text re-lays out the plot
+                self.plotItem.setLabel(side, text)
         self.scatter_item.clear()
+        self._painted = None  # cleared: draw again, even the same points
         self._jitter = None
         self._raster.set_points(self.drawn_xy() if self.rasterised else None)
         self._paint_labels()
@@ -246,26 +397,39 @@ class ScatterView(pg.PlotWidget):
             item.setSize(size)
         if self.rasterised:
             self._raster.set_points(self.drawn_xy())
-            self._rebin_and_paint()
+            self._request_bins()
         else:
             self._paint_labels()
 
     def auto_range(self) -> None:
-        if self.xy is None or len(self.xy) == 0:
+        if self.xy is None or len(self.xy) == 0 or self._bounds is None:
             return
-        lo = np.nanmin(self.xy, axis=0)
-        hi = np.nanmax(self.xy, axis=0)
+        lo, hi = self._bounds
         span = np.where(hi - lo > 0, hi - lo, 1.0)
         self.plotItem.vb.setRange(
             xRange=(lo[0], lo[0] + span[0]), yRange=(lo[1], lo[1] + span[1]), padding=0.05
         )
-        self._rebin_and_paint()
+        self._request_bins()
 
     def set_view_rect(self, rect: QRectF) -> None:
         """Show ``rect`` (plot units) without padding, points binned at once (an offscreen
         copy of another view, e.g. for an animation's frames)."""
         self.plotItem.vb.setRange(rect=rect, padding=0)
-        self._rebin_and_paint()
+        self._request_bins()
+        self.finish_binning()
+
+    def finish_binning(self) -> None:
+        """Bin the points on this thread if their bins are still on the way: a picture taken
+        now (an export, an animation frame) shows the points of now."""
+        self._rebin_timer.stop()
+        if self.rasterised:
+            self._request_bins()
+            self._raster.finish()
+
+    @property
+    def binning(self) -> bool:
+        """New bins are on their way (the picture shows the previous ones)."""
+        return self.rasterised and self._raster.busy
 
     def show_frame(
         self,
@@ -398,12 +562,29 @@ class ScatterView(pg.PlotWidget):
         return self._brush_cache[key]
 
     def _paint_labels(self) -> None:
+        k = max(self.k, 1)
+        painting = (
+            self.xy,
+            self.labels,
+            self.point_colours,
+            self.style,
+            k if self.labels is not None else 0,
+        )
+        last = self._painted
+        self._painted = painting
+        if (
+            last is not None
+            and all(a is b for a, b in zip(painting[:3], last[:3], strict=True))
+            and painting[3:] == last[3:]
+        ):
+            # the same points in the same colours (a reload draws them grey three times)
+            self._paint_voronoi()
+            return
         if self.xy is None:
             self.scatter_item.clear()
             self.raster_item.clear()
             self._paint_clusters(None)
             return
-        k = max(self.k, 1)
         if self.point_colours is not None:
             codes, colours = self.point_colours
             if self.rasterised:
@@ -505,12 +686,12 @@ class ScatterView(pg.PlotWidget):
         if self._voronoi_on:
             self._paint_voronoi()
 
-    def _rebin_and_paint(self) -> None:
+    def _request_bins(self) -> None:
+        """Ask for bins of the view as it is now (painted when they arrive)."""
         if not self.rasterised:
             return
         width, height = self._view_pixels()
-        self._raster.rebin(self._view_rect(), width, height)
-        self._paint_labels()
+        self._raster.request(self._view_rect(), width, height)
 
     def _on_scene_clicked(self, event) -> None:
         if not self._place_mode or event.button() != Qt.MouseButton.LeftButton:
@@ -542,7 +723,7 @@ class ScatterView(pg.PlotWidget):
                     drawn[labels == c] = item.opts["brush"].color().getRgb()
             return drawn
         image = self.raster_item.image
-        rect = self._raster.rect
+        rect = self._raster.bins.made_for.rect
         height, width = image.shape[:2]
         xy = self.drawn_xy()
         ix = ((xy[:, 0] - rect.left()) * width / rect.width()).astype(int)

@@ -82,8 +82,12 @@ def test_only_the_newest_preparation_and_projection_count(qtbot, data, tables):
     assert placed == [] and data.plot is None
     data.engine_for_test.answer(1)
     assert len(placed) == 1 and data.plot.xy.shape == (80, 2)
-    data.place(PlotChoice(PLOT_FEATURES, 1, 2))  # feature axes: placed at once
-    assert placed[-1] == "b"
+    data.place(PlotChoice(PLOT_FEATURES, 1, 2))  # feature axes: on the background pool
+    data.place(PlotChoice(PLOT_FEATURES, 0, 2))
+    with qtbot.waitSignal(data.pointsPlaced, timeout=10_000):
+        data.place(PlotChoice(PLOT_FEATURES, 2, 1))
+    qtbot.wait(200)  # the overtaken placements' answers, if they were delivered, have arrived
+    assert placed[1:] == ["c"] and data.plot.y_label == "b"
 
 
 def test_a_failed_preparation_forgets_the_features_and_says_why(qtbot, data, tables):
@@ -95,3 +99,25 @@ def test_a_failed_preparation_forgets_the_features_and_says_why(qtbot, data, tab
         data.prepare(["no such column"], "drop", "none", None)
     assert "no such column" in failure.args[0]
     assert data.prepared is None and data.plot is None
+
+
+def test_a_finished_job_lets_go_of_its_arguments(qtbot):
+    """A job's arguments (a table, a feature matrix) are freed once it is done, not kept by
+    the job's connections for as long as the window lives."""
+    import gc
+    import weakref
+
+    class Table:
+        pass
+
+    background = BackgroundJobs()
+    table = Table()
+    alive = weakref.ref(table)
+    answers: list[str] = []
+    background.run(lambda t: type(t).__name__, table, on_result=answers.append)
+    del table
+    qtbot.waitUntil(lambda: not background.busy, timeout=10_000)
+    background.shutdown()
+    gc.collect()
+    assert answers == ["Table"]
+    assert alive() is None

@@ -45,3 +45,21 @@ def test_plot_space_regions_are_convex_except_manhattan():
     np.testing.assert_array_equal(
         space.regions(centroids, "euclidean")(np.array([[0, 0], [3, 3]])), [0, 1]
     )
+
+
+@pytest.mark.parametrize("scale", ["none", "standard", "minmax"])
+def test_plot_space_bounds_are_the_plotted_points_extremes(scale):
+    import pandas as pd
+
+    from kmeans_gui.app.plot_space import PlotSpace
+    from kmeans_gui.data import prepare_features
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(rng.normal([5, -300, 1e4], [2, 40, 900], (500, 3)), columns=list("abc"))
+    features = prepare_features(frame, None, scale=scale)
+    space = PlotSpace.of_features(features, 2, 0)  # from the ranges, without a scan
+    assert space.xy.flags.c_contiguous
+    low, high = space.bounds
+    np.testing.assert_allclose(low, space.xy.min(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(high, space.xy.max(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(high, frame[["c", "a"]].max().to_numpy(), rtol=1e-9)
