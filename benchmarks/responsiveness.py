@@ -210,6 +210,12 @@ def drive(
         return original(*args, **kwargs)
 
     window.scatter.show_frame = timed_show
+    ended = {"runs": 0}  # runFinished heard so far: a run may end before its wait begins
+
+    def count_end() -> None:
+        ended["runs"] += 1
+
+    window.runFinished.connect(count_end)
     window.open_file(path)
     if not wait(app, window.dataReady, 300):
         raise SystemExit(f"could not load {path}")
@@ -228,6 +234,7 @@ def drive(
             "n_init": 1,
         }
         set_parameters(window, values)
+        ends_before = ended["runs"]
         started["t"] = time.perf_counter()
         if not window.start_run():
             raise SystemExit(f"run {run} did not start: {window.errors[-1:]}")
@@ -240,7 +247,7 @@ def drive(
             window.open_file(path)
             wait(app, window.dataReady, RUN_TIMEOUT_S)
             continue
-        if not wait(app, window.runFinished, RUN_TIMEOUT_S):
+        if ended["runs"] == ends_before and not wait(app, window.runFinished, RUN_TIMEOUT_S):
             raise SystemExit(f"run {run} did not finish within {RUN_TIMEOUT_S} s")
     stall = heartbeat.stop()
     if sampler is not None:
