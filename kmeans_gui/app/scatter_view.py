@@ -148,7 +148,9 @@ def bin_points(request: BinRequest) -> PixelBins:
 
 # One worker bins for every view: binning is short, and a newer request makes the ones queued
 # before it return at once.
-_BINNING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="point-bins")
+_BINNING = ThreadPoolExecutor(
+    max_workers=1, thread_name_prefix="point-bins", initializer=lower_thread_priority
+)
 
 
 class _PointRaster(QObject):
@@ -202,7 +204,6 @@ class _PointRaster(QObject):
         """On the worker thread; None when a newer request has come in meanwhile."""
         if number != self._number:
             return None
-        lower_thread_priority()
         return bin_points(request)
 
     def _deliver(self, number: int, job: Future) -> None:

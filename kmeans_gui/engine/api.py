@@ -191,7 +191,7 @@ def _runs(
             return  # no further restarts once the consumer has cancelled
 
 
-#: Whether a fit runs its restarts side by side (``_side_by_side``); benchmarks turn it off.
+#: Whether a fit runs its restarts side by side (``_side_by_side``); tests compare with it off.
 SIDE_BY_SIDE = True
 #: Up to this many rows. Beyond, every pass already keeps the cores busy: measured with 4
 #: restarts, side by side took 0.90x the time at 200k x 16 x 32 and 1.03x at 1M x 2 x 8

@@ -143,12 +143,11 @@ def _gemm_labels(
     farther the second nearest is (a difference of scores: |x|^2 cancels; +inf when k is 1)."""
     csq = tf.reduce_sum(tf.square(c), axis=1) + extra
     scores = csq[:, tf.newaxis] - 2.0 * tf.matmul(c, x, transpose_b=True)
+    labels = _first_minimum(scores)
     if not second:
-        return _first_minimum(scores)
+        return labels
     best = tf.reduce_min(scores, axis=0)
-    kp = tf.shape(c)[0]
-    order = tf.range(kp, dtype=tf.int32)[:, tf.newaxis]
-    labels = tf.reduce_min(tf.where(scores <= best[tf.newaxis], order, kp), axis=0)
+    order = tf.range(tf.shape(c)[0], dtype=tf.int32)[:, tf.newaxis]
     others = tf.where(order == labels[tf.newaxis], _INF, scores)
     return labels, tf.maximum(tf.reduce_min(others, axis=0) - best, 0.0)
 

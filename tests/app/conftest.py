@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
@@ -79,3 +80,25 @@ def load(qtbot, window, path: Path | str) -> None:
     """Open ``path`` in the window and wait until its points are plotted."""
     with qtbot.waitSignal(window.dataReady, timeout=30_000):
         window.open_file(str(path))
+
+
+def shown_scatter(qtbot, width: int, height: int):
+    """A ScatterView on its own, shown at ``width`` x ``height`` (closed with the test)."""
+    from kmeans_gui.app.scatter_view import ScatterView
+
+    view = ScatterView()
+    qtbot.addWidget(view)
+    view.resize(width, height)
+    view.show()
+    return view
+
+
+def write_three_blobs(path: Path, per_blob: int, seed: int) -> np.ndarray:
+    """Three unit-spread blobs at (0, 0), (8, 0) and (0, 8) as a CSV of columns a, b."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    centres = np.array([[0, 0], [8, 0], [0, 8]])
+    xy = np.concatenate([rng.normal(c, 1.0, (per_blob, 2)) for c in centres])
+    pd.DataFrame(xy, columns=["a", "b"]).to_csv(path, index=False)
+    return xy

@@ -17,16 +17,13 @@ from kmeans_gui.app.palette import cluster_colours
 from kmeans_gui.app.plot_export import PNG_SCALE, TITLE_HEIGHT
 from kmeans_gui.app.scatter_view import ScatterView
 
-from .conftest import DATA, load
+from .conftest import DATA, load, shown_scatter
 from .test_window import click_run, set_params
 
 
 @pytest.fixture
 def scatter(qtbot) -> ScatterView:
-    view = ScatterView()
-    qtbot.addWidget(view)
-    view.resize(800, 600)
-    view.show()
+    view = shown_scatter(qtbot, 800, 600)
     rng = np.random.default_rng(0)
     view.set_points(rng.normal(size=(3_000, 2)))
     return view

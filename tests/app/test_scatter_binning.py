@@ -4,7 +4,6 @@ only the newest request's bins are ever painted, and exports never show an older
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
@@ -13,7 +12,7 @@ from kmeans_gui.app.palette import UNASSIGNED, cluster_colours
 from kmeans_gui.app.plot_export import TITLE_HEIGHT, plot_image
 from kmeans_gui.app.scatter_view import RASTER_THRESHOLD, ScatterView
 
-from .conftest import load
+from .conftest import load, shown_scatter, write_three_blobs
 from .test_window import click_run, reference_final_state, set_params
 
 N = 40_000
@@ -36,10 +35,7 @@ def shown(view: ScatterView) -> np.ndarray:
 
 @pytest.fixture
 def view(qtbot) -> ScatterView:
-    view = ScatterView()
-    qtbot.addWidget(view)
-    view.resize(600, 400)
-    view.show()
+    view = shown_scatter(qtbot, 600, 400)
     qtbot.waitExposed(view)
     return view
 
@@ -134,11 +130,8 @@ def test_an_export_while_binning_shows_the_new_points(qtbot, view):
 
 
 def test_the_window_draws_a_reloaded_table_once_it_is_binned(qtbot, window, tmp_path):
-    rng = np.random.default_rng(2)
-    centres = np.array([[0, 0], [8, 0], [0, 8]])
-    xy = np.concatenate([rng.normal(c, 1.0, (7_000, 2)) for c in centres])
     path = tmp_path / "big.csv"
-    pd.DataFrame(xy, columns=["a", "b"]).to_csv(path, index=False)
+    write_three_blobs(path, 7_000, seed=2)
     scatter = window.scatter
     with qtbot.waitSignal(scatter.pointsBinned, timeout=30_000):
         load(qtbot, window, path)

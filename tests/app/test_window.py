@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, Qt
 from kmeans_gui.app.palette import cluster_colours
 from kmeans_gui.app.scatter_view import RASTER_THRESHOLD
 
-from .conftest import DATA, RUN_TIMEOUT_MS, load
+from .conftest import DATA, RUN_TIMEOUT_MS, load, write_three_blobs
 
 
 def reference_final_state(window, **overrides):
@@ -81,11 +81,8 @@ def test_run_colours_points_and_places_centroids_as_the_engine_does(qtbot, windo
 
 
 def test_large_data_is_rasterised_with_the_engine_colours(qtbot, window, tmp_path):
-    rng = np.random.default_rng(1)
-    centres = np.array([[0, 0], [8, 0], [0, 8]])
-    xy = np.concatenate([rng.normal(c, 1.0, (4000, 2)) for c in centres])
     path = tmp_path / "big.csv"
-    pd.DataFrame(xy, columns=["a", "b"]).to_csv(path, index=False)
+    xy = write_three_blobs(path, 4000, seed=1)
     load(qtbot, window, path)
     assert window.scatter.rasterised and len(xy) > RASTER_THRESHOLD
     set_params(window, k=3, seed=0, max_iter=30)
