@@ -45,7 +45,7 @@ class BackgroundJobs(QObject):
             relay = _Progress(self)
             relay.progressed.connect(on_progress)
             kwargs["progress"] = relay.progressed.emit
-        worker = FunctionWorker(_at_low_priority, function, *args, **kwargs)
+        worker = FunctionWorker(_Job(function, args, kwargs))
         worker.returned.connect(on_result)
         if on_error is not None:
             worker.errored.connect(on_error)
@@ -79,9 +79,20 @@ class BackgroundJobs(QObject):
         return self.pool.waitForDone(timeout_ms)
 
 
-def _at_low_priority(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    lower_thread_priority()
-    return function(*args, **kwargs)
+class _Job:
+    """``function(*args, **kwargs)`` at low priority, once; it lets go of all three as soon as
+    it has run, on the pool thread, however long the worker object itself lives on after
+    (the pool and Qt's queued signals can hold it past ``finished``)."""
+
+    def __init__(self, function: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+        self.call: tuple | None = (function, args, kwargs)
+
+    def __call__(self) -> Any:
+        assert self.call is not None, "a job runs once"
+        function, args, kwargs = self.call
+        self.call = None
+        lower_thread_priority()
+        return function(*args, **kwargs)
 
 
 def lower_thread_priority(niceness: int = 10) -> None:

@@ -11,7 +11,9 @@ The layout, measured on a 2-core CPU (benchmarks/engine.py):
   (D, B) copy of the block, and the nearest centroid is an unrolled select chain over groups of
   ``GROUP`` centroids: one fused loop over the rows per group, 1.5-2x faster than reductions.
   Above, they are the GEMM expansion |c|^2 - 2 c.x (the caller centres the data, see
-  ``prepare.py``), and the chosen centroid's distance is recomputed exactly as (x - c)^2.
+  ``prepare.py``), searched by the same select chain over the (K, B) scores; the chosen
+  centroid's distance is recomputed exactly as (x - c)^2, except in Lloyd passes, which take
+  |x|^2 + score (``_make_block``'s ``exact``).
 - Centroids are padded to a multiple of ``GROUP`` (padding is never nearest), and every
   compiled function is traced once per data layout with k left open: a sweep over k neither
   retraces nor, within one group, recompiles.
@@ -30,6 +32,8 @@ import tensorflow as tf
 
 #: Centroids are padded to a multiple of this; the select chain is unrolled over one group.
 GROUP = 8
+#: Groups of centroids a select-chain step unrolls (``_select_chain``).
+_CHAIN_GROUPS = 4
 #: Up to this many features the exact (x - c)^2 in a select chain beats the GEMM expansion.
 DIRECT_MAX_FEATURES = 4
 #: Elements (rows x features) per block: about 1 MiB of float32 rows, so that a GEMM block's
@@ -79,77 +83,74 @@ def padded(centroids: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     return rows, extra
 
 
+def _select_chain(
+    row: Callable[[tf.Tensor, int], tf.Tensor], kp: tf.Tensor, b: tf.Tensor, second: bool
+) -> tuple[tf.Tensor, ...]:
+    """Nearest of ``kp`` candidates for ``b`` columns by a select chain: label (lowest index on
+    ties: strict ``<`` in index order), its score and, with ``second``, the second lowest
+    score (+inf when kp has one real candidate).
+
+    ``row(g, j)`` is candidate ``g * GROUP + j``'s (b,) scores. The chain is unrolled over
+    ``_CHAIN_GROUPS`` groups per loop step (a tail loop takes the rest): one fused pass over
+    the columns per step, where a min reduction over (kp, b) and a second pass for its first
+    index cost twice as much, and a packed int64 minimum is scalar code without AVX-512
+    (benchmarks/engine.py, 2-core AMD EPYC: 200k x 16 x 32 search 21 -> 11 ms).
+    """
+    inf = tf.fill([b], tf.constant(_INF, tf.float32))
+
+    def step(width: int):
+        def body(g, best, label, runner_up):
+            for u in range(width):
+                for j in range(GROUP):
+                    score = row(g + u, j)
+                    closer = score < best
+                    if second:
+                        runner_up = tf.where(closer, best, tf.minimum(runner_up, score))
+                    best = tf.where(closer, score, best)
+                    label = tf.where(closer, (g + u) * GROUP + j, label)
+            return g + width, best, label, runner_up
+
+        return body
+
+    groups = kp // GROUP
+    wide = groups // _CHAIN_GROUPS * _CHAIN_GROUPS
+    state = (0, inf, tf.zeros([b], tf.int32), inf)
+    state = tf.while_loop(lambda g, *_: g < wide, step(_CHAIN_GROUPS), state)
+    _, best, label, runner_up = tf.while_loop(lambda g, *_: g < groups, step(1), state)
+    return (label, best, runner_up) if second else (label, best)
+
+
 def _direct_nearest(
     xt: tf.Tensor, c: tf.Tensor, extra: tf.Tensor, second: bool = False
 ) -> tuple[tf.Tensor, ...]:
     """Nearest of padded centroids ``c`` (Kp, D) for the rows of ``xt`` (D, B): label (lowest
-    index on ties) and exact squared distance, by a select chain unrolled over each group.
-    With ``second``, also the squared distance to the second nearest (+inf when k is 1)."""
+    index on ties) and exact squared distance; with ``second``, also the squared distance to
+    the second nearest (+inf when k is 1)."""
     d = xt.shape[0]
     groups = tf.reshape(c, (-1, GROUP, d))
     extras = tf.reshape(extra, (-1, GROUP))
-    b = tf.shape(xt)[1]
 
-    def group(g, best, label, runner_up):
-        cg, eg = groups[g], extras[g]
-        for j in range(GROUP):
-            dist = tf.square(xt[0] - cg[j, 0])
-            for f in range(1, d):
-                dist += tf.square(xt[f] - cg[j, f])
-            dist += eg[j]
-            closer = dist < best
-            if second:
-                runner_up = tf.where(closer, best, tf.minimum(runner_up, dist))
-            best = tf.where(closer, dist, best)
-            label = tf.where(closer, g * GROUP + j, label)
-        return g + 1, best, label, runner_up
+    def distance(g, j):
+        cg = groups[g]
+        dist = tf.square(xt[0] - cg[j, 0])
+        for f in range(1, d):
+            dist += tf.square(xt[f] - cg[j, f])
+        return dist + extras[g, j]
 
-    inf = tf.fill([b], tf.constant(_INF, xt.dtype))
-    start = (0, inf, tf.zeros([b], tf.int32), inf)
-    _, best, label, runner_up = tf.while_loop(
-        lambda g, *_: g < tf.shape(groups)[0], group, start, maximum_iterations=None
-    )
-    return (label, best, runner_up) if second else (label, best)
+    return _select_chain(distance, tf.shape(c)[0], tf.shape(xt)[1], second)
 
 
-def _ordered_bits(values: tf.Tensor) -> tf.Tensor:
-    """int32 keys that order as the float32 ``values`` do (negative ones with their magnitude
-    bits flipped; -0.0 sorts just below 0.0)."""
-    bits = tf.bitcast(values, tf.int32)
-    sign = tf.bitwise.right_shift(bits, 31)  # -1 for negative values, else 0
-    return tf.bitwise.bitwise_xor(bits, tf.bitwise.bitwise_and(sign, 0x7FFFFFFF))
-
-
-def _first_minimum(scores: tf.Tensor) -> tf.Tensor:
-    """Index of each column's minimum of (Kp, B) ``scores``, lowest index on ties.
-
-    One int64 reduction over (score key << 32 | row index) instead of a minimum followed by
-    a second pass for its first index: 25% less time for the search at 200k x 16 x 32
-    (benchmarks/engine.py), with exactly the same labels.
-    """
-    kp = tf.shape(scores)[0]
-    keys = _ordered_bits(tf.where(scores == 0.0, tf.zeros_like(scores), scores))  # -0.0 tie
-    order = tf.range(kp, dtype=tf.int64)[:, tf.newaxis]
-    wide = tf.bitwise.left_shift(tf.cast(keys, tf.int64), 32) + order
-    packed = tf.reduce_min(wide, axis=0)
-    return tf.cast(tf.bitwise.bitwise_and(packed, 0xFFFFFFFF), tf.int32)
-
-
-def _gemm_labels(
+def _gemm_nearest(
     x: tf.Tensor, c: tf.Tensor, extra: tf.Tensor, second: bool = False
-) -> tf.Tensor | tuple[tf.Tensor, tf.Tensor]:
+) -> tuple[tf.Tensor, ...]:
     """Nearest of padded centroids ``c`` (Kp, D) for the rows of ``x`` (B, D) by the GEMM
-    expansion, in the (Kp, B) layout; lowest index on ties. With ``second``, also how much
-    farther the second nearest is (a difference of scores: |x|^2 cancels; +inf when k is 1)."""
+    expansion, in the (Kp, B) layout: label (lowest index on ties) and its score
+    |c|^2 - 2 c.x (the squared distance less |x|^2); with ``second``, also the second
+    lowest score (+inf when k is 1)."""
     csq = tf.reduce_sum(tf.square(c), axis=1) + extra
     scores = csq[:, tf.newaxis] - 2.0 * tf.matmul(c, x, transpose_b=True)
-    labels = _first_minimum(scores)
-    if not second:
-        return labels
-    best = tf.reduce_min(scores, axis=0)
-    order = tf.range(tf.shape(c)[0], dtype=tf.int32)[:, tf.newaxis]
-    others = tf.where(order == labels[tf.newaxis], _INF, scores)
-    return labels, tf.maximum(tf.reduce_min(others, axis=0) - best, 0.0)
+    groups = tf.reshape(scores, (-1, GROUP, tf.shape(x)[0]))
+    return _select_chain(lambda g, j: groups[g, j], tf.shape(c)[0], tf.shape(x)[0], second)
 
 
 def nearest(x: tf.Tensor, centroids: tf.Tensor, csq: tf.Tensor | None = None):
@@ -164,7 +165,7 @@ def nearest(x: tf.Tensor, centroids: tf.Tensor, csq: tf.Tensor | None = None):
     if is_direct(x.shape[-1]):
         labels, _ = _direct_nearest(tf.transpose(x), c, extra)
     else:
-        labels = _gemm_labels(x, c, extra)
+        labels, _ = _gemm_nearest(x, c, extra)
     dist = tf.reduce_sum(tf.square(x - tf.gather(centroids, labels)), axis=1)
     return labels, dist
 
@@ -181,28 +182,32 @@ def _sums(x, w, labels, kp, on_gpu):
 
 
 def _make_block(
-    direct: bool, on_gpu: bool, with_sums: bool, removal: bool = False
+    direct: bool, on_gpu: bool, with_sums: bool, removal: bool = False, exact: bool = True
 ) -> Callable[..., Any]:
     def block(x, w, previous, c, extra):
         """One block of a pass; ``x`` is (D, B) when direct, else (B, D).
 
-        Returns labels (-2 on padding rows), exact squared distances and, with sums, the
-        block's weighted sums and weight per cluster, rows per cluster, changed rows and
-        weighted cost; with ``removal`` also what removing each centroid would add to the
-        cost (each of its rows moved to its second nearest), (Kp,).
+        Returns labels (-2 on padding rows), squared distances and, with sums, the block's
+        weighted sums and weight per cluster, rows per cluster, changed rows and weighted
+        cost; with ``removal`` also what removing each centroid would add to the cost (each of
+        its rows moved to its second nearest), (Kp,). Distances are exact (x - c)^2, or, for
+        a GEMM block without ``exact``, the expansion's |x|^2 + score: no gather of each row's
+        centroid, a third of a Lloyd pass at 200k x 16 x 32 (accurate on the centred data;
+        reported inertia is recomputed exactly in float64, ``exact.py``).
         """
         kp = tf.shape(c)[0]
-        farther = None  # per row: second nearest squared distance minus nearest
         if direct:
             found = _direct_nearest(x, c, extra, second=removal)
             labels, dist = found[0], found[1]
-            if removal:
-                farther = found[2] - dist
             x = tf.transpose(x)
         else:
-            found = _gemm_labels(x, c, extra, second=removal)
-            labels, farther = found if removal else (found, None)
-            dist = tf.reduce_sum(tf.square(x - tf.gather(c, labels)), axis=1)
+            found = _gemm_nearest(x, c, extra, second=removal)
+            labels = found[0]
+            if exact:
+                dist = tf.reduce_sum(tf.square(x - tf.gather(c, labels)), axis=1)
+            else:
+                dist = tf.maximum(found[1] + tf.reduce_sum(tf.square(x), axis=1), 0.0)
+        farther = found[2] - found[1] if removal else None  # second nearest minus nearest
         valid = previous != -2  # padding rows carry -2 from pass to pass
         marked = tf.where(valid, labels, -2)
         if not with_sums:
@@ -225,6 +230,8 @@ _BLOCKS = {
     for gpu in (False, True)
     for sums in (False, True)
 }
+#: GEMM blocks of a Lloyd pass, whose distances may come from the expansion, by gpu.
+_LLOYD_GEMM_BLOCKS = {gpu: _make_block(False, gpu, True, exact=False) for gpu in (False, True)}
 #: Blocks of a pass that also prices removing each centroid (``swap.py``), by (direct, gpu).
 REMOVAL_BLOCKS = {
     (direct, gpu): _make_block(direct, gpu, True, removal=True)
@@ -248,14 +255,23 @@ def over_blocks(fn, arrays: tuple[tf.Tensor, ...], signature: tuple[tf.DType, ..
 
 
 def pass_totals(
-    blocks, weights, previous, centroids, *, columns: bool, on_gpu: bool, removal: bool = False
+    blocks,
+    weights,
+    previous,
+    centroids,
+    *,
+    columns: bool,
+    on_gpu: bool,
+    removal: bool = False,
+    exact: bool = True,
 ):
     """One assignment pass over all blocks plus the sums the centroid update needs (in a graph).
 
     ``blocks`` float32, (M, D, B) with ``columns`` (``PreparedData.columns``), else (M, B, D);
     ``previous`` (M, B) int32 the last pass's labels (-1 before the first pass, -2 on padding
-    rows); ``centroids`` (K, D). Returns labels (M, B) int32 (-2 on padding), each row's exact
-    squared distance to its centroid (M, B), weighted sums (K, D) and weight per cluster (K,)
+    rows); ``centroids`` (K, D). Returns labels (M, B) int32 (-2 on padding), each row's
+    squared distance to its centroid (M, B) (exact (x - c)^2, or without ``exact`` perhaps
+    the GEMM expansion's, see ``_make_block``), weighted sums (K, D) and weight per cluster (K,)
     in float64, rows per cluster (K,) int32, rows whose label changed () int32 and the
     weighted cost () float64; with ``removal`` also (K,) float64 what removing each centroid
     would add to the cost, its rows moved to their second nearest (+inf when k is 1).
@@ -263,7 +279,12 @@ def pass_totals(
     k = tf.shape(centroids)[0]
     c, extra = padded(centroids)
     direct = is_direct(centroids.shape[1])
-    block = REMOVAL_BLOCKS[direct, on_gpu] if removal else _BLOCKS[direct, on_gpu, True]
+    if removal:
+        block = REMOVAL_BLOCKS[direct, on_gpu]
+    elif not (exact or direct):
+        block = _LLOYD_GEMM_BLOCKS[on_gpu]
+    else:
+        block = _BLOCKS[direct, on_gpu, True]
     f32, f64 = tf.float32, tf.float64
     outs = over_blocks(
         lambda x, w, p: block(_layout(x, direct, columns), w, p, c, extra),
@@ -335,7 +356,9 @@ class Traced:
 
 def _lloyd_pass(columns: bool, on_gpu: bool) -> Traced:
     def run(blocks, weights, previous, centroids):
-        return pass_totals(blocks, weights, previous, centroids, columns=columns, on_gpu=on_gpu)
+        return pass_totals(
+            blocks, weights, previous, centroids, columns=columns, on_gpu=on_gpu, exact=False
+        )
 
     return Traced(run, {3: (0,)})
 

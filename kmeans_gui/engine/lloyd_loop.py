@@ -45,7 +45,7 @@ def _make_loop(columns: bool, on_gpu: bool, cosine: bool) -> Traced:
 
         def one_pass(it, current, prior, previous, shift, tol, *_):
             labels, dist, sums, wsum, count, changed, cost = pass_totals(
-                blocks, weights, previous, current, columns=columns, on_gpu=on_gpu
+                blocks, weights, previous, current, columns=columns, on_gpu=on_gpu, exact=False
             )
             strict = (it > 0) & (changed == 0)
             final = strict | tol | (it >= max_iter)

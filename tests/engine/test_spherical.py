@@ -100,7 +100,9 @@ def test_kmeans_plusplus_on_nearly_parallel_uncentred_rows(d) -> None:
     X = rng.uniform(1, 2, size=d) * 1000 + rng.normal(scale=1e-4 if d == 2 else 1e-5, size=(500, d))
     data, _ = prepare_input(X, 4, None, "cpu", metric="cosine")
     start = kmeans_plusplus(data, 4, np.random.default_rng(0))
-    assert len(np.unique(start.astype(np.float32), axis=0)) == 4
+    # Distinct source rows (float64): how many stay distinct once cast to float32, or once
+    # normalised in float32, depends on the CPU's rounding (9 of 500 on an AVX2 machine).
+    assert len(np.unique(start, axis=0)) == 4
     for algorithm in ("lloyd", "gradient", "minibatch", "kmedoids"):
         km = KMeans(4, metric="cosine", algorithm=algorithm, seed=0).fit(X)
         assert np.isfinite(km.inertia_) and np.isfinite(km.cluster_centers_).all()
