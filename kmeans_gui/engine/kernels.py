@@ -24,6 +24,7 @@ contends badly there (openxla/xla#46225).
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from typing import Any
@@ -224,20 +225,15 @@ def _make_block(
     return tf.function(block, jit_compile=True)
 
 
-_BLOCKS = {
-    (direct, gpu, sums): _make_block(direct, gpu, sums)
-    for direct in (False, True)
-    for gpu in (False, True)
-    for sums in (False, True)
-}
-#: GEMM blocks of a Lloyd pass, whose distances may come from the expansion, by gpu.
-_LLOYD_GEMM_BLOCKS = {gpu: _make_block(False, gpu, True, exact=False) for gpu in (False, True)}
-#: Blocks of a pass that also prices removing each centroid (``swap.py``), by (direct, gpu).
-REMOVAL_BLOCKS = {
-    (direct, gpu): _make_block(direct, gpu, True, removal=True)
-    for direct in (False, True)
-    for gpu in (False, True)
-}
+@functools.cache
+def _block(
+    direct: bool, on_gpu: bool, with_sums: bool = True, removal: bool = False, exact: bool = True
+) -> Callable[..., Any]:
+    """The compiled block of one kind, made once per process (direct blocks are always exact:
+    ``exact`` matters only to GEMM blocks)."""
+    if direct and not exact:
+        return _block(direct, on_gpu, with_sums, removal, True)
+    return _make_block(direct, on_gpu, with_sums, removal, exact)
 
 
 def over_blocks(fn, arrays: tuple[tf.Tensor, ...], signature: tuple[tf.DType, ...]):
@@ -279,12 +275,7 @@ def pass_totals(
     k = tf.shape(centroids)[0]
     c, extra = padded(centroids)
     direct = is_direct(centroids.shape[1])
-    if removal:
-        block = REMOVAL_BLOCKS[direct, on_gpu]
-    elif not (exact or direct):
-        block = _LLOYD_GEMM_BLOCKS[on_gpu]
-    else:
-        block = _BLOCKS[direct, on_gpu, True]
+    block = _block(direct, on_gpu, removal=removal, exact=exact)
     f32, f64 = tf.float32, tf.float64
     outs = over_blocks(
         lambda x, w, p: block(_layout(x, direct, columns), w, p, c, extra),
@@ -377,7 +368,7 @@ def lloyd_pass(blocks, weights, previous, centroids, on_gpu: bool, columns: bool
 def _assign(blocks, centroids, columns: bool):
     c, extra = padded(centroids)
     direct = is_direct(centroids.shape[1])
-    block = _BLOCKS[direct, False, False]
+    block = _block(direct, False, with_sums=False)
     rows = tf.shape(blocks)[2 if columns else 1]
     unpadded = tf.zeros([tf.shape(blocks)[0], rows], tf.int32)  # every row labelled
     return over_blocks(
