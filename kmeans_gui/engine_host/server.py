@@ -33,7 +33,10 @@ from .protocol import (
 )
 from .shared import SharedArray
 
-CHILD_NICENESS = 5  # the window's own process keeps the CPU it needs to paint
+#: The lowest priority: the engine takes only the CPU the window leaves, so the window's thread
+#: is scheduled first when the engine fills every core (benchmarks/responsiveness.py, 1M points
+#: on 2 cores: longest GUI stall 185 ms at niceness 5, 58 ms at 19).
+CHILD_NICENESS = 19
 
 
 def serve(requests: Connection, replies: Connection, cancel_flags: Any) -> None:
