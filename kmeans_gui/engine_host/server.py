@@ -33,10 +33,11 @@ from .protocol import (
 )
 from .shared import SharedArray
 
-#: The lowest priority: the engine takes only the CPU the window leaves, so the window's thread
-#: is scheduled first when the engine fills every core (benchmarks/responsiveness.py, 1M points
-#: on 2 cores: longest GUI stall 185 ms at niceness 5, 58 ms at 19).
-CHILD_NICENESS = 19
+#: A low priority: the window's thread is scheduled first when the engine fills every core
+#: (benchmarks/responsiveness.py, 1M points on 2 cores: longest GUI stall 185 ms at niceness 5,
+#: 70 at 10, 58-65 at 19), while the engine still gets a tenth of a core against another busy
+#: program (at 19 it would get 1.5%: a run on a loaded machine would crawl).
+CHILD_NICENESS = 10
 
 
 def serve(requests: Connection, replies: Connection, cancel_flags: Any) -> None:

@@ -79,9 +79,9 @@ def test_a_run_streams_the_engines_own_states(engine) -> None:
 
 @pytest.mark.skipif(not hasattr(os, "getpriority"), reason="no process priorities here")
 def test_the_engine_yields_the_cpu_to_the_window(engine) -> None:
-    """The child runs at the lowest priority: on a machine whose cores the engine fills, the
+    """The child runs at a low priority: on a machine whose cores the engine fills, the
     window's thread is scheduled first (benchmarks/responsiveness.py: 1M points, longest stall
-    185 ms at niceness 5, 58 ms at 19)."""
+    185 ms at niceness 5, 70 ms at 10)."""
     job = Recorder()
     engine.submit("run", 2, data_id=engine.share(blobs(200)), kwargs={"seed": 0}, **job.callbacks())
     job.wait()
