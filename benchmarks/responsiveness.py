@@ -1,6 +1,7 @@
 """Does the window stay responsive while k-means runs? (run by hand, alone: it is CPU heavy)
 
     .venv/bin/python benchmarks/responsiveness.py [--runs 40] [--points 1000000] [--seed 0]
+        [--trace] [--timeline]
 
 One window is driven through ``--runs`` runs on the bundled sample, then on a generated table of
 ``--points`` rows: each run has a random k in 2..12 and the next algorithm and initialiser in
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import os
 import statistics
 import sys
@@ -84,6 +86,7 @@ class Heartbeat:
         self.busiest = 0.0
         self.doing = ""
         self.gaps: list[tuple[int, str]] = []
+        self.ticks: list[float] = []  # perf_counter of every tick (for --timeline)
 
     def start(self) -> None:
         self.clock.start()
@@ -92,10 +95,12 @@ class Heartbeat:
         self.last_cpu = time.thread_time()
         self.busiest = 0.0
         self.gaps = []
+        self.ticks = []
         self.timer.start()
 
     def _beat(self) -> None:
         now, cpu = self.clock.elapsed(), time.thread_time()
+        self.ticks.append(time.perf_counter())
         gap = now - self.last
         self.longest = max(self.longest, gap)
         self.busiest = max(self.busiest, 1000 * (cpu - self.last_cpu))
@@ -160,6 +165,55 @@ class StallSampler:
             print(f"    {count:4d}  {where}")
 
 
+class TimedApplication(QApplication):
+    """With --timeline: every event the GUI thread handles at the top level, timed, so that a
+    long gap of the heartbeat can be shown as the events that filled it (one slow call, or a
+    chain of ordinary ones that Qt delivers back to back)."""
+
+    def __init__(self, argv: list[str]) -> None:
+        super().__init__(argv)
+        self.depth = 0
+        self.heartbeat: Heartbeat | None = None  # whose ``doing`` labels the events
+        self.events: list[tuple[float, float, float, str, str]] = []  # start, wall, cpu, what
+
+    def follow(self, heartbeat: Heartbeat) -> None:
+        """Record from now on, each event labelled with what the drive was doing."""
+        self.heartbeat = heartbeat
+        self.events = []
+
+    def notify(self, receiver, event) -> bool:
+        self.depth += 1
+        start, cpu = time.perf_counter(), time.thread_time()
+        try:
+            return super().notify(receiver, event)
+        finally:
+            self.depth -= 1
+            wall = 1000 * (time.perf_counter() - start)
+            if self.depth == 0 and wall > 0.5 and self.heartbeat is not None:
+                cpu = 1000 * (time.thread_time() - cpu)
+                what = f"{_name(receiver)} {event.type().name}"
+                self.events.append((start, wall, cpu, what, self.heartbeat.doing))
+
+    def report(self, ticks: list[float], gaps: int = 3) -> None:
+        longest = sorted(itertools.pairwise(ticks), key=lambda t: t[0] - t[1])[:gaps]
+        for first, last in longest:
+            print(f"  gap of {1000 * (last - first):.0f} ms: events at the top level (> 0.5 ms)")
+            for start, wall, cpu, what, doing in self.events:
+                if first <= start < last:
+                    at = 1000 * (start - first)
+                    print(f"    +{at:5.1f} ms {wall:5.1f} wall {cpu:5.1f} cpu  {what} ({doing})")
+
+
+def _name(receiver) -> str:
+    """A receiver as the timeline prints it; a plot's scene by the view that shows it."""
+    try:
+        name = type(receiver).__name__
+        views = receiver.views() if hasattr(receiver, "views") else []
+        return name + "".join(f":{type(v).__name__}" for v in views)
+    except RuntimeError:  # deleted meanwhile
+        return "?"
+
+
 def wait(app: QApplication, signal, timeout_s: float) -> bool:
     loop = QEventLoop()
     fired = {"yes": False}
@@ -220,6 +274,8 @@ def drive(
     if not wait(app, window.dataReady, 300):
         raise SystemExit(f"could not load {path}")
     heartbeat = Heartbeat()
+    if isinstance(app, TimedApplication):
+        app.follow(heartbeat)
     heartbeat.start()
     sampler = StallSampler(heartbeat) if trace else None
     if sampler is not None:
@@ -252,6 +308,9 @@ def drive(
     stall = heartbeat.stop()
     if sampler is not None:
         sampler.report()
+    if isinstance(app, TimedApplication):
+        app.report(heartbeat.ticks)
+        app.heartbeat = None
     settle(app, 1.0)
     pid = engine_pid(window)
     return {
@@ -295,9 +354,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-iter", type=int, default=30)
     parser.add_argument("--trace", action="store_true", help="say where the GUI thread stalls")
+    parser.add_argument(
+        "--timeline", action="store_true", help="list the events that filled the longest stalls"
+    )
     args = parser.parse_args()
 
-    app = QApplication(sys.argv[:1])
+    app = (TimedApplication if args.timeline else QApplication)(sys.argv[:1])
     from kmeans_gui.app.samples import DEFAULT_SAMPLE
     from kmeans_gui.app.window import MainWindow
 
