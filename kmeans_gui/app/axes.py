@@ -1,4 +1,7 @@
-"""Plot axes for counts: iterations and k are whole numbers, so their axes tick only at those."""
+"""Plot axes: whole-number ticks for counts, and a range change that costs one repaint, not two.
+
+Iterations and k are whole numbers, so their axes tick only at those.
+"""
 
 from __future__ import annotations
 
@@ -26,3 +29,13 @@ class IntegerAxisItem(pg.AxisItem):
             whole = np.arange(math.ceil(lo), math.floor(hi) + 1, dtype=float)
             levels = [(1.0, whole.tolist())]
         return levels
+
+
+def transform_with_range(view_box: pg.ViewBox) -> None:
+    """Move ``view_box``'s items to a new range when it is set, not when it is next painted.
+
+    pyqtgraph defers the view's new transform to the start of its paint; the items it moves
+    then ask for a paint of their own, so a plot whose range follows its data (the inertia
+    curve, the bars) was painted twice per frame.
+    """
+    view_box.sigRangeChanged.connect(lambda *_: view_box.updateMatrix())

@@ -2,7 +2,8 @@
 
 The scatter follows every frame; the side views (sizes, inertia curve, status fields), whose
 repaints cost more than the scatter's, follow at most about eight times a second while the
-animation plays, and always on the frame where it stops. What to draw comes from the
+animation plays (a moment after the scatter, never in the same turn of the event loop), and
+at once on the frame where it stops. What to draw comes from the
 :class:`~kmeans_gui.app.run_session.RunSession` (its :class:`~kmeans_gui.app.picture.Picture`:
 a state, a half-step or an edit); where to draw it from the window's
 :class:`~kmeans_gui.app.plot_space.PlotSpace`.
@@ -98,11 +99,11 @@ class FramePainter(QObject):
             k=picture.k,
             regions=space.regions(picture.centroids, metric),
         )
-        playing = self.playing()
-        if not playing or frame.final or not self._side_timer.isActive():
+        if not self.playing() or frame.final:
+            self._side_timer.stop()
             self._update_side_views()
-            if playing:
-                self._side_timer.start()
+        elif not self._side_timer.isActive():  # not in the same turn of the event loop as the
+            self._side_timer.start()  # scatter: two short waits for a click, not one long one
 
     def clear(self) -> None:
         """No run: grey points, no curve, empty status fields."""

@@ -3,6 +3,10 @@
 Watching Lloyd's Newton-like step and gradient descent's many small ones on the same data is the
 point of having several algorithms, so the last few runs' curves stay visible until new data is
 loaded, each named by its settings; the axes follow the current run's curve.
+
+The axes move only when the curve leaves them (the iteration axis doubles, the inertia axis keeps
+some room below the curve's minimum), not on every frame: a moved axis re-lays out and repaints the
+whole plot, and that is most of what a frame costs while a run plays.
 """
 
 from __future__ import annotations
@@ -12,11 +16,15 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
-from .axes import IntegerAxisItem
+from .axes import IntegerAxisItem, transform_with_range
 from .palette import OKABE_ITO
 
 MAX_GHOSTS = 3
 MAX_SYMBOLS = 60
+MIN_ITERATIONS_SHOWN = 2
+Y_ABOVE = 0.05  # of the curve's span
+Y_BELOW = 0.25  # more room below: the curve falls
+Y_SHRINK = 0.4  # refit the inertia axis when the curve fills less than this of it
 GHOST_PENS = ((150, 150, 150), (190, 150, 110), (120, 160, 190))
 
 
@@ -43,6 +51,12 @@ class InertiaView(pg.PlotWidget):
         self.iterations = np.empty(0)
         self.inertias = np.empty(0)
         self._edit_lines: list[pg.InfiniteLine] = []
+        self._x_top = 0.0
+        self._y_range: tuple[float, float] | None = None
+        self._follow = True  # until the user pans or zooms; new data resets it
+        self.plotItem.vb.sigRangeChangedManually.connect(self._stop_following)
+        self.plotItem.vb.disableAutoRange()
+        transform_with_range(self.plotItem.vb)
 
     def set_edits(self, positions: list[float]) -> None:
         """Dashed lines where the user edited the centroids (between two iterations)."""
@@ -64,12 +78,47 @@ class InertiaView(pg.PlotWidget):
         label = self.legend.getLabel(self.curve)
         if label.text != name:  # a new text re-lays out the whole plot
             label.setText(name)
+        self._follow_curve()
 
     def set_current(self, iteration: int | None, inertia: float | None) -> None:
         if iteration is None or inertia is None:
             self.marker.clear()
         else:
             self.marker.setData([iteration], [inertia])
+            self._follow_curve(iteration, inertia)
+
+    def _stop_following(self, *_: object) -> None:
+        self._follow = False
+
+    def _follow_curve(self, x: float | None = None, y: float | None = None) -> None:
+        """Keep the curve (and the marker at ``x``, ``y``) in view, moving the axes rarely."""
+        if not self._follow or self.iterations.size == 0:
+            return
+        vb = self.plotItem.vb
+        x_last = max(float(self.iterations.max()), x if x is not None else 0.0)
+        if x_last > self._x_top or x_last < self._x_top / 4:
+            top = float(MIN_ITERATIONS_SHOWN)
+            while top < x_last:
+                top *= 2
+            self._x_top = top
+            vb.setXRange(0, top, padding=0.03)
+        values = self.inertias[np.isfinite(self.inertias)]
+        if y is not None and np.isfinite(y):
+            values = np.append(values, y)
+        if values.size == 0:
+            return
+        low, high = float(values.min()), float(values.max())
+        span = high - low or abs(high) * 0.1 or 1.0
+        shown = self._y_range
+        if (
+            shown is None
+            or low < shown[0]
+            or high > shown[1]
+            or span < Y_SHRINK * (shown[1] - shown[0])
+        ):
+            bottom = low - Y_BELOW * span
+            self._y_range = (max(bottom, 0.0) if low >= 0 else bottom, high + Y_ABOVE * span)
+            vb.setYRange(*self._y_range, padding=0)
 
     def keep_as_ghost(self, name: str) -> None:
         """Move the current curve behind the next run's, labelled ``name``."""
@@ -95,4 +144,6 @@ class InertiaView(pg.PlotWidget):
         self.set_current(None, None)
         self.set_edits([])
         self.plotItem.vb.setRange(xRange=(0, 10), yRange=(0, 1), padding=0)  # no stale axes
-        self.plotItem.enableAutoRange()
+        self._x_top = 0.0
+        self._y_range = None
+        self._follow = True

@@ -27,11 +27,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 
+from .axes import transform_with_range
 from .background import lower_thread_priority
 from .legend import ClusterLegend
 from .palette import UNASSIGNED, cluster_colours
 from .plot_space import xy_bounds
 from .regions import region_labels
+from .uniform_scatter import UniformScatter
 
 RASTER_THRESHOLD = 5_000  # more points than this are drawn as an image (per-point brushes
 # in a ScatterPlotItem cost ~3 µs a point per frame: 60 ms at 20,000)
@@ -297,12 +299,14 @@ class ScatterView(pg.PlotWidget):
         self.voronoi_item.setZValue(-10)
         self.raster_item = pg.ImageItem(axisOrder="row-major")
         self.raster_item.setZValue(0)
-        self.scatter_item = pg.ScatterPlotItem(size=6, pen=None, antialias=True)
+        self.scatter_item = UniformScatter(size=6, pen=None, antialias=True)
         self.scatter_item.setZValue(1)
         # Coloured points (up to RASTER_THRESHOLD): one item per cluster, each with one brush.
         # Per-point brushes cost pyqtgraph a Python loop over the points on every frame (~20 ms
         # at 2,800 points, 4x what per-cluster items take).
         self._cluster_items: list[pg.ScatterPlotItem] = []
+        # what each item holds, (jitter, brush, rows), to skip the unchanged; set_points forgets
+        self._cluster_drawn: dict[pg.ScatterPlotItem, tuple] = {}
         self.style = PointStyle()
         self._jitter: np.ndarray | None = None  # display offsets (N, 2), with style.jitter
         self.trail_item = pg.PlotDataItem(connect="finite")
@@ -334,6 +338,7 @@ class ScatterView(pg.PlotWidget):
         # View changes re-bin the raster once the user has stopped zooming for a moment.
         self._rebin_timer = QTimer(self, singleShot=True, interval=40)
         self._rebin_timer.timeout.connect(self._request_bins)
+        transform_with_range(self.plotItem.vb)
         self.plotItem.vb.sigRangeChanged.connect(self._on_view_changed)
         self.plotItem.vb.sigResized.connect(self._on_view_changed)
         self.scene().sigMouseClicked.connect(self._on_scene_clicked)
@@ -368,6 +373,7 @@ class ScatterView(pg.PlotWidget):
                 self.plotItem.setLabel(side, text)
         self.scatter_item.clear()
         self._painted = None  # cleared: draw again, even the same points
+        self._cluster_drawn.clear()
         self._jitter = None
         self._raster.set_points(self.drawn_xy() if self.rasterised else None)
         self._paint_labels()
@@ -591,7 +597,7 @@ class ScatterView(pg.PlotWidget):
             if self.rasterised:
                 self._raster.paint(codes, colours)
             else:
-                self.scatter_item.clear()
+                self._clear_grey()
                 self._paint_clusters(codes, colours)
         elif self.rasterised:
             self._raster.paint(self.labels, _with_unassigned(k))
@@ -600,9 +606,14 @@ class ScatterView(pg.PlotWidget):
             grey = pg.mkBrush(_qcolor(UNASSIGNED, round(180 * self.style.opacity)))
             self.scatter_item.setData(pos=self.drawn_xy(), brush=grey)
         else:
-            self.scatter_item.clear()
+            self._clear_grey()
             self._paint_clusters(self.labels)
         self._paint_voronoi()
+
+    def _clear_grey(self) -> None:
+        """Empty the unlabelled points' item; clearing an empty one still re-bounds the plot."""
+        if len(self.scatter_item.data):
+            self.scatter_item.clear()
 
     def _paint_clusters(self, labels: np.ndarray | None, colours: np.ndarray | None = None) -> None:
         """Each cluster's points in its own item (one sort, no per-point brushes); the last
@@ -612,7 +623,7 @@ class ScatterView(pg.PlotWidget):
         if labels is not None and colours is not None:
             k = len(colours)
         while len(self._cluster_items) < k:
-            item = pg.ScatterPlotItem(size=self.style.size or VECTOR_SIZE, pen=None, antialias=True)
+            item = UniformScatter(size=self.style.size or VECTOR_SIZE, pen=None, antialias=True)
             item.setZValue(1)
             self.plotItem.addItem(item)
             self._cluster_items.append(item)
@@ -625,11 +636,23 @@ class ScatterView(pg.PlotWidget):
                 else [pg.mkBrush(_qcolor(c, round(215 * self.style.opacity))) for c in colours]
             )
             xy = self.drawn_xy()
+            source = self.style.jitter
             for c in range(k):
                 rows = order[bounds[c] : bounds[c + 1]]
-                self._cluster_items[c].setData(pos=xy[rows], brush=brushes[c])
+                item = self._cluster_items[c]
+                drawn = self._cluster_drawn.get(item)
+                if (
+                    drawn is not None
+                    and drawn[:2] == (source, brushes[c])
+                    and len(item.data) == len(rows)
+                    and np.array_equal(drawn[2], rows)
+                ):
+                    continue  # no row left or joined this cluster: the same picture
+                item.setData(pos=xy[rows], brush=brushes[c])
+                self._cluster_drawn[item] = (source, brushes[c], rows)
         for item in self._cluster_items[k:]:
             item.clear()
+            self._cluster_drawn.pop(item, None)
 
     def _paint_centroids(self) -> None:
         centroids = self.centroids

@@ -6,6 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
+from .axes import transform_with_range
 from .palette import cluster_colours
 
 
@@ -22,6 +23,7 @@ class SizesView(pg.PlotWidget):
         self.bars: pg.BarGraphItem | None = None
         self.sizes = np.empty(0, np.int64)
         self._y_top = 0.0
+        transform_with_range(self.plotItem.vb)
 
     def set_sizes(self, sizes: np.ndarray | None) -> None:
         sizes = np.empty(0, np.int64) if sizes is None else np.asarray(sizes)

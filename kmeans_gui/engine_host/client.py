@@ -63,7 +63,11 @@ class Job:
 
 
 class EngineProcess:
-    """The engine child and its pipes. Not thread-safe: call it from one thread (the GUI's)."""
+    """The engine child and its pipes. Not thread-safe: call it from one thread (the GUI's).
+
+    (Inside, the copier thread sends too: a job submitted while the data are still being copied
+    is sent by it, right after the data, so that Run never waits for the copy.)
+    """
 
     def __init__(
         self,
@@ -86,6 +90,7 @@ class EngineProcess:
         self._shared: tuple[int, SharedArray, SharedArray | None] | None = None
         self._pending_share: tuple[int, Future] | None = None  # a copy being made
         self._copier: ThreadPoolExecutor | None = None
+        self._sending = threading.RLock()  # the pipe, the share and their order; two threads
         self._closing = False
 
     # ------------------------------------------------------------------ process
@@ -118,9 +123,9 @@ class EngineProcess:
             target=self._read, args=(process, replies_recv), name="engine-replies", daemon=True
         )
         self._reader.start()
-        self._settle_share()
-        if self._shared is not None:
-            self._send_share()
+        with self._sending:  # a copy still being made is sent when it is done
+            if self._pending_share is None and self._shared is not None:
+                self._send_share()
 
     def close(self, timeout_s: float = SHUTDOWN_TIMEOUT_S) -> None:
         """Cancel every job, ask the child to exit, and make sure it has (terminate, kill)."""
@@ -131,8 +136,7 @@ class EngineProcess:
             self._cancel[job.job_id % CANCEL_SLOTS] = 1
         process = self._process
         if process is not None:
-            with contextlib.suppress(OSError, ValueError):
-                self._requests.send(Shutdown())
+            self._send(Shutdown())
             process.join(timeout_s)
             if process.is_alive():
                 process.terminate()
@@ -140,12 +144,14 @@ class EngineProcess:
             if process.is_alive():
                 process.kill()
                 process.join(1.0)
-            self._requests.close()
+            with self._sending:
+                self._requests.close()
         if self._reader is not None:
             self._reader.join(timeout_s)
-        self._process = self._requests = self._reader = None
         self._settle_share()
-        self._release_shared()
+        with self._sending:
+            self._process = self._requests = self._reader = None
+            self._release_shared()
 
     def kill(self) -> None:
         """End the child at once, as a crash would (for tests and a stuck engine)."""
@@ -160,16 +166,21 @@ class EngineProcess:
 
         Returns the id jobs pass as ``data_id``. The previous data's segments are removed
         (a child that has mapped them keeps its mapping until it lets go). With
-        ``background`` the copy is made on a worker thread and this returns at once; the next
-        job waits for the copy only if it is not done yet (at a million rows, copying into
-        fresh pages took the GUI thread tens of milliseconds).
+        ``background`` the copy is made on a worker thread and this returns at once; a job
+        submitted before the copy is done is sent after it by that thread (at a million rows,
+        copying into fresh pages took tens of milliseconds, and a Run right after a load
+        waited for it on the GUI thread).
         """
         self._settle_share()
         data_id = next(self._data_ids)
         if background:
             if self._copier is None:
                 self._copier = ThreadPoolExecutor(1, thread_name_prefix="engine-share")
-            self._pending_share = (data_id, self._copier.submit(_shared_copies, matrix, weights))
+            with self._sending:
+                self._pending_share = (
+                    data_id,
+                    self._copier.submit(_shared_copies, matrix, weights),
+                )
         else:
             self._install_share(data_id, *_shared_copies(matrix, weights))
         return data_id
@@ -178,15 +189,18 @@ class EngineProcess:
         """Send job ``name`` (see ``jobs.JOBS``) with positional ``args`` and, in
         ``kwargs=``, its keywords; the other keywords are the :class:`Job`'s callbacks."""
         kwargs = callbacks.pop("kwargs", {})
-        self._settle_share()
         self.start()
         job = Job(next(self._ids), name, _client=self, _process=self._process, **callbacks)
         self._cancel[job.job_id % CANCEL_SLOTS] = 0
         with self._lock:
             self._jobs[job.job_id] = job
+        call = Call(job.job_id, name, tuple(args), dict(kwargs), data_id)
         # if the child died since start(), the reader thread reports the crash to this job too
-        with contextlib.suppress(OSError, ValueError):
-            self._requests.send(Call(job.job_id, name, tuple(args), dict(kwargs), data_id))
+        with self._sending:
+            if self._pending_share is not None and self._copier is not None:
+                self._copier.submit(self._send_after_copy, call, job)  # in order, after it
+                return job
+            self._send(call)
         return job
 
     def cancel(self, job: Job) -> None:
@@ -194,12 +208,34 @@ class EngineProcess:
         self._cancel[job.job_id % CANCEL_SLOTS] = 1
 
     # ------------------------------------------------------------------ internals
+    def _send(self, message: Any) -> None:
+        with self._sending:
+            if self._requests is not None:
+                with contextlib.suppress(OSError, ValueError):  # a dead child: the reader says
+                    self._requests.send(message)
+
+    def _send_after_copy(self, call: Call, job: Job) -> None:
+        """On the copier thread: the data the job was submitted behind, then the job."""
+        try:
+            with self._sending:
+                self._settle_share()
+                self._send(call)
+        except Exception as error:  # no shared memory left, say: the job hears it
+            self._deliver(lambda failure=error: self._fail(job, failure))
+
+    def _fail(self, job: Job, error: Exception) -> None:
+        if not job.finished:
+            if job.on_error is not None:
+                job.on_error(error)
+            self._finish(job, False)
+
     def _settle_share(self) -> None:
         """A copy made in the background becomes the data the child is given."""
-        if self._pending_share is not None:
-            data_id, copies = self._pending_share
-            self._pending_share = None
-            self._install_share(data_id, *copies.result())
+        with self._sending:
+            if self._pending_share is not None:
+                data_id, copies = self._pending_share
+                self._pending_share = None
+                self._install_share(data_id, *copies.result())
 
     def _install_share(
         self, data_id: int, matrix: SharedArray, weights: SharedArray | None
@@ -211,9 +247,7 @@ class EngineProcess:
 
     def _send_share(self) -> None:
         data_id, matrix, weights = self._shared
-        message = ShareData(data_id, matrix.spec, weights.spec if weights is not None else None)
-        with contextlib.suppress(OSError, ValueError):
-            self._requests.send(message)
+        self._send(ShareData(data_id, matrix.spec, weights.spec if weights is not None else None))
 
     def _release_shared(self) -> None:
         if self._shared is not None:

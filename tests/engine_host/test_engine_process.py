@@ -116,6 +116,54 @@ def test_data_copied_in_the_background_is_what_the_next_job_sees(engine) -> None
     assert final.inertia == pytest.approx(expected.inertia, rel=1e-12)
 
 
+def test_a_job_submitted_while_the_data_are_copied_does_not_wait_for_the_copy(
+    engine, monkeypatch
+) -> None:
+    """Run right after a load: the copy into shared memory is still being made; the job is
+    sent after it by the copier thread, and the caller (the GUI thread) goes on at once."""
+    from kmeans_gui import engine as direct
+    from kmeans_gui.engine_host import client
+
+    release = threading.Event()
+    copy = client._shared_copies
+
+    def slow_copy(matrix, weights):
+        assert release.wait(TIMEOUT_S)
+        return copy(matrix, weights)
+
+    monkeypatch.setattr(client, "_shared_copies", slow_copy)
+    X = blobs(700, seed=5)
+    data_id = engine.share(X, background=True)
+    first, second = Recorder(), Recorder()
+    engine.submit("run", 3, data_id=data_id, kwargs={"seed": 0}, **first.callbacks())
+    engine.submit("run", 5, data_id=data_id, kwargs={"seed": 0}, **second.callbacks())
+    assert not first.done.is_set() and first.items == []  # returned before the copy was done
+    release.set()
+    for job, k in ((first, 3), (second, 5)):
+        final = job.wait().items[-1]
+        expected = list(direct.iterate(X, k, seed=0))[-1]
+        assert job.errors == [] and final.inertia == pytest.approx(expected.inertia, rel=1e-12)
+
+
+def test_a_copy_that_fails_fails_the_jobs_behind_it(engine, monkeypatch) -> None:
+    from kmeans_gui.engine_host import client
+
+    def no_room(matrix, weights):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(client, "_shared_copies", no_room)
+    data_id = engine.share(blobs(100), background=True)
+    job = Recorder()
+    engine.submit("run", 2, data_id=data_id, **job.callbacks())
+    job.wait()
+    assert job.cancelled is False and job.items == []
+    assert [type(e) for e in job.errors] == [OSError]
+    monkeypatch.undo()
+    after = Recorder()  # the engine goes on with the next data
+    engine.submit("run", 2, data_id=engine.share(blobs(100)), **after.callbacks())
+    assert after.wait().errors == [] and after.items
+
+
 def test_an_engine_error_crosses_as_its_sentence(engine) -> None:
     data_id = engine.share(blobs(10))
     job = Recorder()
