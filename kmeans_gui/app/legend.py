@@ -112,10 +112,13 @@ class ClusterLegend(pg.GraphicsWidgetAnchor, pg.GraphicsWidget):
         width = 2 * MARGIN + used_columns * cell_width + (used_columns - 1) * COLUMN_GAP
         height = 2 * MARGIN + rows * row_height - 2
         self._row_height = row_height
-        self.prepareGeometryChange()
-        self.setMinimumSize(width, height)
-        self.setMaximumSize(width, height)
-        self.resize(width, height)
+        size = self.size()
+        if (size.width(), size.height()) != (width, height) or not self.isVisible():
+            # only a new size re-lays out the plot: most frames change the texts alone
+            self.prepareGeometryChange()
+            self.setMinimumSize(width, height)
+            self.setMaximumSize(width, height)
+            self.resize(width, height)
         self.show()
         self.update()
 
