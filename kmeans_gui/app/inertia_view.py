@@ -24,6 +24,7 @@ MAX_SYMBOLS = 60
 MIN_ITERATIONS_SHOWN = 2
 Y_ABOVE = 0.05  # of the curve's span
 Y_BELOW = 0.25  # more room below: the curve falls
+Y_ROOM = 0.04  # of the axis: the least room kept below the curve's lowest point
 Y_SHRINK = 0.4  # refit the inertia axis when the curve fills less than this of it
 GHOST_PENS = ((150, 150, 150), (190, 150, 110), (120, 160, 190))
 
@@ -112,7 +113,7 @@ class InertiaView(pg.PlotWidget):
         shown = self._y_range
         if (
             shown is None
-            or low < shown[0]
+            or low < shown[0] + Y_ROOM * (shown[1] - shown[0])  # the last point off the edge
             or high > shown[1]
             or span < Y_SHRINK * (shown[1] - shown[0])
         ):
