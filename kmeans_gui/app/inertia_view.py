@@ -111,9 +111,14 @@ class InertiaView(pg.PlotWidget):
         low, high = float(values.min()), float(values.max())
         span = high - low or abs(high) * 0.1 or 1.0
         shown = self._y_range
+        near_edge = shown is not None and (
+            low < shown[0] + Y_ROOM * (shown[1] - shown[0])  # the last point off the edge,
+            and not shown[0] <= 0 <= low  # unless the axis starts at zero
+        )
         if (
             shown is None
-            or low < shown[0] + Y_ROOM * (shown[1] - shown[0])  # the last point off the edge
+            or near_edge
+            or low < shown[0]
             or high > shown[1]
             or span < Y_SHRINK * (shown[1] - shown[0])
         ):

@@ -305,7 +305,7 @@ class ScatterView(pg.PlotWidget):
         # Per-point brushes cost pyqtgraph a Python loop over the points on every frame (~20 ms
         # at 2,800 points, 4x what per-cluster items take).
         self._cluster_items: list[pg.ScatterPlotItem] = []
-        # what each item holds, (jitter, brush, rows), to skip the unchanged; set_points forgets
+        # what each item holds, (jitter, brush, rows), to skip the unchanged; cleared items forget
         self._cluster_drawn: dict[pg.ScatterPlotItem, tuple] = {}
         self.style = PointStyle()
         self._jitter: np.ndarray | None = None  # display offsets (N, 2), with style.jitter
@@ -373,7 +373,6 @@ class ScatterView(pg.PlotWidget):
                 self.plotItem.setLabel(side, text)
         self.scatter_item.clear()
         self._painted = None  # cleared: draw again, even the same points
-        self._cluster_drawn.clear()
         self._jitter = None
         self._raster.set_points(self.drawn_xy() if self.rasterised else None)
         self._paint_labels()

@@ -65,8 +65,9 @@ class Job:
 class EngineProcess:
     """The engine child and its pipes. Not thread-safe: call it from one thread (the GUI's).
 
-    (Inside, the copier thread sends too: a job submitted while the data are still being copied
-    is sent by it, right after the data, so that Run never waits for the copy.)
+    (A job submitted while the data are still being copied waits in ``_waiting`` and is sent,
+    after the data, when the copy is done and ``deliver`` hands its completion over; Run never
+    waits for the copy. The lock orders that hand-over with the caller's own sends.)
     """
 
     def __init__(
@@ -90,13 +91,16 @@ class EngineProcess:
         self._shared: tuple[int, SharedArray, SharedArray | None] | None = None
         self._pending_share: tuple[int, Future] | None = None  # a copy being made
         self._copier: ThreadPoolExecutor | None = None
-        self._sending = threading.RLock()  # the pipe, the share and their order; two threads
+        self._waiting: list[tuple[Call, Job]] = []  # submitted behind the pending copy
+        self._failed_copy: tuple[int, Exception] | None = None  # (data id, why)
+        self._sending = threading.RLock()  # the pipe, the share and the waiting jobs
         self._closing = False
 
     # ------------------------------------------------------------------ process
     @property
     def alive(self) -> bool:
-        return self._process is not None and self._process.is_alive()
+        process = self._process  # read once: a crash clears it on another thread
+        return process is not None and process.is_alive()
 
     def process_id(self) -> int | None:
         return self._process.pid if self.alive else None
@@ -130,6 +134,10 @@ class EngineProcess:
     def close(self, timeout_s: float = SHUTDOWN_TIMEOUT_S) -> None:
         """Cancel every job, ask the child to exit, and make sure it has (terminate, kill)."""
         self._closing = True
+        with self._sending:  # not sent yet: nothing to stop in the child
+            waiting, self._waiting = self._waiting, []
+        for _, job in waiting:
+            self._finish(job, True)
         with self._lock:
             jobs = list(self._jobs.values())
         for job in jobs:
@@ -171,18 +179,17 @@ class EngineProcess:
         copying into fresh pages took tens of milliseconds, and a Run right after a load
         waited for it on the GUI thread).
         """
-        self._settle_share()
-        data_id = next(self._data_ids)
-        if background:
+        with self._sending:
+            self._flush()  # the jobs waiting for the previous copy go first, with their data
+            data_id = next(self._data_ids)
+            if not background:
+                self._install_share(data_id, *_shared_copies(matrix, weights))
+                return data_id
             if self._copier is None:
                 self._copier = ThreadPoolExecutor(1, thread_name_prefix="engine-share")
-            with self._sending:
-                self._pending_share = (
-                    data_id,
-                    self._copier.submit(_shared_copies, matrix, weights),
-                )
-        else:
-            self._install_share(data_id, *_shared_copies(matrix, weights))
+            pending = (data_id, self._copier.submit(_shared_copies, matrix, weights))
+            self._pending_share = pending
+        pending[1].add_done_callback(lambda _: self._deliver(lambda: self._flush(pending)))
         return data_id
 
     def submit(self, name: str, *args: Any, data_id: int | None = None, **callbacks: Any) -> Job:
@@ -197,10 +204,13 @@ class EngineProcess:
         call = Call(job.job_id, name, tuple(args), dict(kwargs), data_id)
         # if the child died since start(), the reader thread reports the crash to this job too
         with self._sending:
-            if self._pending_share is not None and self._copier is not None:
-                self._copier.submit(self._send_after_copy, call, job)  # in order, after it
-                return job
-            self._send(call)
+            failed = self._failed_copy
+            if self._pending_share is not None:
+                self._waiting.append((call, job))  # sent after the data, when they are copied
+            elif failed is not None and failed[0] == data_id:
+                self._deliver(lambda: self._fail([job], failed[1]))
+            else:
+                self._send(call)
         return job
 
     def cancel(self, job: Job) -> None:
@@ -214,20 +224,31 @@ class EngineProcess:
                 with contextlib.suppress(OSError, ValueError):  # a dead child: the reader says
                     self._requests.send(message)
 
-    def _send_after_copy(self, call: Call, job: Job) -> None:
-        """On the copier thread: the data the job was submitted behind, then the job."""
-        try:
-            with self._sending:
+    def _flush(self, pending: tuple[int, Future] | None = None) -> None:
+        """The pending copy (only ``pending``, when given: a later share may have replaced it)
+        becomes the child's data, then the jobs that waited for it are sent; a copy that
+        failed (no shared memory left, say) fails them with its error."""
+        with self._sending:
+            if self._pending_share is None or pending not in (None, self._pending_share):
+                return
+            waiting, self._waiting = self._waiting, []
+            data_id = self._pending_share[0]
+            try:
                 self._settle_share()
-                self._send(call)
-        except Exception as error:  # no shared memory left, say: the job hears it
-            self._deliver(lambda failure=error: self._fail(job, failure))
+            except Exception as error:  # each job on these data hears it
+                self._failed_copy = (data_id, error)
+                self._fail([job for _, job in waiting], error)
+                return
+            for call, job in waiting:
+                if not job.finished and job._process is self._process:  # not failed by a crash
+                    self._send(call)
 
-    def _fail(self, job: Job, error: Exception) -> None:
-        if not job.finished:
-            if job.on_error is not None:
-                job.on_error(error)
-            self._finish(job, False)
+    def _fail(self, jobs: list[Job], error: Exception) -> None:
+        for job in jobs:
+            if not job.finished:
+                if job.on_error is not None:
+                    job.on_error(error)
+                self._finish(job, False)
 
     def _settle_share(self) -> None:
         """A copy made in the background becomes the data the child is given."""

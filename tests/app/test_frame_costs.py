@@ -39,19 +39,30 @@ def test_a_new_range_moves_the_items_before_the_next_paint(qtbot) -> None:
     assert sizes.plotItem.vb.childGroup.transform() != before  # no paint has happened yet
 
 
-def test_the_inertia_axes_move_only_when_the_curve_leaves_them(qtbot) -> None:
+@pytest.mark.parametrize(
+    "inertias",
+    [
+        100 + 900 * 0.5 ** np.arange(40),
+        1000 * 0.7 ** np.arange(40),
+        20 + 980 * 0.8 ** np.arange(40),
+    ],
+    ids=["settles", "towards-zero", "slowly"],
+)
+def test_the_inertia_axes_move_only_when_the_curve_leaves_them(qtbot, inertias) -> None:
     view = shown(qtbot, InertiaView())
     moves = []
     view.plotItem.vb.sigRangeChanged.connect(lambda *_: moves.append(view.plotItem.viewRange()))
-    inertias = 100 + 900 * 0.5 ** np.arange(40)  # falls fast, then settles
     for n in range(1, 41):
         view.set_curve(np.arange(n), inertias[:n], "this run")
         view.set_current(n - 1, inertias[n - 1])
         (x_low, x_high), (y_low, y_high) = view.plotItem.viewRange()
         assert x_low <= 0 and n - 1 <= x_high  # the whole curve is in view on every frame
         assert inertias[:n].max() <= y_high
-        assert y_low <= inertias[:n].min() - 0.04 * (y_high - y_low)  # the marker off the edge
-    assert len(moves) <= 12  # not 40: the iteration axis doubles, the inertia axis has room
+        room = 0 if y_low == 0 else 0.04 * (y_high - y_low)  # the marker off the bottom edge
+        assert y_low <= inertias[:n].min() - room
+    # not every frame (it was 40 and more): the iteration axis doubles (6 moves to 40),
+    # the inertia axis has room
+    assert len(moves) <= 15
     assert view.plotItem.viewRange()[0][1] < 2 * 40  # and it is not too roomy either
 
 

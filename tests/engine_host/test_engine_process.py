@@ -145,6 +145,38 @@ def test_a_job_submitted_while_the_data_are_copied_does_not_wait_for_the_copy(
         assert job.errors == [] and final.inertia == pytest.approx(expected.inertia, rel=1e-12)
 
 
+def test_new_data_while_a_job_waits_for_the_last_copy_keep_every_job_on_its_own_data(
+    engine, monkeypatch
+) -> None:
+    """share, submit, share again, submit, all before the first copy is done: nothing hangs,
+    the first job ends (on its data, or told they were replaced: the child keeps the newest
+    data only) and the second runs on the new data."""
+    from kmeans_gui import engine as direct
+    from kmeans_gui.engine_host import client
+
+    release = threading.Event()
+    copy = client._shared_copies
+
+    def slow_copy(matrix, weights):
+        assert release.wait(TIMEOUT_S)
+        return copy(matrix, weights)
+
+    monkeypatch.setattr(client, "_shared_copies", slow_copy)
+    first_data, second_data = blobs(300, seed=6), blobs(500, seed=7)
+    first, second = Recorder(), Recorder()
+    engine.submit("run", 3, data_id=engine.share(first_data, background=True),
+                  kwargs={"seed": 0}, **first.callbacks())  # fmt: skip
+    threading.Timer(0.3, release.set).start()  # the second share waits for the first copy
+    engine.submit("run", 3, data_id=engine.share(second_data, background=True),
+                  kwargs={"seed": 0}, **second.callbacks())  # fmt: skip
+    first.wait()
+    assert first.items or "no data" in str(first.errors)
+    final = second.wait().items[-1]
+    expected = list(direct.iterate(second_data, 3, seed=0))[-1]
+    assert second.errors == [] and len(final.labels) == len(second_data)
+    assert final.inertia == pytest.approx(expected.inertia, rel=1e-12)
+
+
 def test_a_copy_that_fails_fails_the_jobs_behind_it(engine, monkeypatch) -> None:
     from kmeans_gui.engine_host import client
 
