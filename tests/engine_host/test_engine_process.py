@@ -116,12 +116,9 @@ def test_data_copied_in_the_background_is_what_the_next_job_sees(engine) -> None
     assert final.inertia == pytest.approx(expected.inertia, rel=1e-12)
 
 
-def test_a_job_submitted_while_the_data_are_copied_does_not_wait_for_the_copy(
-    engine, monkeypatch
-) -> None:
-    """Run right after a load: the copy into shared memory is still being made; the job is
-    sent after it by the copier thread, and the caller (the GUI thread) goes on at once."""
-    from kmeans_gui import engine as direct
+@pytest.fixture
+def slow_copies(monkeypatch) -> threading.Event:
+    """Copies into shared memory wait until the returned event is set."""
     from kmeans_gui.engine_host import client
 
     release = threading.Event()
@@ -132,13 +129,23 @@ def test_a_job_submitted_while_the_data_are_copied_does_not_wait_for_the_copy(
         return copy(matrix, weights)
 
     monkeypatch.setattr(client, "_shared_copies", slow_copy)
+    return release
+
+
+def test_a_job_submitted_while_the_data_are_copied_does_not_wait_for_the_copy(
+    engine, slow_copies
+) -> None:
+    """Run right after a load: the copy into shared memory is still being made; the job waits
+    for it without holding the caller (the GUI thread), and is sent after the data."""
+    from kmeans_gui import engine as direct
+
     X = blobs(700, seed=5)
     data_id = engine.share(X, background=True)
     first, second = Recorder(), Recorder()
     engine.submit("run", 3, data_id=data_id, kwargs={"seed": 0}, **first.callbacks())
     engine.submit("run", 5, data_id=data_id, kwargs={"seed": 0}, **second.callbacks())
     assert not first.done.is_set() and first.items == []  # returned before the copy was done
-    release.set()
+    slow_copies.set()
     for job, k in ((first, 3), (second, 5)):
         final = job.wait().items[-1]
         expected = list(direct.iterate(X, k, seed=0))[-1]
@@ -146,27 +153,18 @@ def test_a_job_submitted_while_the_data_are_copied_does_not_wait_for_the_copy(
 
 
 def test_new_data_while_a_job_waits_for_the_last_copy_keep_every_job_on_its_own_data(
-    engine, monkeypatch
+    engine, slow_copies
 ) -> None:
     """share, submit, share again, submit, all before the first copy is done: nothing hangs,
     the first job ends (on its data, or told they were replaced: the child keeps the newest
     data only) and the second runs on the new data."""
     from kmeans_gui import engine as direct
-    from kmeans_gui.engine_host import client
 
-    release = threading.Event()
-    copy = client._shared_copies
-
-    def slow_copy(matrix, weights):
-        assert release.wait(TIMEOUT_S)
-        return copy(matrix, weights)
-
-    monkeypatch.setattr(client, "_shared_copies", slow_copy)
     first_data, second_data = blobs(300, seed=6), blobs(500, seed=7)
     first, second = Recorder(), Recorder()
     engine.submit("run", 3, data_id=engine.share(first_data, background=True),
                   kwargs={"seed": 0}, **first.callbacks())  # fmt: skip
-    threading.Timer(0.3, release.set).start()  # the second share waits for the first copy
+    threading.Timer(0.3, slow_copies.set).start()  # the second share waits for the first copy
     engine.submit("run", 3, data_id=engine.share(second_data, background=True),
                   kwargs={"seed": 0}, **second.callbacks())  # fmt: skip
     first.wait()
