@@ -175,9 +175,9 @@ class EngineProcess:
         Returns the id jobs pass as ``data_id``. The previous data's segments are removed
         (a child that has mapped them keeps its mapping until it lets go). With
         ``background`` the copy is made on a worker thread and this returns at once; a job
-        submitted before the copy is done is sent after it by that thread (at a million rows,
-        copying into fresh pages took tens of milliseconds, and a Run right after a load
-        waited for it on the GUI thread).
+        submitted before the copy is done waits and is sent after the data, once ``deliver``
+        hands the copy's completion over (at a million rows, copying into fresh pages took
+        tens of milliseconds, and a Run right after a load waited for it on the GUI thread).
         """
         with self._sending:
             self._flush()  # the jobs waiting for the previous copy go first, with their data
@@ -244,11 +244,12 @@ class EngineProcess:
                     self._send(call)
 
     def _fail(self, jobs: list[Job], error: Exception) -> None:
+        """End ``jobs`` with ``error`` (a cancelled job just ends, as cancelled)."""
         for job in jobs:
             if not job.finished:
-                if job.on_error is not None:
+                if not job.cancelled and job.on_error is not None:
                     job.on_error(error)
-                self._finish(job, False)
+                self._finish(job, job.cancelled)
 
     def _settle_share(self) -> None:
         """A copy made in the background becomes the data the child is given."""
@@ -340,10 +341,7 @@ class EngineProcess:
                 self._process = None
             with self._lock:
                 jobs = [job for job in self._jobs.values() if job._process is process]
-            for job in jobs:
-                if not job.cancelled and job.on_error is not None:
-                    job.on_error(EngineCrashed(text))
-                self._finish(job, job.cancelled)
+            self._fail(jobs, EngineCrashed(text))
             if self.on_crash is not None:
                 self.on_crash(text)
         finally:
