@@ -261,18 +261,21 @@ def test_the_server_reads_the_cancel_flag_between_two_items() -> None:
     assert isinstance(sent[-1], Done) and sent[-1].job_id == 6 and not sent[-1].cancelled
 
 
-def test_a_killed_engine_fails_its_job_once_and_a_new_one_starts_with_the_data() -> None:
+def test_a_killed_engine_fails_its_job_once_and_a_new_one_starts_with_the_data(engine) -> None:
+    """The module's engine is killed (its restart is part of the test: later tests get it)."""
     crashes: list[str] = []
-    engine = EngineProcess(on_crash=crashes.append)
+    engine.on_crash = crashes.append
     try:
         X = np.random.default_rng(4).random((50_000, 2))
         data_id = engine.share(X)
         job = Recorder()
+        killed: list[int | None] = []
 
         def on_item(state) -> None:
             job.items.append(state)
             if len(job.items) == 2:
-                os.kill(engine.process_id(), signal.SIGKILL)
+                killed.append(engine.process_id())
+                os.kill(killed[0], signal.SIGKILL)
 
         kwargs = {"seed": 0, "tol": 0.0, "max_iter": 100_000}
         callbacks = {**job.callbacks(), "on_item": on_item}
@@ -284,8 +287,9 @@ def test_a_killed_engine_fails_its_job_once_and_a_new_one_starts_with_the_data()
         again = Recorder()
         engine.submit("run", 3, data_id=data_id, kwargs={"seed": 0}, **again.callbacks())
         assert again.wait().errors == [] and again.items[-1].final  # the data were re-shared
+        assert engine.process_id() not in (None, *killed)  # a new child
     finally:
-        engine.close()
+        engine.on_crash = None
 
 
 def test_closing_ends_the_process_and_removes_the_shared_memory() -> None:
