@@ -1,11 +1,12 @@
 """A session's run, reproduced: re-running a saved session gives the saved result, and the
-generated Python script, executed on its own, gives the labels of a direct fit."""
+generated Python script, run as a program, gives the labels of a direct fit."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
-import subprocess
-import sys
+import runpy
 from pathlib import Path
 
 import numpy as np
@@ -91,27 +92,23 @@ def fit(data_file: Path, spec: FeatureSpec, run: RunSpec):
 
 @pytest.fixture(scope="module")
 def script_results(data_file, tmp_path_factory) -> dict[str, dict[str, np.ndarray]]:
-    """Every case's script, each run as a program (``runpy``, as ``python script.py`` would),
-    in one child process so TensorFlow is imported once; the labels and centroids it left."""
+    """Every case's script, each written to a file and run as a program (``runpy`` with
+    ``__main__``, as ``python script.py`` would: fresh globals, nothing of this module's); the
+    labels and centroids it left. In this process, whose TensorFlow is already loaded: that a
+    script also runs in a fresh interpreter is checked with the window's script
+    (tests/app/test_session_files.py, test_copy_as_python_reproduces_the_windows_labels)."""
     folder = tmp_path_factory.mktemp("scripts")
-    scripts = {}
+    results = {}
     for name, (spec, run) in CASES.items():
-        scripts[name] = folder / f"{name}.py"
+        path = folder / f"{name}.py"
         session = Session(data=data_source(data_file), features=spec, run=run)
-        scripts[name].write_text(reproduction_script(session))
-    runner = (
-        "import runpy, sys, numpy as np\n"
-        "for path in sys.argv[1:]:\n"
-        "    names = runpy.run_path(path, run_name='__main__')\n"
-        "    np.savez(path + '.npz', labels=names['model'].labels_, "
-        "centroids=names['centroids'])\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", runner, *map(str, scripts.values())], capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.count("inertia ") == len(CASES)
-    return {name: dict(np.load(f"{path}.npz")) for name, path in scripts.items()}
+        path.write_text(reproduction_script(session))
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            names = runpy.run_path(str(path), run_name="__main__")
+        assert printed.getvalue().count("inertia ") == 1
+        results[name] = {"labels": names["model"].labels_, "centroids": names["centroids"]}
+    return results
 
 
 @pytest.mark.parametrize(("spec", "run"), CASES.values(), ids=CASES.keys())
