@@ -329,7 +329,9 @@ def test_closing_mid_run_ends_the_engine_process(qtbot, make_window, tmp_path):
 def test_a_killed_engine_is_said_in_one_sentence_and_run_starts_a_new_one(
     qtbot, make_window, dialogs, tmp_path
 ):
-    window = make_window(own_engine=True)
+    """The session's shared engine is killed: a real child, mid-run (the new one Run starts
+    serves the later tests)."""
+    window = make_window()
     start_a_long_run(qtbot, window, tmp_path)  # far from done when it is killed
     assert window.session.computing
     first = window.engine.process_id()
