@@ -289,6 +289,7 @@ class ScatterView(pg.PlotWidget):
         self.centroids: np.ndarray | None = None
         self.trails: np.ndarray | None = None  # (T, K, 2)
         self._voronoi_on = False
+        self._opacity = 1.0  # 0.35 while dimmed (the picture is stale)
         self._regions: Callable[[np.ndarray], np.ndarray] | None = None
         self._place_mode = False
         self._brush_cache: dict[tuple[int, int], list] = {}
@@ -471,8 +472,9 @@ class ScatterView(pg.PlotWidget):
         self.show_frame(None, None, None, k=0, regions=None)
 
     def set_dimmed(self, on: bool) -> None:
-        """Fade the picture: it no longer shows what the settings ask for."""
-        opacity = 0.35 if on else 1.0
+        """Fade the picture: it no longer shows what the settings ask for (cluster items made
+        later fade too)."""
+        self._opacity = 0.35 if on else 1.0
         for item in (
             self.raster_item,
             self.scatter_item,
@@ -480,8 +482,9 @@ class ScatterView(pg.PlotWidget):
             self.halo_item,
             self.centroid_item,
             self.voronoi_item,
+            *self._cluster_items,
         ):
-            item.setOpacity(opacity)
+            item.setOpacity(self._opacity)
 
     # -- options ---------------------------------------------------------------------------
     def set_voronoi(self, on: bool) -> None:
@@ -624,6 +627,7 @@ class ScatterView(pg.PlotWidget):
         while len(self._cluster_items) < k:
             item = UniformScatter(size=self.style.size or VECTOR_SIZE, pen=None, antialias=True)
             item.setZValue(1)
+            item.setOpacity(self._opacity)
             self.plotItem.addItem(item)
             self._cluster_items.append(item)
         if labels is not None:

@@ -94,6 +94,8 @@ def test_a_picture_of_other_settings_is_marked_stale(qtbot, window) -> None:
     assert window.stale_banner.isVisibleTo(window)
     assert window.stale_banner.text() == "k changed (4 → 5): Run to update"
     assert window.scatter.centroid_item.opacity() < 1.0  # dimmed
+    drawn = [item for item in window.scatter._cluster_items if len(item.data)]
+    assert len(drawn) == 4 and all(item.opacity() < 1.0 for item in drawn)  # the points too
     set_params(window, k=4)
     assert not window.stale_banner.isVisibleTo(window)
     set_params(window, seed=3)
@@ -101,6 +103,7 @@ def test_a_picture_of_other_settings_is_marked_stale(qtbot, window) -> None:
     click_run(qtbot, window)
     assert not window.stale_banner.isVisibleTo(window)
     assert window.scatter.centroid_item.opacity() == 1.0
+    assert all(item.opacity() == 1.0 for item in window.scatter._cluster_items)
 
 
 def test_point_size_opacity_and_jitter_apply_at_any_size(qtbot, window, tmp_path) -> None:
