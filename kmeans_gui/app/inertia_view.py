@@ -54,6 +54,7 @@ class InertiaView(pg.PlotWidget):
         self._edit_lines: list[pg.InfiniteLine] = []
         self._x_top = 0.0
         self._y_range: tuple[float, float] | None = None
+        self._marked: tuple[float, float] | None = None  # the marker's point, kept in view
         self._follow = True  # until the user pans or zooms; new data resets it
         self.plotItem.vb.sigRangeChangedManually.connect(self._stop_following)
         self.plotItem.vb.disableAutoRange()
@@ -84,17 +85,24 @@ class InertiaView(pg.PlotWidget):
     def set_current(self, iteration: int | None, inertia: float | None) -> None:
         if iteration is None or inertia is None:
             self.marker.clear()
+            self._marked = None
         else:
             self.marker.setData([iteration], [inertia])
-            self._follow_curve(iteration, inertia)
+            self._marked = (float(iteration), float(inertia))
+            self._follow_curve()
 
     def _stop_following(self, *_: object) -> None:
         self._follow = False
 
-    def _follow_curve(self, x: float | None = None, y: float | None = None) -> None:
-        """Keep the curve (and the marker at ``x``, ``y``) in view, moving the axes rarely."""
+    def _follow_curve(self) -> None:
+        """Keep the curve and the marker in view, moving the axes rarely.
+
+        Both the curve's and the marker's updates ask with the same points (the marker's kept),
+        so a marker off the curve does not pull the axes back and forth within a frame.
+        """
         if not self._follow or self.iterations.size == 0:
             return
+        x, y = self._marked or (None, None)
         vb = self.plotItem.vb
         x_last = max(float(self.iterations.max()), x if x is not None else 0.0)
         if x_last > self._x_top or x_last < self._x_top / 4:

@@ -150,3 +150,17 @@ def test_background_jobs_hand_the_gil_back_to_the_gui_thread_quickly(qtbot) -> N
         assert sys.getswitchinterval() <= GIL_SWITCH_S
     finally:
         sys.setswitchinterval(before)
+
+
+def test_a_marker_off_the_curve_does_not_move_the_axes_on_every_frame(qtbot) -> None:
+    """The curve's update and the marker's ask for the same view: no refit back and forth."""
+    view = shown(qtbot, InertiaView())
+    inertias = 500 + 500 * 0.5 ** np.arange(30)
+    moves = []
+    view.plotItem.vb.sigRangeChanged.connect(lambda *_: moves.append(view.plotItem.viewRange()))
+    for n in range(1, 31):
+        view.set_curve(np.arange(n), inertias[:n], "this run")
+        view.set_current(n - 1, 100.0)  # e.g. an edited run's cost, far below the curve
+        (_, x_high), (y_low, y_high) = view.plotItem.viewRange()
+        assert y_low <= 100.0 and inertias[:n].max() <= y_high and n - 1 <= x_high
+    assert len(moves) <= 10
