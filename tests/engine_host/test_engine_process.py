@@ -264,7 +264,7 @@ def test_the_server_reads_the_cancel_flag_between_two_items() -> None:
 def test_a_killed_engine_fails_its_job_once_and_a_new_one_starts_with_the_data(engine) -> None:
     """The module's engine is killed (its restart is part of the test: later tests get it)."""
     crashes: list[str] = []
-    engine.on_crash = crashes.append
+    previous, engine.on_crash = engine.on_crash, crashes.append
     try:
         X = np.random.default_rng(4).random((50_000, 2))
         data_id = engine.share(X)
@@ -289,7 +289,7 @@ def test_a_killed_engine_fails_its_job_once_and_a_new_one_starts_with_the_data(e
         assert again.wait().errors == [] and again.items[-1].final  # the data were re-shared
         assert engine.process_id() not in (None, *killed)  # a new child
     finally:
-        engine.on_crash = None
+        engine.on_crash = previous  # the module's engine goes on as it was given
 
 
 def test_closing_ends_the_process_and_removes_the_shared_memory() -> None:
