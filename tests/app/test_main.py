@@ -26,7 +26,7 @@ def test_screenshot_mode_runs_to_the_end_saves_the_window_and_prints_no_native_l
     """The run goes to its end and the window is saved, in a fresh interpreter (the screenshot
     mode starts an engine process of its own, so one test does both). TensorFlow's start-up
     lines (absl, oneDNN, CUDA probing) and Qt's offscreen notes are not the user's business;
-    an error would still be printed."""
+    an error would still be printed. TensorFlow's thread pools are its defaults here."""
     root = DATA.parent
     out = tmp_path / "shot.png"
     code = (
@@ -35,7 +35,8 @@ def test_screenshot_mode_runs_to_the_end_saves_the_window_and_prints_no_native_l
         f"sys.exit(run_app({str(DATA / 'blobs.csv')!r}, screenshot={str(out)!r}, k=4))\n"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root)}
-    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    for name in ("TF_CPP_MIN_LOG_LEVEL", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+        env.pop(name, None)  # as a user runs it (tests/conftest.py sets them for the workers)
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True,
         timeout=600,

@@ -15,9 +15,9 @@ import sys
 from kmeans_gui.cli import main
 iris = {iris!r}
 for argv in (
-    ["sweep", iris, "--k", "2:6"],
-    ["sweep", iris, "--k", "2:6", "-q"],
-    ["sweep", iris, "--k", "3:5", "--json"],
+    ["sweep", iris, "--k", "2:4"],
+    ["sweep", iris, "--k", "2:4", "-q"],
+    ["sweep", iris, "--k", "3:4", "--json"],
     ["cluster", iris, "-k", "3", "-q"],
     ["cluster", iris, "-k", "4", "--json"],
     ["cluster", iris, "-k", "5", "--algorithm", "gradient", "-q"],

@@ -159,13 +159,15 @@ def fresh_tracing_detector(monkeypatch):
 
 @pytest.mark.parametrize("algorithm", ["lloyd", "gradient", "minibatch", "kmedoids"])
 def test_sweep_over_k_does_not_retrace_repeatedly(algorithm, caplog, fresh_tracing_detector):
-    """k changes every array shape; TensorFlow warns when a function retraces on most calls.
+    """k changes every array shape; TensorFlow warns when a function traces 5 times within its
+    last 10 calls.
 
-    The gap statistic's reference fits (the default ten) reuse the shapes of the data's fit.
+    One gap reference set: a function traced anew for every k then traces on every other call
+    and is caught (with the default ten, ten reference fits per k would hide it).
     """
     X, _ = make_blobs(n_samples=300, centers=5, n_features=2, random_state=1)
     with caplog.at_level("WARNING", logger="tensorflow"):
-        points = list(sweep(X, range(2, 8), seed=0, algorithm=algorithm))
+        points = list(sweep(X, range(2, 8), seed=0, algorithm=algorithm, gap_references=1))
     assert len(points) == 6
     assert not [r for r in caplog.records if "retracing" in r.getMessage()]
 
@@ -193,7 +195,7 @@ rng = np.random.default_rng(0)
 ks = range(2, 9)  # TensorFlow warns once 5 of a function's last calls retraced: 7 k are plenty
 for d in (4, 9):  # direct and GEMM distances
     X = rng.normal(size=(150, d)) + rng.integers(0, 3, size=(150, 1)) * 4
-    list(sweep(X, ks, seed=0))
+    list(sweep(X, ks, seed=0, gap_references=1))  # more would hide a trace per k
     for k in ks:
         KMeans(k, seed=k, n_init=2).fit(X)
 """
