@@ -64,6 +64,7 @@ from .style import app_icon
 from .sweep_session import SweepSession
 
 FIRST_SIZES_S = 2.0  # how long after the first show the docks follow the window's size
+ENGINE_STARTING = "Loading TensorFlow, then running…"  # while a run waits for the engine
 
 
 class MainWindow(QMainWindow):
@@ -221,6 +222,7 @@ class MainWindow(QMainWindow):
         session.frameChanged.connect(self.painter.show)
         session.historyChanged.connect(self.painter.update_history_controls)
         session.phaseChanged.connect(lambda _phase: self._update_controls())
+        session.phaseChanged.connect(self._end_engine_starting_note)
         session.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         session.warned.connect(self._on_run_warning)
         session.failed.connect(self._on_run_failed)
@@ -586,8 +588,8 @@ class MainWindow(QMainWindow):
         self.algorithm_panel.set_run_note("")
         self.session.start(request, paused=paused)
         self._update_teaching_options()
-        if self.engine.info is None:
-            self.statusBar().showMessage("Loading TensorFlow, then running…")
+        if self.engine.info is None:  # TensorFlow still loads in the engine process
+            self.statusBar().showMessage(ENGINE_STARTING)
         self._update_stale()
         return True
 
@@ -777,6 +779,13 @@ class MainWindow(QMainWindow):
         if not self.status_fields["iteration"].text():
             self.status_fields["device"].setText(f"TensorFlow {info.get('tensorflow', '')} ready")
         self.engineReady.emit(self.devices)
+
+    def _end_engine_starting_note(self, phase: Phase) -> None:
+        """A run asked for while TensorFlow still loads waits for it (seconds on a first
+        launch): ``start_run`` says so, and the note goes once the first iteration is in."""
+        bar = self.statusBar()
+        if phase is not Phase.STARTING and bar.currentMessage() == ENGINE_STARTING:
+            bar.clearMessage()
 
     def _on_engine_crashed(self, sentence: str) -> None:
         if self._closing:

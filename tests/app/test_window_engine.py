@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 from PySide6.QtCore import Qt
 
+from kmeans_gui.app.window import ENGINE_STARTING
+
 from .conftest import DATA, RUN_TIMEOUT_MS, load
 from .test_window import click_run, set_params
 
@@ -85,7 +87,16 @@ def test_a_killed_engine_is_said_in_one_sentence_and_run_starts_a_new_one(
     assert window.table is not None and window.algorithm_panel.k() == 40
     window.controls.set_speed(0)
     set_params(window, max_iter=3)
-    click_run(qtbot, window)
+    said = []  # the status line as the phase changes
+    window.session.phaseChanged.connect(
+        lambda phase: said.append((phase.value, window.statusBar().currentMessage()))
+    )
+    with qtbot.waitSignal(window.runFinished, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(window.controls.run_button, Qt.MouseButton.LeftButton)
+        # the new child is still loading TensorFlow: the wait is said until the first iteration
+        assert window.statusBar().currentMessage() == ENGINE_STARTING
+    running = [text for phase, text in said if phase != "starting"]
+    assert running and ENGINE_STARTING not in running
     assert window.engine.process_id() not in (None, first)
     assert window.session.history.frames[window.session.playback.index].final
     assert len(dialogs) == 1
