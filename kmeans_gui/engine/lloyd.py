@@ -19,6 +19,7 @@ from typing import Protocol
 import numpy as np
 import tensorflow as tf
 
+from .bounded import bounded_pass, worthwhile
 from .distributed import distributed_pass, gather_rows
 from .exact import exact_inertia, exact_means
 from .kernels import lloyd_pass
@@ -137,6 +138,8 @@ class FullPasses:
         self.previous = data.unlabelled if data.shards is None else data.shards.unlabelled
         self.offset = data.offset
         self.device = data.device
+        self.lower: tf.Tensor | None = None  # bounded passes: the last pass's lower bounds
+        self.before: tf.Tensor | None = None  # and its centroids (``bounded.py``)
         self.labels: np.ndarray | None = None  # the last pass's
         self.producing: np.ndarray | None = None  # the pass before: the labels of the means
 
@@ -148,7 +151,15 @@ class FullPasses:
         used = tf.constant(centroids, tf.float32)
         if shards is None:
             blocks, columns = pass_layout(data)
-            out = lloyd_pass(blocks, data.weights, self.previous, used, data.on_gpu, columns)
+            if not columns and worthwhile(len(centroids), data.d, data.on_gpu):
+                if self.lower is None:  # no bounds yet: every row is searched first
+                    self.lower, self.before = tf.zeros(tf.shape(data.weights)), used
+                out = bounded_pass(
+                    blocks, data.weights, self.previous, self.lower, used, self.before
+                )
+                self.lower, self.before, out = out[7], used, out[:7]
+            else:
+                out = lloyd_pass(blocks, data.weights, self.previous, used, data.on_gpu, columns)
             gather = data.flat
         else:
             out = distributed_pass(shards, self.previous, used)

@@ -18,6 +18,7 @@ from functools import partial
 import numpy as np
 import tensorflow as tf
 
+from .bounded import bounded_totals, worthwhile
 from .exact import exact_inertia, exact_means
 from .kernels import Traced, pass_totals
 from .lloyd import pass_layout, relocate_empty
@@ -35,18 +36,26 @@ def unit_centroids(centroids: tf.Tensor, fallback: tf.Tensor) -> tf.Tensor:
     return tf.where(zero, fallback, centroids / tf.where(zero, tf.ones_like(norms), norms))
 
 
-def _make_loop(columns: bool, on_gpu: bool, cosine: bool) -> Traced:
-    def loop(blocks, weights, previous, current, prior, iteration, max_iter, tol_abs, shift, tol):
+def _make_loop(columns: bool, on_gpu: bool, cosine: bool, bounded: bool) -> Traced:
+    def loop(
+        blocks, weights, previous, lower, current, prior, iteration, max_iter, tol_abs, shift, tol
+    ):
         """Passes and updates until the stop rule fires or a cluster is left empty.
 
-        ``previous`` holds the labels ``current`` is the mean of (the last pass's); returns the
+        ``previous`` holds the labels ``current`` is the mean of (the last pass's, made with
+        ``prior``), ``lower`` their lower bounds when ``bounded`` (``bounded.py``); returns the
         loop's variables as it stops, whether the stop is final, and the last pass's outputs.
         """
 
-        def one_pass(it, current, prior, previous, shift, tol, *_):
-            labels, dist, sums, wsum, count, changed, cost = pass_totals(
-                blocks, weights, previous, current, columns=columns, on_gpu=on_gpu, exact=False
-            )
+        def one_pass(it, current, prior, previous, lower, shift, tol, *_):
+            if bounded:
+                out = bounded_totals(blocks, weights, previous, lower, current, prior)
+                labels, dist, sums, wsum, count, changed, cost, found_lower = out[:8]
+            else:
+                labels, dist, sums, wsum, count, changed, cost = pass_totals(
+                    blocks, weights, previous, current, columns=columns, on_gpu=on_gpu, exact=False
+                )
+                found_lower = lower
             strict = (it > 0) & (changed == 0)
             final = strict | tol | (it >= max_iter)
             stop = final | tf.reduce_any(wsum <= 0)
@@ -56,32 +65,33 @@ def _make_loop(columns: bool, on_gpu: bool, cosine: bool) -> Traced:
                 if cosine:
                     updated = unit_centroids(updated, current)
                 moved = tf.reduce_sum(tf.square(updated - current))
-                return it + 1, updated, current, labels, moved, moved <= tol_abs
+                return it + 1, updated, current, labels, found_lower, moved, moved <= tol_abs
 
             def hold():
-                return it, current, prior, previous, shift, tol
+                return it, current, prior, previous, lower, shift, tol
 
             kept = tf.cond(stop, hold, advance)
-            return (*kept, stop, final, labels, dist, sums, wsum, count, changed, cost)
+            outputs = (labels, dist, sums, wsum, count, changed, cost, found_lower)
+            return (*kept, stop, final, *outputs)
 
         k, d = tf.shape(current)[0], current.shape[1]
         f64 = tf.float64
         no = tf.constant(False)
         start = (
-            iteration, current, prior, previous, shift, tol, no, no,  # loop variables, flags
+            iteration, current, prior, previous, lower, shift, tol, no, no,  # variables, flags
             previous, tf.zeros(tf.shape(weights)), tf.zeros([k, d], f64), tf.zeros([k], f64),
-            tf.zeros([k], tf.int32), tf.constant(0), tf.constant(0.0, f64),  # a pass's outputs
+            tf.zeros([k], tf.int32), tf.constant(0), tf.constant(0.0, f64), lower,  # a pass's
         )  # fmt: skip
-        return tf.while_loop(lambda *v: tf.logical_not(v[6]), one_pass, start)
+        return tf.while_loop(lambda *v: tf.logical_not(v[7]), one_pass, start)
 
-    return Traced(loop, {3: (0,), 4: (0,)})
-
-
-_LOOPS: dict[tuple[bool, bool, bool], Traced] = {}
+    return Traced(loop, {4: (0,), 5: (0,)})
 
 
-def _loop(data: PreparedData, columns: bool, cosine: bool) -> Traced:
-    key = (columns, data.on_gpu, cosine)
+_LOOPS: dict[tuple[bool, bool, bool, bool], Traced] = {}
+
+
+def _loop(data: PreparedData, columns: bool, cosine: bool, bounded: bool) -> Traced:
+    key = (columns, data.on_gpu, cosine, bounded)
     if key not in _LOOPS:
         _LOOPS[key] = _make_loop(*key)
     return _LOOPS[key]
@@ -104,17 +114,19 @@ def lloyd_result(
     current = project(np.asarray(centroids, dtype=np.float64), metric)
     prior, shift, tol_reached, relocated, iteration = current, 0.0, False, 0, 0
     blocks, columns = pass_layout(data)
-    loop = _loop(data, columns, metric == "cosine")
+    bounded = not columns and worthwhile(len(current), data.d, data.on_gpu)
+    loop = _loop(data, columns, metric == "cosine", bounded)
     previous = data.unlabelled
+    lower = tf.zeros(tf.shape(data.weights))  # no bounds yet: every row is searched first
     as_i32 = partial(tf.constant, dtype=tf.int32)
     while True:
         out = loop(
-            blocks, data.weights, previous, tf.constant(current), tf.constant(prior),
+            blocks, data.weights, previous, lower, tf.constant(current), tf.constant(prior),
             as_i32(iteration), as_i32(max_iter), tf.constant(tol_abs, tf.float64),
             tf.constant(shift, tf.float64), tf.constant(tol_reached),
         )  # fmt: skip
-        it, current_t, prior_t, previous, shift_t, tol_t, _, final = out[:8]
-        labels_b, dist_b, sums, wsum, count, changed, cost = out[8:]
+        it, current_t, prior_t, previous, lower, shift_t, tol_t, _, final = out[:9]
+        labels_b, dist_b, sums, wsum, count, changed, cost, found_lower = out[9:]
         if int(it) > iteration:
             relocated = 0  # an update since the last repair
         iteration, shift, tol_reached = int(it), float(shift_t), bool(tol_t)
@@ -128,7 +140,7 @@ def lloyd_result(
         updated = project(sums / wsum[:, np.newaxis], metric, fallback=current)
         shift = float(np.sum((updated - current) ** 2))
         tol_reached = shift <= tol_abs
-        prior, current, previous = current, updated, labels_b
+        prior, current, previous, lower = current, updated, labels_b, found_lower
         iteration += 1
     n_changed = int(changed)
     strict = iteration > 0 and n_changed == 0
