@@ -5,8 +5,10 @@ centroid ``u`` (exact, recomputed every pass for O(D) a row) is no more than a l
 ``l`` on its distance to every other centroid, or than half the distance from its centroid to
 the nearest other one (``s``). ``l`` comes from the last search of the row (its second
 nearest) and falls by the largest move of another centroid each pass. Only the rows where
-``u > max(l, s)`` are gathered, in chunks of ``CHUNK`` rows, and searched like a full pass
-(``kernels._gemm_nearest``); on the benchmark's blobs that is 5-20 % of the rows after the
+``u > max(l, s)`` are gathered, in chunks of a block's rows (one compiled search serves
+chunks and blocks; the last chunk is padded with row 0, its result dropped), and searched
+like a full pass (``kernels._gemm_nearest``); on the benchmark's blobs that is 5-20 % of the
+rows after the
 first iterations (100k x 64 x 256: 100 % on the first pass, 67, 51, 23, then 5-13 %). When
 more than half the rows are in doubt (the first pass: nothing is known) the blocks are
 searched whole instead. The others keep their labels, which are the ones a full pass would
@@ -26,9 +28,6 @@ import tensorflow as tf
 
 from .kernels import Traced, _gemm_nearest, _sums, over_blocks, padded
 
-#: Rows searched per chunk (static shapes for XLA; the last chunk is padded with row 0, whose
-#: result is dropped).
-CHUNK = 4096
 #: Relative float32 slack on squared distances: a row within it of a tie is searched again.
 _SLACK = 1e-5
 #: From this many multiply-adds per row (k x D) searching few rows pays for the bookkeeping
@@ -46,12 +45,13 @@ def worthwhile(k: int, n_features: int, on_gpu: bool) -> bool:
 @functools.cache
 def _search() -> Any:
     def search(x, c, extra):
-        """Nearest and second-nearest distances (lower bound, with slack) of rows ``x``."""
+        """Nearest centroid of rows ``x``, the lower bound (with slack) of the second nearest's
+        distance, and the exact squared distance to the nearest."""
         labels, _, second = _gemm_nearest(x, c, extra, second=True)
         xsq = tf.reduce_sum(tf.square(x), axis=1)
         csq = tf.reduce_sum(tf.square(c), axis=1)  # padding rows are zeros
         lower = tf.sqrt(tf.maximum(second + xsq - _SLACK * (xsq + tf.reduce_max(csq)), 0.0))
-        return labels, lower
+        return labels, lower, tf.reduce_sum(tf.square(x - tf.gather(c, labels)), axis=1)
 
     return tf.function(search, jit_compile=True)
 
@@ -88,35 +88,25 @@ def _totals() -> Any:
     return tf.function(totals, jit_compile=True)
 
 
-@functools.cache
-def _distances() -> Any:
-    def distances(x, labels, c):
-        """Exact squared distances of rows ``x`` to their centroids (padding rows: to c[0]),
-        as a 1-tuple (``over_blocks`` stacks outputs by position)."""
-        return (tf.reduce_sum(tf.square(x - tf.gather(c, tf.maximum(labels, 0))), axis=1),)
-
-    return tf.function(distances, jit_compile=True)
-
-
 def _search_rows(blocks, previous, lower, dist, doubt, c, extra):
     """Labels, lower bounds and exact squared distances, (M, B) each, after searching the
-    flat rows ``doubt`` in chunks of ``CHUNK`` (the others keep theirs)."""
+    flat rows ``doubt`` in chunks of a block's rows (the others keep theirs)."""
     shape = previous.shape if previous.shape.is_fully_defined() else tf.shape(previous)
     rows = tf.reshape(blocks, [-1, blocks.shape[2]])
     searched = tf.shape(doubt)[0]
-    chunks = (searched + CHUNK - 1) // CHUNK
-    fill = tf.zeros([chunks * CHUNK - searched], tf.int32)  # row 0 again, its result unused
-    order = tf.reshape(tf.concat([doubt, fill], 0), [chunks, CHUNK])
+    size = blocks.shape[1]
+    chunks = (searched + size - 1) // size
+    fill = tf.zeros([chunks * size - searched], tf.int32)  # row 0 again, its result unused
+    order = tf.reshape(tf.concat([doubt, fill], 0), [chunks, size])
     search = _search()
-    found, bound = tf.map_fn(
+    outs = tf.map_fn(
         lambda at: search(tf.gather(rows, at), c, extra),
         order,
-        fn_output_signature=(tf.int32, tf.float32),
+        fn_output_signature=(tf.int32, tf.float32, tf.float32),
         parallel_iterations=2,
     )
-    found, bound = tf.reshape(found, [-1])[:searched], tf.reshape(bound, [-1])[:searched]
+    found, bound, fresh = (tf.reshape(out, [-1])[:searched] for out in outs)
     at = doubt[:, tf.newaxis]
-    fresh = tf.reduce_sum(tf.square(tf.gather(rows, doubt) - tf.gather(c, found)), axis=1)
     return tuple(
         tf.reshape(tf.tensor_scatter_nd_update(tf.reshape(old, [-1]), at, new), shape)
         for old, new in ((previous, found), (lower, bound), (dist, fresh))
@@ -161,14 +151,10 @@ def bounded_totals(blocks, weights, previous, lower, current, before):
     search = _search()
 
     def search_all():  # most rows in doubt (the first pass): block by block, as a full pass
-        found, bound = over_blocks(lambda x: search(x, c, extra), (blocks,), (tf.int32, tf.float32))
-        labels = tf.where(previous == -2, -2, found)
-        distances = _distances()
-        return (
-            labels,
-            bound,
-            over_blocks(lambda x, lab: distances(x, lab, c), (blocks, labels), (tf.float32,))[0],
+        found, bound, exact = over_blocks(
+            lambda x: search(x, c, extra), (blocks,), (tf.int32, tf.float32, tf.float32)
         )
+        return tf.where(previous == -2, -2, found), bound, exact
 
     def search_doubt():
         return _search_rows(blocks, previous, lower, dist, doubt, c, extra)
