@@ -26,7 +26,7 @@ from typing import Any
 
 import tensorflow as tf
 
-from .kernels import Traced, _gemm_nearest, _sums, over_blocks, padded
+from .kernels import Traced, _gemm_nearest, _sums, over_blocks, padded, summed
 
 #: Relative float32 slack on squared distances: a row within it of a tie is searched again.
 _SLACK = 1e-5
@@ -166,18 +166,7 @@ def bounded_totals(blocks, weights, previous, lower, current, before):
         (blocks, weights, labels, previous, dist),
         (tf.float32, tf.float32, tf.int32, tf.int32, tf.float32),
     )
-    f64 = tf.float64
-    return (
-        labels,
-        dist,
-        tf.reduce_sum(tf.cast(sums, f64), axis=0)[:k],
-        tf.reduce_sum(tf.cast(wsum, f64), axis=0)[:k],
-        tf.reduce_sum(count, axis=0)[:k],
-        tf.reduce_sum(changed),
-        tf.reduce_sum(tf.cast(cost, f64)),
-        lower,
-        searched,
-    )
+    return (*summed(k, labels, dist, sums, wsum, count, changed, cost), lower, searched)
 
 
 #: ``bounded_totals`` as one traced graph per data layout (k left open), for passes called

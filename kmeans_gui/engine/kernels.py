@@ -282,8 +282,17 @@ def pass_totals(
         (blocks, weights, previous),
         (tf.int32, f32, f32, f32, tf.int32, tf.int32, f32) + ((f32,) if removal else ()),
     )
-    labels, dist, sums, wsum, count, changed, cost = outs[:7]
-    totals = (
+    totals = summed(k, *outs[:7])
+    if removal:
+        totals += (tf.reduce_sum(tf.cast(outs[7], f64), axis=0)[:k],)
+    return totals
+
+
+def summed(k, labels, dist, sums, wsum, count, changed, cost) -> tuple[tf.Tensor, ...]:
+    """A pass's per-block outputs as ``pass_totals`` returns them: sums over the blocks (in
+    float64 for the sums, weights and cost), cut to the ``k`` real centroids."""
+    f64 = tf.float64
+    return (
         labels,
         dist,
         tf.reduce_sum(tf.cast(sums, f64), axis=0)[:k],
@@ -292,9 +301,6 @@ def pass_totals(
         tf.reduce_sum(changed),
         tf.reduce_sum(tf.cast(cost, f64)),
     )
-    if removal:
-        totals += (tf.reduce_sum(tf.cast(outs[7], f64), axis=0)[:k],)
-    return totals
 
 
 def _layout(x: tf.Tensor, direct: bool, columns: bool) -> tf.Tensor:

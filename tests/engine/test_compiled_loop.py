@@ -74,7 +74,7 @@ def test_fit_with_on_state_sees_the_states_of_iterate() -> None:
     np.testing.assert_array_equal(seen[-1].labels, streamed[-1].labels)
 
 
-@pytest.mark.parametrize("d", [3, 8])
+@pytest.mark.parametrize("d", [3, 8, 64])  # direct, GEMM and bounded passes (engine/bounded.py)
 def test_fit_matches_scikit_learn_at_k_32(d: int) -> None:
     X = _blobs(n=20000, k=32, d=d, seed=4)
     init = X[np.random.default_rng(0).choice(len(X), 32, replace=False)]
