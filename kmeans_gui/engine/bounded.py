@@ -11,12 +11,14 @@ like a full pass (``kernels._gemm_nearest``); on the benchmark's blobs that is 5
 rows after the
 first iterations (100k x 64 x 256: 100 % on the first pass, 67, 51, 23, then 5-13 %). When
 more than half the rows are in doubt (the first pass: nothing is known) the blocks are
-searched whole instead. The others keep their labels, which are the ones a full pass would
-find: the bounds carry a float32 slack, so that a row near a tie is searched.
+searched whole instead. The others keep their labels, the exact nearest centroid up to float32
+rounding: the bounds carry a slack, so that a row near a tie is searched (and, as in a full
+pass, the lowest index wins a tie).
 
 Used by the compiled fit loop (``lloyd_loop.py``) and by ``lloyd.FullPasses`` on the CPU for
-GEMM layouts where the search dominates a pass (``worthwhile``); every pass still returns what
-``pass_totals`` does, with exact squared distances.
+GEMM layouts where the search dominates a pass (``worthwhile``); every pass returns what
+``pass_totals`` does, its distances always the exact (x - c)^2 (a full Lloyd pass's may be the
+GEMM expansion's).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import tensorflow as tf
 
 from .kernels import Traced, _gemm_nearest, _sums, over_blocks, padded, summed
 
-#: Relative float32 slack on squared distances: a row within it of a tie is searched again.
+#: Relative float32 slack on the bounds and moves: a row within it of a tie is searched again.
 _SLACK = 1e-5
 #: From this many multiply-adds per row (k x D) searching few rows pays for the bookkeeping
 #: (20 iterations, 2-core CPU: 100k x 8 x 256 bounded 241 ms, full 396; 100k x 64 x 256 fit
@@ -58,7 +60,7 @@ def _search() -> Any:
 
 @functools.cache
 def _loosen() -> Any:
-    def loosen(x, previous, lower, c, drift, half_gap, fastest, top, runner_up):
+    def loosen(x, previous, lower, c, half_gap, fastest, top, runner_up):
         """Each row's exact squared distance to its centroid, its lower bound after the move,
         and whether it needs a search (always, for a row not labelled yet: -1)."""
         valid = previous >= 0
@@ -131,7 +133,8 @@ def centroid_moves(current: tf.Tensor, before: tf.Tensor) -> tuple[tf.Tensor, ..
 def bounded_totals(blocks, weights, previous, lower, current, before):
     """One Lloyd pass over (M, B, D) ``blocks`` that searches only the rows the bounds leave in
     doubt; ``previous`` (M, B) the last pass's labels (-2 on padding), ``lower`` (M, B) their
-    lower bounds, ``current`` (K, D) float32 and ``before`` the centroids of the last pass.
+    lower bounds, ``current`` (K, D) (cast to float32, as searched) and ``before`` the
+    centroids of the last pass.
 
     Returns ``pass_totals``' outputs (labels, exact squared distances, float64 sums, weights,
     counts, changed rows, cost), then the new lower bounds and the rows searched.
@@ -139,10 +142,11 @@ def bounded_totals(blocks, weights, previous, lower, current, before):
     current, before = tf.cast(current, tf.float32), tf.cast(before, tf.float32)
     k = tf.shape(current)[0]
     c, extra = padded(current)
-    drift, half_gap, fastest, top, runner_up = centroid_moves(current, before)
+    _, half_gap, fastest, top, runner_up = centroid_moves(current, before)
+    gap = tf.pad(half_gap, [[0, tf.shape(c)[0] - k]])  # padded like c: one program per group
     loosen = _loosen()
     dist, lower, need = over_blocks(
-        lambda x, p, lo: loosen(x, p, lo, c, drift, half_gap, fastest, top, runner_up),
+        lambda x, p, lo: loosen(x, p, lo, c, gap, fastest, top, runner_up),
         (blocks, previous, lower),
         (tf.float32, tf.float32, tf.bool),
     )

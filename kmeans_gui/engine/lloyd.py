@@ -125,8 +125,9 @@ def pass_layout(data: PreparedData) -> tuple[tf.Tensor, bool]:
 
 
 class FullPasses:
-    """Every row searched on every pass: the kernel of ``kernels.lloyd_pass``, on one device
-    or over a ``tf.distribute`` strategy's replicas.
+    """Lloyd passes over all the data: ``kernels.lloyd_pass`` (every row searched), or
+    ``bounded.bounded_pass`` where it pays (the rows in doubt searched), on one device, or
+    ``distributed_pass`` over a ``tf.distribute`` strategy's replicas.
 
     What ``lloyd_pass_states`` asks of its passes: ``run`` one pass, ``relocate`` the empty
     clusters it left, ``finish`` with exact float64 figures, ``tolerance``, ``offset`` and

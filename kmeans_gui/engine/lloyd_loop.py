@@ -43,8 +43,9 @@ def _make_loop(columns: bool, on_gpu: bool, cosine: bool, bounded: bool) -> Trac
         """Passes and updates until the stop rule fires or a cluster is left empty.
 
         ``previous`` holds the labels ``current`` is the mean of (the last pass's, made with
-        ``prior``), ``lower`` their lower bounds when ``bounded`` (``bounded.py``); returns the
-        loop's variables as it stops, whether the stop is final, and the last pass's outputs.
+        ``prior``; -1 before the first pass), ``lower`` their lower bounds when ``bounded``
+        (``bounded.py``); returns the loop's variables as it stops, whether the stop is
+        final, and the last pass's outputs.
         """
 
         def one_pass(it, current, prior, previous, lower, shift, tol, *_):

@@ -24,7 +24,7 @@ def _clashing_start(X: np.ndarray, k: int) -> np.ndarray:
 
 
 CASES = {
-    "wide blobs": dict(X=_blobs(), n_clusters=32),
+    "wide blobs": dict(X=_blobs(n=4001), n_clusters=32),  # with padding rows
     "weighted": dict(
         X=_blobs(seed=1), n_clusters=32, sample_weight=np.random.default_rng(1).uniform(0, 3, 4000)
     ),
@@ -68,7 +68,7 @@ def test_bounded_runs_are_the_full_passes_runs(case: str, monkeypatch) -> None:
 
 
 def test_a_settling_run_searches_few_rows_and_each_pass_equals_a_full_one() -> None:
-    X = _blobs(n=5000, seed=4)
+    X = _blobs(n=5003, seed=4)  # padding rows in the last block
     data = prepare(X, None, "/CPU:0", 32)
     centroids = data.blocks.numpy().reshape(-1, data.d)[:32].copy()
     previous, lower, before = data.unlabelled, tf.zeros(tf.shape(data.weights)), centroids.copy()
