@@ -8,12 +8,11 @@ nearest) and falls by the largest move of another centroid each pass. Only the r
 ``u > max(l, s)`` are gathered, in chunks of a block's rows (one compiled search serves
 chunks and blocks; the last chunk is padded with row 0, its result dropped), and searched
 like a full pass (``kernels._gemm_nearest``); on the benchmark's blobs that is 5-20 % of the
-rows after the
-first iterations (100k x 64 x 256: 100 % on the first pass, 67, 51, 23, then 5-13 %). When
-more than half the rows are in doubt (the first pass: nothing is known) the blocks are
-searched whole instead. The others keep their labels, the exact nearest centroid up to float32
-rounding: the bounds carry a slack, so that a row near a tie is searched (and, as in a full
-pass, the lowest index wins a tie).
+rows after the first iterations (100k x 64 x 256: 100 % on the first pass, 67, 51, 23, then
+5-13 %). When more than half the rows are in doubt (the first pass: nothing is known) the
+blocks are searched whole instead. The others keep their labels, the exact nearest centroid
+up to float32 rounding: the bounds carry a slack, so that a row near a tie is searched (and,
+as in a full pass, the lowest index wins a tie).
 
 Used by the compiled fit loop (``lloyd_loop.py``) and by ``lloyd.FullPasses`` on the CPU for
 GEMM layouts where the search dominates a pass (``worthwhile``); every pass returns what
@@ -28,7 +27,7 @@ from typing import Any
 
 import tensorflow as tf
 
-from .kernels import Traced, _gemm_nearest, _sums, over_blocks, padded, summed
+from .kernels import Traced, _gemm_nearest, block_sums, over_blocks, padded, summed
 
 #: Relative float32 slack on the bounds and moves: a row within it of a tie is searched again.
 _SLACK = 1e-5
@@ -79,13 +78,8 @@ def _totals() -> Any:
     def totals(x, w, labels, previous, dist, c):
         """The sums ``pass_totals`` returns, for one block of final labels (``c`` the padded
         centroids: their count sizes the sums)."""
-        kp = tf.shape(c)[0]
-        valid = previous != -2
-        own = tf.where(valid, labels, 0)
-        sums, wsum = _sums(x, w, own, kp, False)
-        count = tf.math.unsorted_segment_sum(tf.cast(valid, tf.int32), own, kp)
-        changed = tf.reduce_sum(tf.cast((labels != previous) & valid, tf.int32))
-        return sums, wsum, count, changed, tf.reduce_sum(w * dist)
+        own = tf.where(previous != -2, labels, 0)  # padding rows (-2) weigh 0 in cluster 0
+        return block_sums(x, w, own, previous, dist, tf.shape(c)[0], False)
 
     return tf.function(totals, jit_compile=True)
 
@@ -116,8 +110,8 @@ def _search_rows(blocks, previous, lower, dist, doubt, c, extra):
 
 
 def centroid_moves(current: tf.Tensor, before: tf.Tensor) -> tuple[tf.Tensor, ...]:
-    """Per centroid: how far it moved, half the distance to its nearest other centroid (lower,
-    with slack), and the largest and second-largest moves with the index of the largest."""
+    """Per centroid, half the distance to its nearest other centroid (lower, with slack); and
+    the index of the centroid that moved most, its move and the second-largest move."""
     k = tf.shape(current)[0]
     drift = tf.norm(current - before, axis=1) * (1.0 + _SLACK)
     csq = tf.reduce_sum(tf.square(current), axis=1)
@@ -127,7 +121,7 @@ def centroid_moves(current: tf.Tensor, before: tf.Tensor) -> tuple[tf.Tensor, ..
     half_gap = 0.5 * tf.sqrt(tf.maximum(tf.reduce_min(gaps, axis=1), 0.0))
     moves = tf.concat([drift, tf.zeros([1])], axis=0)  # k = 1 has no runner-up
     top = tf.math.top_k(moves, 2)
-    return drift, half_gap, top.indices[0], top.values[0], top.values[1]
+    return half_gap, top.indices[0], top.values[0], top.values[1]
 
 
 def bounded_totals(blocks, weights, previous, lower, current, before):
@@ -142,7 +136,7 @@ def bounded_totals(blocks, weights, previous, lower, current, before):
     current, before = tf.cast(current, tf.float32), tf.cast(before, tf.float32)
     k = tf.shape(current)[0]
     c, extra = padded(current)
-    _, half_gap, fastest, top, runner_up = centroid_moves(current, before)
+    half_gap, fastest, top, runner_up = centroid_moves(current, before)
     gap = tf.pad(half_gap, [[0, tf.shape(c)[0] - k]])  # padded like c: one program per group
     loosen = _loosen()
     dist, lower, need = over_blocks(

@@ -182,6 +182,17 @@ def _sums(x, w, labels, kp, on_gpu):
     )
 
 
+def block_sums(x, w, labels, previous, dist, kp, on_gpu):
+    """A block's weighted sums (Kp, D) and weight (Kp,) per cluster, its rows per cluster (not
+    counting padding: ``previous`` -2), changed rows and weighted cost; ``labels`` are cluster
+    indices on every row, padding rows included (they weigh 0)."""
+    valid = previous != -2
+    sums, wsum = _sums(x, w, labels, kp, on_gpu)
+    count = tf.math.unsorted_segment_sum(tf.cast(valid, tf.int32), labels, kp)
+    changed = tf.reduce_sum(tf.cast((labels != previous) & valid, tf.int32))
+    return sums, wsum, count, changed, tf.reduce_sum(w * dist)
+
+
 def _make_block(
     direct: bool, on_gpu: bool, with_sums: bool, removal: bool = False, exact: bool = True
 ) -> Callable[..., Any]:
@@ -213,10 +224,7 @@ def _make_block(
         marked = tf.where(valid, labels, -2)
         if not with_sums:
             return marked, dist
-        sums, wsum = _sums(x, w, labels, kp, on_gpu)
-        count = tf.math.unsorted_segment_sum(tf.cast(valid, tf.int32), labels, kp)
-        changed = tf.reduce_sum(tf.cast((labels != previous) & valid, tf.int32))
-        out = (marked, dist, sums, wsum, count, changed, tf.reduce_sum(w * dist))
+        out = (marked, dist, *block_sums(x, w, labels, previous, dist, kp, on_gpu))
         if removal:  # padding rows weigh 0; with k = 1 the only centroid cannot go (+inf)
             cost = tf.where(w > 0, w * farther, 0.0)
             out += (tf.math.unsorted_segment_sum(cost, labels, kp),)
