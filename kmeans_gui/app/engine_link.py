@@ -56,6 +56,11 @@ class EngineLink(QObject):
     def process_id(self) -> int | None:
         return self.process.process_id()
 
+    @property
+    def alive(self) -> bool:
+        """A child is running (False before the first job and after a crash)."""
+        return self.process.alive
+
     # ------------------------------------------------------------------ jobs
     def share_soon(self, matrix: np.ndarray, weights: np.ndarray | None) -> None:
         """Start copying new features into shared memory now, on a worker thread, so that the

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .window import MainWindow
 
 CLUSTERS = ""  # the colour choice "by cluster"
+SCORES_NEED_ENGINE = "The engine stopped: the scores of the next run show here."
 
 
 def compare(frame: Any, features: Any, column: str, labels: np.ndarray, k: int) -> Any:
@@ -112,6 +113,10 @@ class RunAnalysis(QObject):
         self._result = (features, labels, len(frame.centroids))
         self._scores_generation += 1
         generation = self._scores_generation
+        if not window.engine.alive:  # it died with the run: the next Run starts one, not this
+            self.panel.clear_scores(SCORES_NEED_ENGINE)
+            self._compare()
+            return
         self.panel.clear_scores("Computing the scores…")
         kwargs = {"metric": params.metric, "seed": params.seed, "device": params.device}
         self._scores_job = window.engine.scores(

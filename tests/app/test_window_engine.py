@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from PySide6.QtCore import Qt
 
+from kmeans_gui.app.run_analysis import SCORES_NEED_ENGINE
 from kmeans_gui.app.window import ENGINE_STARTING
 
 from .conftest import DATA, RUN_TIMEOUT_MS, load
@@ -85,6 +86,9 @@ def test_a_killed_engine_is_said_in_one_sentence_and_run_starts_a_new_one(
     assert window.session.phase.value == "failed"
     assert len(window.session.history) >= 1  # what was computed stays on screen
     assert window.table is not None and window.algorithm_panel.k() == 40
+    # no new engine behind the dialog's back (scoring the failed run once started one)
+    assert window.engine.process_id() is None
+    assert window.analysis.panel.score_note.text() == SCORES_NEED_ENGINE
     window.controls.set_speed(0)
     set_params(window, max_iter=3)
     said = []  # the status line as the phase changes
