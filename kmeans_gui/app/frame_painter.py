@@ -98,6 +98,7 @@ class FramePainter(QObject):
             trails,
             k=picture.k,
             regions=space.regions(picture.centroids, metric),
+            sizes=None if picture.kind in (EDITED, EDITING) else frame.sizes,
         )
         if not self.playing() or frame.final:
             self._side_timer.stop()

@@ -445,11 +445,13 @@ class ScatterView(pg.PlotWidget):
         trails: np.ndarray | None = None,
         k: int | None = None,
         regions: Callable[[np.ndarray], np.ndarray] | None = None,
+        sizes: np.ndarray | None = None,
     ) -> None:
         """Colour points by ``labels`` (N,), draw ``centroids`` (K, 2) and ``trails`` (T, K, 2).
 
         ``regions`` maps plot points (M, 2) to their nearest centroid for the Voronoi tint
-        (None when the plot is not the feature space, where regions would be misleading).
+        (None when the plot is not the feature space, where regions would be misleading);
+        ``sizes`` (K,) are the points per cluster of ``labels``, when known (the legend's).
         """
         self.k = k if k is not None else (0 if centroids is None else len(centroids))
         self._regions = regions
@@ -458,7 +460,7 @@ class ScatterView(pg.PlotWidget):
         self.trails = trails
         self._paint_labels()
         self._paint_centroids()
-        self.legend.show_labels(None if self.point_colours else labels, self.k)
+        self.legend.show_labels(None if self.point_colours else labels, self.k, sizes)
         self.frameDrawn.emit()
 
     def set_point_colours(self, codes: np.ndarray | None, colours: np.ndarray | None) -> None:

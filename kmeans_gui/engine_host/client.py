@@ -1,6 +1,7 @@
 """The window's side of the engine process: start it, share data, send jobs, hear replies.
 
-One reader thread receives the child's replies and hands each to the job's callbacks through
+A writer thread sends the requests (the caller never waits for a busy child to read them),
+and one reader thread receives the child's replies and hands each to the job's callbacks through
 ``deliver`` (the Qt adapter queues them to the GUI thread; by default they run on the reader
 thread). At most ``max_in_flight`` replies wait to be delivered at a time: a fast child blocks
 on its pipe instead of piling states up in the window's memory. If the child dies, every live
@@ -13,12 +14,14 @@ from __future__ import annotations
 import contextlib
 import itertools
 import multiprocessing
+import queue
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 import numpy as np
@@ -62,6 +65,43 @@ class Job:
             self._client.cancel(self)
 
 
+class _Sender:
+    """Writes requests to the child's pipe on a thread of its own.
+
+    The child reads its next request only when the job it runs is done, and a request larger
+    than the pipe's buffer (the labels of a million rows to score) would hold the sender until
+    then: on the GUI thread, 11 ms and more of a run's end at 1M rows
+    (benchmarks/responsiveness.py). Messages are pickled by the caller, so what is sent is what
+    was submitted.
+    """
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._write, name="engine-requests", daemon=True)
+        self._thread.start()
+
+    def send(self, message: Any) -> None:
+        self._outbox.put(bytes(ForkingPickler.dumps(message)))
+
+    def stop(self) -> None:
+        """Write nothing after what is queued (the thread ends; a dead child's pipe fails)."""
+        self._outbox.put(None)
+
+    def close(self, timeout_s: float) -> None:
+        """Stop, wait for the queued writes (the child is gone or has read them), close."""
+        self.stop()
+        self._thread.join(timeout_s)
+        self.connection.close()
+
+    def _write(self) -> None:
+        while (payload := self._outbox.get()) is not None:
+            try:
+                self.connection.send_bytes(payload)
+            except (OSError, ValueError):  # a dead child: the reader thread says so
+                return
+
+
 class EngineProcess:
     """The engine child and its pipes. Not thread-safe: call it from one thread (the GUI's).
 
@@ -86,7 +126,7 @@ class EngineProcess:
         self._lock = threading.Lock()  # _jobs is read by the reader thread
         self._in_flight = threading.BoundedSemaphore(max_in_flight)
         self._process: Any = None
-        self._requests: Any = None
+        self._requests: _Sender | None = None
         self._reader: threading.Thread | None = None
         self._shared: tuple[int, SharedArray, SharedArray | None] | None = None
         self._pending_share: tuple[int, Future] | None = None  # a copy being made
@@ -122,7 +162,7 @@ class EngineProcess:
             process.start()
         requests_recv.close()  # the child holds these ends: EOF on replies means it is gone
         replies_send.close()
-        self._process, self._requests = process, requests_send
+        self._process, self._requests = process, _Sender(requests_send)
         self._reader = threading.Thread(
             target=self._read, args=(process, replies_recv), name="engine-replies", daemon=True
         )
@@ -153,7 +193,7 @@ class EngineProcess:
                 process.kill()
                 process.join(1.0)
             with self._sending:
-                self._requests.close()
+                self._requests.close(timeout_s)
         if self._reader is not None:
             self._reader.join(timeout_s)
         self._settle_share()
@@ -221,8 +261,7 @@ class EngineProcess:
     def _send(self, message: Any) -> None:
         with self._sending:
             if self._requests is not None:
-                with contextlib.suppress(OSError, ValueError):  # a dead child: the reader says
-                    self._requests.send(message)
+                self._requests.send(message)
 
     def _flush(self, pending: tuple[int, Future] | None = None) -> None:
         """The pending copy (only ``pending``, when given: a later share may have replaced it)
@@ -339,6 +378,8 @@ class EngineProcess:
         try:
             if process is self._process:
                 self._process = None
+                if self._requests is not None:
+                    self._requests.stop()  # its pipe is dead; the next child has its own
             with self._lock:
                 jobs = [job for job in self._jobs.values() if job._process is process]
             self._fail(jobs, EngineCrashed(text))

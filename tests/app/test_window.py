@@ -74,6 +74,7 @@ def test_run_colours_points_and_places_centroids_as_the_engine_does(qtbot, windo
     assert window.status_fields["iteration"].text().startswith(f"iteration {final.iteration}")
     assert f"{final.inertia:.6g}" in window.status_fields["inertia"].text()
     np.testing.assert_array_equal(window.sizes_view.sizes, final.sizes)
+    np.testing.assert_array_equal(window.scatter.legend.sizes, np.bincount(final.labels))
 
 
 def test_large_data_is_rasterised_with_the_engine_colours(qtbot, window, tmp_path):

@@ -236,6 +236,32 @@ def test_a_cancelled_run_ends_and_the_next_job_runs(engine) -> None:
     assert info.wait().results[0]["devices"]
 
 
+def test_a_request_larger_than_the_pipe_is_sent_while_the_child_is_busy(engine) -> None:
+    """The child reads a request only between jobs: the labels of a run to score (far beyond
+    the pipe's 64 KiB) must not hold the caller (the GUI thread) until the running job ends."""
+    data_id = engine.share(np.random.default_rng(4).random((200_000, 2)))
+    run, started = Recorder(), threading.Event()
+    kwargs = {"seed": 0, "tol": 0.0, "max_iter": 100_000, "init": "random"}
+    callbacks = {**run.callbacks(), "on_item": lambda state: started.set()}
+    handle = engine.submit("run", 30, data_id=data_id, kwargs=kwargs, **callbacks)
+    assert started.wait(TIMEOUT_S)
+    scores, submitted = Recorder(), threading.Event()
+    labels = np.random.default_rng(5).integers(0, 30, 200_000).astype(np.int32)  # 800 KB
+
+    def submit() -> None:
+        engine.submit("scores", labels, data_id=data_id, **scores.callbacks())
+        submitted.set()
+
+    threading.Thread(target=submit, daemon=True).start()
+    try:
+        assert submitted.wait(TIMEOUT_S), "the request waited for the run to end"
+        assert not run.done.is_set()  # it went while the child was still running
+    finally:
+        handle.cancel()
+    assert run.wait().cancelled is True
+    assert scores.wait().errors == [] and len(scores.results) == 1  # answered after the run
+
+
 def test_the_server_reads_the_cancel_flag_between_two_items() -> None:
     """Stop takes effect within one iteration: the stream is not asked for another item."""
     flags = bytearray(8)
