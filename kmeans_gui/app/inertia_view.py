@@ -139,15 +139,17 @@ class InertiaView(pg.PlotWidget):
         if self.iterations.size < 2:
             return
         pen = pg.mkPen(GHOST_PENS[len(self._ghosts) % len(GHOST_PENS)], width=1.5)
-        ghost = pg.PlotDataItem(self.iterations, self.inertias, pen=pen, name=name)
-        ghost.setZValue(-1)
-        # the axes follow the current run: an earlier, costlier run must not squash it flat
-        self.plotItem.addItem(ghost, ignoreBounds=True)
+        if len(self._ghosts) >= MAX_GHOSTS:  # the oldest curve becomes the newest: a new item
+            ghost = self._ghosts.pop(0)  # and its removal were most of a Run click's cost
+            self.legend.removeItem(ghost)
+            ghost.setData(self.iterations, self.inertias, pen=pen, name=name)
+            self.legend.addItem(ghost, name)
+        else:
+            ghost = pg.PlotDataItem(self.iterations, self.inertias, pen=pen, name=name)
+            ghost.setZValue(-1)
+            # the axes follow the current run: an earlier, costlier run must not squash it flat
+            self.plotItem.addItem(ghost, ignoreBounds=True)
         self._ghosts.append(ghost)
-        while len(self._ghosts) > MAX_GHOSTS:
-            old = self._ghosts.pop(0)
-            self.legend.removeItem(old)
-            self.plotItem.removeItem(old)
 
     def clear_all(self) -> None:
         for ghost in self._ghosts:

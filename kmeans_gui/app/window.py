@@ -382,9 +382,10 @@ class MainWindow(QMainWindow):
         self.session_files.open_session(path)
 
     def _on_table_loaded(self, request: LoadRequest) -> None:
-        """A new table: forget the run and the sweep, show its columns, ask for its features."""
+        """A new table: forget the run and the sweep, show its columns, ask for its features
+        (``prepare_features`` at the end resets the run)."""
         self._load_ended()
-        self.reset_run()
+        self.session.reset()
         self.inertia_view.clear_all()
         self.sweep.clear()
         self.sweep_view.reset()

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
+from kmeans_gui.app.inertia_view import MAX_GHOSTS
 from kmeans_gui.app.palette import cluster_colours
 
 from .conftest import DATA, RUN_TIMEOUT_MS, load
@@ -53,6 +54,23 @@ def test_previous_runs_stay_on_the_inertia_plot_for_comparison(qtbot, window):
         "Lloyd, k-means++, k = 4, seed 0",
         "gradient descent, k-means++, k = 4, seed 0",
     ]
+    curves = [window.inertia_view.inertias.copy()]
+    for k in (5, 2, 6):  # beyond the ghosts kept: the oldest goes, the order stays
+        set_params(window, k=k)
+        click_run(qtbot, window)
+        curves.append(window.inertia_view.inertias.copy())
+    legend = [label.text for _, label in window.inertia_view.legend.items]
+    assert legend == [
+        "gradient descent, k-means++, k = 6, seed 0",
+        "gradient descent, k-means++, k = 3, seed 0",
+        "gradient descent, k-means++, k = 5, seed 0",
+        "gradient descent, k-means++, k = 2, seed 0",
+    ]
+    ghosts = window.inertia_view._ghosts
+    assert len(ghosts) == MAX_GHOSTS
+    for ghost, curve in zip(ghosts, curves[:-1], strict=True):
+        np.testing.assert_array_equal(ghost.yData, curve)
+        assert ghost.zValue() == -1 and ghost.getViewBox() is not None
     view = window.inertia_view.plotItem.vb
     current = window.inertia_view.inertias
     _low, high = view.viewRange()[1]
