@@ -162,6 +162,8 @@ class EngineProcess:
             process.start()
         requests_recv.close()  # the child holds these ends: EOF on replies means it is gone
         replies_send.close()
+        if self._requests is not None:  # a dead child's writer, should its crash be unheard
+            self._requests.stop()
         self._process, self._requests = process, _Sender(requests_send)
         self._reader = threading.Thread(
             target=self._read, args=(process, replies_recv), name="engine-replies", daemon=True
