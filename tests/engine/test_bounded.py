@@ -23,6 +23,20 @@ def _clashing_start(X: np.ndarray, k: int) -> np.ndarray:
     return init
 
 
+def _late_empty_start() -> tuple[np.ndarray, np.ndarray]:
+    """Data and a start with one centroid between two blobs: it keeps some rows at first and
+    loses them all a few passes on, once its neighbours have settled (a repair mid-run)."""
+    X, _, centres = make_blobs(
+        n_samples=3000, centers=32, n_features=64, cluster_std=3.0, random_state=1,
+        return_centers=True,
+    )  # fmt: skip
+    rng = np.random.default_rng(1)
+    init = X[rng.choice(len(X), 33, replace=False)].copy()
+    a, b = rng.choice(32, 2, replace=False)
+    init[-1] = 0.5 * (centres[a] + centres[b]) + rng.normal(0, 0.5, 64)
+    return X, init
+
+
 CASES = {
     "wide blobs": dict(X=_blobs(n=4001), n_clusters=32),  # with padding rows
     "weighted": dict(
@@ -32,6 +46,9 @@ CASES = {
     "far from origin": dict(X=_blobs(seed=3, offset=1e4), n_clusters=32),
     "empty cluster repaired": dict(
         X=_blobs(n=3000, seed=6), n_clusters=33, init=_clashing_start(_blobs(n=3000, seed=6), 33)
+    ),
+    "empty cluster repaired late": dict(
+        X=_late_empty_start()[0], n_clusters=33, init=_late_empty_start()[1]
     ),
 }
 
@@ -65,6 +82,8 @@ def test_bounded_runs_are_the_full_passes_runs(case: str, monkeypatch) -> None:
     np.testing.assert_array_equal(fitted.labels_, states[-1].labels)
     if case.startswith("empty"):
         assert sum(s.n_relocated for s in states) >= 1  # the repair really ran
+    if case.endswith("late"):  # with bounds carried over from passes before it
+        assert any(s.n_relocated for s in states[2:])
 
 
 def test_a_settling_run_searches_few_rows_and_each_pass_equals_a_full_one() -> None:
