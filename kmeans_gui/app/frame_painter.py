@@ -98,7 +98,7 @@ class FramePainter(QObject):
             trails,
             k=picture.k,
             regions=space.regions(picture.centroids, metric),
-            sizes=None if picture.kind in (EDITED, EDITING) else frame.sizes,
+            sizes=picture.sizes,
         )
         if not self.playing() or frame.final:
             self._side_timer.stop()
@@ -153,11 +153,7 @@ class FramePainter(QObject):
             return
         frame = picture.frame
         views = self.views
-        if picture.kind in (EDITED, EDITING):  # the old colours over the new centroids
-            counts = np.bincount(picture.labels, minlength=picture.k)[: picture.k]
-            views.sizes_view.set_sizes(counts)
-        else:
-            views.sizes_view.set_sizes(frame.sizes)
+        views.sizes_view.set_sizes(picture.sizes)  # an edit's: the old colours, new centroids
         first, _ = history.restart_range(frame.restart)
         shown = history.frames[first : picture.index + 1]
         params = session.params

@@ -18,6 +18,7 @@ centroid was removed). A pending edit (not run yet) is drawn the same way over t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -62,6 +63,14 @@ class Picture:
     @property
     def k(self) -> int:
         return len(self.centroids)
+
+    @cached_property
+    def sizes(self) -> np.ndarray:
+        """Points per centroid (K,): the state's own counts, or an edit's, counted from its
+        relabelled points (those of a removed centroid, label K, are not anyone's)."""
+        if self.kind in (EDITED, EDITING) and self.labels is not None:
+            return np.bincount(self.labels, minlength=self.k)[: self.k]
+        return self.frame.sizes
 
     @property
     def iteration(self) -> int:

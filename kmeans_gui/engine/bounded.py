@@ -23,11 +23,14 @@ GEMM expansion's).
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tensorflow as tf
 
 from .kernels import Traced, _gemm_nearest, block_sums, over_blocks, padded, summed
+
+if TYPE_CHECKING:
+    from .prepare import PreparedData
 
 #: Relative float32 slack on the bounds and moves: a row within it of a tie is searched again.
 _SLACK = 1e-5
@@ -41,6 +44,12 @@ _MIN_WORK = 2048
 def worthwhile(k: int, n_features: int, on_gpu: bool) -> bool:
     """Whether bounded passes pay for their bookkeeping at this shape (CPU only)."""
     return not on_gpu and k * n_features >= _MIN_WORK
+
+
+def used_for(data: PreparedData, columns: bool, k: int) -> bool:
+    """Whether Lloyd passes over ``data`` take bounds: GEMM layouts (not ``columns``) where
+    they pay (the compiled fit loop and ``lloyd.FullPasses`` both ask this)."""
+    return not columns and worthwhile(k, data.d, data.on_gpu)
 
 
 @functools.cache

@@ -19,7 +19,7 @@ from typing import Protocol
 import numpy as np
 import tensorflow as tf
 
-from .bounded import bounded_pass, worthwhile
+from .bounded import bounded_pass, used_for
 from .distributed import distributed_pass, gather_rows
 from .exact import exact_inertia, exact_means
 from .kernels import lloyd_pass
@@ -152,7 +152,7 @@ class FullPasses:
         used = tf.constant(centroids, tf.float32)
         if shards is None:
             blocks, columns = pass_layout(data)
-            if not columns and worthwhile(len(centroids), data.d, data.on_gpu):
+            if used_for(data, columns, len(centroids)):
                 if self.lower is None:  # no bounds yet: every row is searched first
                     self.lower, self.before = tf.zeros(tf.shape(data.weights)), used
                 out = bounded_pass(

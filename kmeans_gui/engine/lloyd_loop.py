@@ -18,7 +18,7 @@ from functools import partial
 import numpy as np
 import tensorflow as tf
 
-from .bounded import bounded_totals, worthwhile
+from .bounded import bounded_totals, used_for
 from .exact import exact_inertia, exact_means
 from .kernels import Traced, pass_totals
 from .lloyd import pass_layout, relocate_empty
@@ -115,7 +115,7 @@ def lloyd_result(
     current = project(np.asarray(centroids, dtype=np.float64), metric)
     prior, shift, tol_reached, relocated, iteration = current, 0.0, False, 0, 0
     blocks, columns = pass_layout(data)
-    bounded = not columns and worthwhile(len(current), data.d, data.on_gpu)
+    bounded = used_for(data, columns, len(current))
     loop = _loop(data, columns, metric == "cosine", bounded)
     previous = data.unlabelled
     lower = tf.zeros(tf.shape(data.weights))  # no bounds yet: every row is searched first

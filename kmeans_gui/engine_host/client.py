@@ -77,12 +77,12 @@ class _Sender:
 
     def __init__(self, connection: Any) -> None:
         self.connection = connection
-        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._outbox: queue.SimpleQueue[memoryview | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._write, name="engine-requests", daemon=True)
         self._thread.start()
 
     def send(self, message: Any) -> None:
-        self._outbox.put(bytes(ForkingPickler.dumps(message)))
+        self._outbox.put(ForkingPickler.dumps(message))  # the pickle's own buffer, not a copy
 
     def stop(self) -> None:
         """Write nothing after what is queued (the thread ends; a dead child's pipe fails)."""
